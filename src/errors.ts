@@ -1,0 +1,187 @@
+/**
+ * Every error statecord throws or reports is a {@link StatecordError} with a stable `code`.
+ * Codes never change meaning; messages may. No message ever contains the bot token.
+ *
+ * | code | class | when |
+ * | --- | --- | --- |
+ * | `STATECORD_ERR_INVALID_ARGUMENT` | {@link InvalidArgumentError} | a user-supplied option or argument is invalid |
+ * | `STATECORD_ERR_PAYLOAD_TOO_LARGE` | {@link PayloadTooLargeError} | an outbound payload exceeds 4096 bytes (Discord closes with 4002) |
+ * | `STATECORD_ERR_DECODE` | {@link GatewayDecodeError} | an inbound frame could not be decompressed or parsed |
+ * | `STATECORD_ERR_UNSUPPORTED_COMPRESSION` | {@link UnsupportedCompressionError} | a transport compression this runtime lacks (zstd on Node 20) |
+ * | `STATECORD_ERR_SHARD_STOPPED` | {@link ShardStoppedError} | the shard was stopped while an operation waited |
+ * | `STATECORD_ERR_REQUEST_TIMEOUT` | {@link RequestTimeoutError} | a request (e.g. guild member chunks) got no answer in time |
+ * | `STATECORD_ERR_AUTHENTICATION_FAILED` | {@link AuthenticationFailedError} | close 4004: the token was rejected |
+ * | `STATECORD_ERR_INVALID_SHARD` | {@link InvalidShardError} | close 4010 |
+ * | `STATECORD_ERR_SHARDING_REQUIRED` | {@link ShardingRequiredError} | close 4011 |
+ * | `STATECORD_ERR_INVALID_API_VERSION` | {@link InvalidApiVersionError} | close 4012 |
+ * | `STATECORD_ERR_INVALID_INTENTS` | {@link InvalidIntentsError} | close 4013 |
+ * | `STATECORD_ERR_DISALLOWED_INTENTS` | {@link DisallowedIntentsError} | close 4014 |
+ */
+export type StatecordErrorCode =
+  | 'STATECORD_ERR_INVALID_ARGUMENT'
+  | 'STATECORD_ERR_PAYLOAD_TOO_LARGE'
+  | 'STATECORD_ERR_DECODE'
+  | 'STATECORD_ERR_UNSUPPORTED_COMPRESSION'
+  | 'STATECORD_ERR_SHARD_STOPPED'
+  | 'STATECORD_ERR_REQUEST_TIMEOUT'
+  | ShardFailureErrorCode;
+
+/** Codes of the errors that end a shard in `failed`. */
+export type ShardFailureErrorCode =
+  | 'STATECORD_ERR_AUTHENTICATION_FAILED'
+  | 'STATECORD_ERR_INVALID_SHARD'
+  | 'STATECORD_ERR_SHARDING_REQUIRED'
+  | 'STATECORD_ERR_INVALID_API_VERSION'
+  | 'STATECORD_ERR_INVALID_INTENTS'
+  | 'STATECORD_ERR_DISALLOWED_INTENTS';
+
+/** Base class of every statecord error. Match on `code`, not on the message. */
+export class StatecordError extends Error {
+  readonly code: StatecordErrorCode;
+
+  constructor(code: StatecordErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A user-supplied option or argument is invalid. */
+export class InvalidArgumentError extends StatecordError {
+  constructor(message: string) {
+    super('STATECORD_ERR_INVALID_ARGUMENT', message);
+  }
+}
+
+/** An outbound payload is larger than the 4096 bytes Discord accepts (it would close with 4002). */
+export class PayloadTooLargeError extends StatecordError {
+  readonly size: number;
+  readonly limit: number;
+
+  constructor(size: number, limit = 4096) {
+    super('STATECORD_ERR_PAYLOAD_TOO_LARGE', `payload is ${size} bytes; the gateway accepts at most ${limit}`);
+    this.size = size;
+    this.limit = limit;
+  }
+}
+
+/** An inbound frame could not be decompressed or decoded. The shard reconnects and resumes. */
+export class GatewayDecodeError extends StatecordError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STATECORD_ERR_DECODE', message, options);
+  }
+}
+
+/** The requested transport compression is not available in this runtime. */
+export class UnsupportedCompressionError extends StatecordError {
+  constructor(compression: string) {
+    super(
+      'STATECORD_ERR_UNSUPPORTED_COMPRESSION',
+      `transport compression "${compression}" is not available in Node ${process.versions.node}`,
+    );
+  }
+}
+
+/** The shard was stopped while an operation (start, a queued send, a request) was waiting. */
+export class ShardStoppedError extends StatecordError {
+  constructor(message = 'the shard was stopped') {
+    super('STATECORD_ERR_SHARD_STOPPED', message);
+  }
+}
+
+/** A request got no (complete) answer in time. */
+export class RequestTimeoutError extends StatecordError {
+  constructor(message: string) {
+    super('STATECORD_ERR_REQUEST_TIMEOUT', message);
+  }
+}
+
+/** Why a shard ended in `failed`. Mirrors the fatal gateway close codes. */
+export type ShardFailureReason =
+  | 'AuthenticationFailed'
+  | 'InvalidShard'
+  | 'ShardingRequired'
+  | 'InvalidApiVersion'
+  | 'InvalidIntents'
+  | 'DisallowedIntents';
+
+/** Base of the errors for a shard that failed for good; `reason` says why, `closeCode` what Discord sent. */
+export abstract class ShardFailureError extends StatecordError {
+  abstract readonly reason: ShardFailureReason;
+  readonly closeCode: number | null;
+
+  constructor(code: ShardFailureErrorCode, message: string, closeCode: number | null) {
+    super(code, message);
+    this.closeCode = closeCode;
+  }
+}
+
+/** Close 4004: Discord rejected the token. Not retried: every retry would be rejected too. */
+export class AuthenticationFailedError extends ShardFailureError {
+  readonly reason = 'AuthenticationFailed';
+  constructor(closeCode: number | null = 4004) {
+    super('STATECORD_ERR_AUTHENTICATION_FAILED', 'the gateway rejected the token (close 4004)', closeCode);
+  }
+}
+
+/** Close 4010: the `[shard_id, num_shards]` pair is invalid for this bot. */
+export class InvalidShardError extends ShardFailureError {
+  readonly reason = 'InvalidShard';
+  constructor(closeCode: number | null = 4010) {
+    super('STATECORD_ERR_INVALID_SHARD', 'the gateway rejected the shard id or count (close 4010)', closeCode);
+  }
+}
+
+/** Close 4011: this shard would hold too many guilds; use more shards. */
+export class ShardingRequiredError extends ShardFailureError {
+  readonly reason = 'ShardingRequired';
+  constructor(closeCode: number | null = 4011) {
+    super('STATECORD_ERR_SHARDING_REQUIRED', 'the gateway requires more shards (close 4011)', closeCode);
+  }
+}
+
+/** Close 4012: the gateway does not accept the API version in the URL. */
+export class InvalidApiVersionError extends ShardFailureError {
+  readonly reason = 'InvalidApiVersion';
+  constructor(closeCode: number | null = 4012) {
+    super('STATECORD_ERR_INVALID_API_VERSION', 'the gateway rejected the API version (close 4012)', closeCode);
+  }
+}
+
+/** Close 4013: the intents bitfield is invalid. */
+export class InvalidIntentsError extends ShardFailureError {
+  readonly reason = 'InvalidIntents';
+  constructor(closeCode: number | null = 4013) {
+    super('STATECORD_ERR_INVALID_INTENTS', 'the gateway rejected the intents bitfield (close 4013)', closeCode);
+  }
+}
+
+/** Close 4014: a privileged intent is requested that the application is not allowed. */
+export class DisallowedIntentsError extends ShardFailureError {
+  readonly reason = 'DisallowedIntents';
+  constructor(closeCode: number | null = 4014) {
+    super(
+      'STATECORD_ERR_DISALLOWED_INTENTS',
+      'the gateway refused a privileged intent this application is not allowed (close 4014)',
+      closeCode,
+    );
+  }
+}
+
+/** Builds the error for a failure reason, e.g. from a `failed` machine state. */
+export function shardFailureError(reason: ShardFailureReason, closeCode: number | null): ShardFailureError {
+  switch (reason) {
+    case 'AuthenticationFailed':
+      return new AuthenticationFailedError(closeCode);
+    case 'InvalidShard':
+      return new InvalidShardError(closeCode);
+    case 'ShardingRequired':
+      return new ShardingRequiredError(closeCode);
+    case 'InvalidApiVersion':
+      return new InvalidApiVersionError(closeCode);
+    case 'InvalidIntents':
+      return new InvalidIntentsError(closeCode);
+    case 'DisallowedIntents':
+      return new DisallowedIntentsError(closeCode);
+  }
+}
