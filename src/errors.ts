@@ -1,3 +1,7 @@
+import type { ShardFailureReason } from '../machines/index.js';
+
+export type { ShardFailureReason };
+
 /**
  * Every error statecord throws or reports is a {@link StatecordError} with a stable `code`.
  * Codes never change meaning; messages may. No message ever contains the bot token.
@@ -10,6 +14,8 @@
  * | `STATECORD_ERR_UNSUPPORTED_COMPRESSION` | {@link UnsupportedCompressionError} | a transport compression this runtime lacks (zstd on Node 20) |
  * | `STATECORD_ERR_SHARD_STOPPED` | {@link ShardStoppedError} | the shard was stopped while an operation waited |
  * | `STATECORD_ERR_REQUEST_TIMEOUT` | {@link RequestTimeoutError} | a request (e.g. guild member chunks) got no answer in time |
+ * | `STATECORD_ERR_CONNECTION_CLOSED` | {@link ConnectionClosedError} | a heartbeat, Identify or Resume was not sent because its connection closed |
+ * | `STATECORD_ERR_RATE_LIMITED` | {@link GatewayRateLimitedError} | the gateway answered a request with a RATE_LIMITED dispatch |
  * | `STATECORD_ERR_AUTHENTICATION_FAILED` | {@link AuthenticationFailedError} | close 4004: the token was rejected |
  * | `STATECORD_ERR_INVALID_SHARD` | {@link InvalidShardError} | close 4010 |
  * | `STATECORD_ERR_SHARDING_REQUIRED` | {@link ShardingRequiredError} | close 4011 |
@@ -24,6 +30,8 @@ export type StatecordErrorCode =
   | 'STATECORD_ERR_UNSUPPORTED_COMPRESSION'
   | 'STATECORD_ERR_SHARD_STOPPED'
   | 'STATECORD_ERR_REQUEST_TIMEOUT'
+  | 'STATECORD_ERR_CONNECTION_CLOSED'
+  | 'STATECORD_ERR_RATE_LIMITED'
   | ShardFailureErrorCode;
 
 /** Codes of the errors that end a shard in `failed`. */
@@ -96,14 +104,30 @@ export class RequestTimeoutError extends StatecordError {
   }
 }
 
-/** Why a shard ended in `failed`. Mirrors the fatal gateway close codes. */
-export type ShardFailureReason =
-  | 'AuthenticationFailed'
-  | 'InvalidShard'
-  | 'ShardingRequired'
-  | 'InvalidApiVersion'
-  | 'InvalidIntents'
-  | 'DisallowedIntents';
+/**
+ * A frame bound to one connection (heartbeat, Identify, Resume) was not sent because that connection
+ * closed first, or writing it to the socket failed. The next connection sends its own; nothing to retry.
+ */
+export class ConnectionClosedError extends StatecordError {
+  constructor(message = 'the connection closed before the frame was sent', options?: { cause?: unknown }) {
+    super('STATECORD_ERR_CONNECTION_CLOSED', message, options);
+  }
+}
+
+/** The gateway refused a request with a RATE_LIMITED dispatch (gateway.md §8.2); retry after `retryAfterMs`. */
+export class GatewayRateLimitedError extends StatecordError {
+  readonly opcode: number;
+  readonly retryAfterMs: number;
+
+  constructor(opcode: number, retryAfterSeconds: number) {
+    super(
+      'STATECORD_ERR_RATE_LIMITED',
+      `the gateway rate-limited op ${opcode}; retry after ${retryAfterSeconds} s`,
+    );
+    this.opcode = opcode;
+    this.retryAfterMs = Math.ceil(retryAfterSeconds * 1000);
+  }
+}
 
 /** Base of the errors for a shard that failed for good; `reason` says why, `closeCode` what Discord sent. */
 export abstract class ShardFailureError extends StatecordError {

@@ -1,0 +1,14 @@
+/**
+ * `statecord/machines`: the pure lifecycle statecharts. They import only xstate, so they run the same
+ * in production, in model-based tests, in diagrams and in the visualizer.
+ */
+export { shardMachine, defaultShardTiming, connectionUrl, willResume } from './shard.machine.js';
+export { RESUMABLE_CLOSE_CODE, SESSION_ENDING_CLOSE_CODE } from './shard.machine.js';
+export type { ShardMachine } from './shard.machine.js';
+export { createShardDelays } from './shard.delays.js';
+export type { ShardDelays } from './shard.delays.js';
+export { closeOutcome, defaultCloseOutcome, gatewayCloseCodeRules } from './close-codes.js';
+export type { CloseCodeRule, CloseOutcome, ShardFailureReason } from './close-codes.js';
+export { backoffDelay, firstHeartbeatDelay, invalidSessionDelay } from './timing.js';
+export type { BackoffPolicy } from './timing.js';
+export type * from './shard.types.js';

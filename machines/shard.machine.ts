@@ -1,0 +1,375 @@
+import { assign, emit, enqueueActions, fromCallback, fromPromise, sendTo, setup } from 'xstate';
+import { closeOutcome } from './close-codes.js';
+import { createShardDelays } from './shard.delays.js';
+import type {
+  IdentifyGateInput,
+  ShardContext,
+  ShardEmitted,
+  ShardEvent,
+  ShardInput,
+  ShardSessionRef,
+  ShardTimingConfig,
+  SocketCommand,
+  SocketInput,
+} from './shard.types.js';
+
+/** Defaults of {@link ShardTimingConfig}. */
+export const defaultShardTiming: ShardTimingConfig = {
+  helloTimeoutMs: 20_000,
+  readyTimeoutMs: 30_000,
+  resumeTimeoutMs: 30_000,
+  backoffBaseMs: 1_000,
+  backoffMaxMs: 60_000,
+  maxResumeAttempts: 3,
+};
+
+/** Client close code that keeps the session resumable (anything but 1000/1001 does, gateway.md §4). */
+export const RESUMABLE_CLOSE_CODE = 4000;
+/** Client close code that ends the session: Discord shows the bot offline and discards the session. */
+export const SESSION_ENDING_CLOSE_CODE = 1000;
+
+/** Whether the next connection will RESUME (and so should go to `resume_gateway_url`). */
+export function willResume(context: ShardContext): boolean {
+  return context.session !== null && context.resumeAttempts < context.config.maxResumeAttempts;
+}
+
+/** The URL the next connection opens: `resume_gateway_url` when resuming (gateway.md §3.3). */
+export function connectionUrl(context: ShardContext): string {
+  return willResume(context) ? (context.session?.resumeUrl ?? context.gatewayUrl) : context.gatewayUrl;
+}
+
+/**
+ * How the socket is closed when the machine leaves `connection`, derived from the event that made it
+ * leave. Exit actions run before the socket actor is stopped, so the command still reaches it.
+ */
+function closeCommandFor(event: ShardEvent | { type: string }): SocketCommand | null {
+  if (event.type === 'socket.closed') return null;
+  if (event.type === 'shard.stop') {
+    // 1000 ends the session on Discord's side; any other code keeps it resumable (gateway.md §4).
+    const resumable = 'resumable' in event && event.resumable;
+    return { type: 'close', code: resumable ? RESUMABLE_CLOSE_CODE : SESSION_ENDING_CLOSE_CODE };
+  }
+  // A zombie gets no close handshake: the peer is not answering (gateway.md §2.1).
+  if (event.type.startsWith('xstate.after.heartbeatInterval.')) return { type: 'terminate' };
+  // Never 1000 on a reconnect: it would kill the session we want to resume (gateway.md §12.10).
+  return { type: 'close', code: RESUMABLE_CLOSE_CODE };
+}
+
+/**
+ * The lifecycle of one gateway shard. Pure: it imports only xstate and its own files. The socket and
+ * the identify gate are placeholders replaced with `.provide()` by the adapter; randomness comes in
+ * through the delays (see `createShardDelays`).
+ */
+export const shardMachine = setup({
+  types: {
+    context: {} as ShardContext,
+    events: {} as ShardEvent,
+    emitted: {} as ShardEmitted,
+    input: {} as ShardInput,
+  },
+  actors: {
+    /** The WebSocket connection: turns frames into events, commands into frames. */
+    socket: fromCallback<SocketCommand, SocketInput, ShardEvent>(() => undefined),
+    /** Resolves when this shard may identify (max_concurrency buckets, daily budget). */
+    identifyGate: fromPromise<void, IdentifyGateInput>(() => Promise.resolve()),
+  },
+  delays: createShardDelays(() => 0.5),
+  guards: {
+    closeIsFatal: ({ event }) => event.type === 'socket.closed' && closeOutcome(event.code).action === 'fail',
+    closeEndsSession: ({ event }) =>
+      event.type === 'socket.closed' && closeOutcome(event.code).action === 'identify',
+    connectToResumeUrlFailed: ({ context }) =>
+      !context.helloReceived && willResume(context) && context.session?.resumeUrl != null,
+    connectingToResumeUrl: ({ context }) => willResume(context) && context.session?.resumeUrl != null,
+    canResume: ({ context }) => willResume(context),
+    invalidSessionIsResumable: ({ context, event }) =>
+      event.type === 'gateway.invalidSession' && event.resumable && willResume(context),
+    stopEndsSession: ({ event }) => event.type === 'shard.stop' && !event.resumable,
+    isZombie: ({ context }) => !context.receivedSinceHeartbeat,
+  },
+  actions: {
+    closeSocket: enqueueActions(({ event, enqueue }) => {
+      const command = closeCommandFor(event);
+      if (command !== null) enqueue.sendTo('socket', command);
+    }),
+    sendIdentify: sendTo('socket', { type: 'identify' }),
+    sendResume: sendTo('socket', ({ context }) => ({
+      type: 'resume' as const,
+      sessionId: context.session?.sessionId ?? '',
+    })),
+    sendHeartbeat: sendTo('socket', { type: 'heartbeat' }),
+    openOutbound: sendTo('socket', { type: 'outbound.open' }),
+    holdOutbound: sendTo('socket', { type: 'outbound.hold' }),
+    forgetSession: enqueueActions(({ context, enqueue }) => {
+      if (context.session === null) return;
+      enqueue.emit({ type: 'session.lost', sessionId: context.session.sessionId });
+      enqueue.assign({ session: null, resumeAttempts: 0 });
+    }),
+    forgetResumeUrl: assign({
+      session: ({ context }): ShardSessionRef | null =>
+        context.session === null ? null : { sessionId: context.session.sessionId, resumeUrl: null },
+    }),
+    recordClose: assign({
+      lastCloseCode: ({ context, event }) =>
+        event.type === 'socket.closed' ? event.code : context.lastCloseCode,
+    }),
+    recordFailure: enqueueActions(({ event, enqueue }) => {
+      if (event.type !== 'socket.closed') return;
+      const outcome = closeOutcome(event.code);
+      if (outcome.action !== 'fail') return;
+      enqueue.assign({ failure: { reason: outcome.reason, closeCode: event.code } });
+      enqueue.emit({ type: 'shard.failed', reason: outcome.reason, closeCode: event.code });
+    }),
+    storeSession: assign({
+      session: ({ context, event }): ShardSessionRef | null =>
+        event.type === 'gateway.ready'
+          ? { sessionId: event.sessionId, resumeUrl: event.resumeUrl }
+          : context.session,
+    }),
+    resetAttempts: assign({ reconnectAttempts: 0, resumeAttempts: 0 }),
+    countReconnect: assign({ reconnectAttempts: ({ context }) => context.reconnectAttempts + 1 }),
+    countResume: assign({ resumeAttempts: ({ context }) => context.resumeAttempts + 1 }),
+    startConnection: assign({
+      helloReceived: false,
+      receivedSinceHeartbeat: true,
+      heartbeatIntervalMs: null,
+    }),
+    recordHello: assign({
+      helloReceived: true,
+      heartbeatIntervalMs: ({ context, event }) =>
+        event.type === 'gateway.hello' ? event.heartbeatIntervalMs : context.heartbeatIntervalMs,
+    }),
+    markHeartbeatSent: assign({ receivedSinceHeartbeat: false }),
+    /** Any inbound frame proves the connection alive; lifecycle frames mark it in their own transitions. */
+    markAlive: assign({ receivedSinceHeartbeat: true }),
+    emitIdentified: emit(({ context }) => ({
+      type: 'session.identified' as const,
+      sessionId: context.session?.sessionId ?? '',
+    })),
+    emitResumed: emit(({ context }) => ({
+      type: 'session.resumed' as const,
+      sessionId: context.session?.sessionId ?? '',
+    })),
+  },
+}).createMachine({
+  id: 'shard',
+  description: 'One gateway shard (Discord gateway v10).',
+  context: ({ input }) => ({
+    shardId: input.shardId,
+    gatewayUrl: input.gatewayUrl,
+    session: input.session ?? null,
+    heartbeatIntervalMs: null,
+    receivedSinceHeartbeat: true,
+    helloReceived: false,
+    reconnectAttempts: 0,
+    resumeAttempts: 0,
+    lastCloseCode: null,
+    failure: null,
+    config: { ...defaultShardTiming, ...input.config },
+  }),
+  initial: 'idle',
+  states: {
+    idle: {
+      description: 'Created, not started.',
+      on: {
+        'shard.start': { target: 'connection' },
+        'shard.stop': [
+          { guard: 'stopEndsSession', target: 'stopped', actions: 'forgetSession' },
+          { target: 'stopped' },
+        ],
+      },
+    },
+    connection: {
+      description:
+        'One WebSocket connection, from opening to close. Resumes on resume_gateway_url when a session is held (gateway.md §3.3).',
+      type: 'parallel',
+      tags: ['connected'],
+      entry: 'startConnection',
+      exit: 'closeSocket',
+      invoke: { id: 'socket', src: 'socket', input: ({ context }) => ({ url: connectionUrl(context) }) },
+      on: {
+        'socket.closed': [
+          {
+            description:
+              'Close codes 4004, 4010–4014 are fatal: retrying would fail again and burn identifies.',
+            guard: 'closeIsFatal',
+            target: '#shard.failed',
+            actions: ['recordClose', 'recordFailure'],
+          },
+          {
+            description: 'Close codes 4003, 4006, 4007, 4009: the session is gone, identify anew.',
+            guard: 'closeEndsSession',
+            target: '#shard.reconnecting',
+            actions: ['recordClose', 'forgetSession'],
+          },
+          {
+            description:
+              'The connection to resume_gateway_url failed before HELLO: forget that URL (gateway.md §3.3).',
+            guard: 'connectToResumeUrlFailed',
+            target: '#shard.reconnecting',
+            actions: ['recordClose', 'forgetResumeUrl'],
+          },
+          { target: '#shard.reconnecting', actions: 'recordClose' },
+        ],
+        'gateway.reconnect': {
+          description: 'op 7: reconnect and resume (gateway.md §3.4).',
+          target: '#shard.reconnecting',
+        },
+        'socket.corrupt': {
+          description:
+            'An undecodable frame: the stream cannot be trusted; reconnect, and the resume replays what was lost.',
+          target: '#shard.reconnecting',
+        },
+        'shard.stop': [
+          { guard: 'stopEndsSession', target: '#shard.stopped', actions: 'forgetSession' },
+          { target: '#shard.stopped' },
+        ],
+      },
+      states: {
+        lifecycle: {
+          initial: 'connecting',
+          on: {
+            'gateway.invalidSession': [
+              {
+                description: 'op 9 d:true: the session may be resumed (gateway.md §3.5).',
+                guard: 'invalidSessionIsResumable',
+                target: '#shard.reconnecting',
+              },
+              {
+                description: 'op 9 d:false: the session is gone; identify again after 1–5 s on this socket.',
+                target: '.identifying.cooldown',
+                actions: ['markAlive', 'forgetSession'],
+              },
+            ],
+          },
+          states: {
+            connecting: {
+              description: 'Socket opening; waiting for HELLO (op 10).',
+              after: {
+                helloTimeout: [
+                  {
+                    description:
+                      'No HELLO from resume_gateway_url: forget that URL, resume on the gateway URL.',
+                    guard: 'connectingToResumeUrl',
+                    target: '#shard.reconnecting',
+                    actions: 'forgetResumeUrl',
+                  },
+                  { target: '#shard.reconnecting' },
+                ],
+              },
+              on: {
+                'gateway.hello': [
+                  { guard: 'canResume', target: 'resuming' },
+                  { target: 'identifying', actions: 'forgetSession' },
+                ],
+              },
+            },
+            identifying: {
+              description: 'Waiting for an identify slot, then for READY.',
+              initial: 'waitingForSlot',
+              states: {
+                waitingForSlot: {
+                  description: 'One identify per max_concurrency bucket per 5 s (gateway.md §5).',
+                  invoke: {
+                    src: 'identifyGate',
+                    input: ({ context }) => ({ shardId: context.shardId }),
+                    onDone: { target: 'awaitingReady', actions: 'sendIdentify' },
+                    onError: { target: '#shard.reconnecting' },
+                  },
+                },
+                awaitingReady: {
+                  description: 'IDENTIFY sent; READY starts the session (s = 1).',
+                  after: { readyTimeout: { target: '#shard.reconnecting' } },
+                  on: {
+                    'gateway.ready': {
+                      target: '#shard.connection.lifecycle.ready',
+                      actions: ['markAlive', 'storeSession', 'resetAttempts', 'emitIdentified'],
+                    },
+                  },
+                },
+                cooldown: {
+                  description: 'After op 9 d:false, wait a random 1–5 s before identifying again.',
+                  after: { invalidSessionWait: { target: 'waitingForSlot' } },
+                },
+              },
+            },
+            resuming: {
+              description: 'RESUME sent; the gateway replays missed dispatches, then RESUMED.',
+              entry: ['countResume', 'sendResume'],
+              after: { resumeTimeout: { target: '#shard.reconnecting' } },
+              on: {
+                'gateway.resumed': {
+                  target: 'ready',
+                  actions: ['markAlive', 'resetAttempts', 'emitResumed'],
+                },
+              },
+            },
+            ready: {
+              description: 'Session live: dispatches flow, user commands are sent.',
+              tags: ['ready'],
+              entry: 'openOutbound',
+              exit: 'holdOutbound',
+            },
+          },
+        },
+        heartbeat: {
+          initial: 'awaitingHello',
+          on: {
+            'socket.alive': {
+              description:
+                'Any inbound frame since the last heartbeat is proof of life (a busy shard is no zombie).',
+              actions: 'markAlive',
+            },
+            'gateway.heartbeatRequest': {
+              description:
+                'Server op 1: heartbeat at once, without resetting the interval (gateway.md §2.1).',
+              actions: ['markAlive', 'sendHeartbeat'],
+            },
+          },
+          states: {
+            awaitingHello: {
+              on: { 'gateway.hello': { target: 'firstBeat', actions: 'recordHello' } },
+            },
+            firstBeat: {
+              description: 'The first heartbeat waits interval × random jitter.',
+              after: {
+                firstHeartbeat: { target: 'beating', actions: ['markHeartbeatSent', 'sendHeartbeat'] },
+              },
+            },
+            beating: {
+              description:
+                'Every interval: if nothing at all arrived since the last heartbeat the connection is a zombie; drop it and resume.',
+              after: {
+                heartbeatInterval: [
+                  { guard: 'isZombie', target: '#shard.reconnecting' },
+                  { target: 'beating', reenter: true, actions: ['markHeartbeatSent', 'sendHeartbeat'] },
+                ],
+              },
+            },
+          },
+        },
+      },
+    },
+    reconnecting: {
+      description: 'Waiting before the next connection: exponential back-off with full jitter.',
+      entry: 'countReconnect',
+      after: { reconnectBackoff: { target: 'connection' } },
+      on: {
+        'shard.stop': [
+          { guard: 'stopEndsSession', target: 'stopped', actions: 'forgetSession' },
+          { target: 'stopped' },
+        ],
+      },
+    },
+    stopped: {
+      description: 'Stopped by the user; a resumable stop keeps the session for a later start.',
+      on: { 'shard.start': { target: 'connection', actions: 'resetAttempts' } },
+    },
+    failed: {
+      description: 'A fatal close code (4004, 4010–4014): no reconnect can succeed.',
+      type: 'final',
+    },
+  },
+});
+
+export type ShardMachine = typeof shardMachine;

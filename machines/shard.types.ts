@@ -1,0 +1,104 @@
+import type { ShardFailureReason } from './close-codes.js';
+
+/** Tunables of a shard's lifecycle. All times in ms. */
+export interface ShardTimingConfig {
+  /** How long to wait for HELLO after the socket starts connecting. */
+  readonly helloTimeoutMs: number;
+  /** How long to wait for READY after IDENTIFY was sent. */
+  readonly readyTimeoutMs: number;
+  /** How long to wait for RESUMED after RESUME was sent (the replay comes first). */
+  readonly resumeTimeoutMs: number;
+  /** Ceiling of the first reconnect delay (full jitter below it). */
+  readonly backoffBaseMs: number;
+  /** No reconnect delay is longer than this. */
+  readonly backoffMaxMs: number;
+  /** After this many resumes in a row that did not reach RESUMED, identify instead. */
+  readonly maxResumeAttempts: number;
+}
+
+/** What the shard keeps of a gateway session; the sequence number lives in the adapter (hot path). */
+export interface ShardSessionRef {
+  readonly sessionId: string;
+  /** `resume_gateway_url` from READY; null once a connection to it failed. */
+  readonly resumeUrl: string | null;
+}
+
+export interface ShardFailure {
+  readonly reason: ShardFailureReason;
+  readonly closeCode: number | null;
+}
+
+export interface ShardContext {
+  readonly shardId: number;
+  readonly gatewayUrl: string;
+  readonly session: ShardSessionRef | null;
+  readonly heartbeatIntervalMs: number | null;
+  /** Set when any frame arrived since the last scheduled heartbeat; a heartbeat due while false means a zombie. */
+  readonly receivedSinceHeartbeat: boolean;
+  readonly helloReceived: boolean;
+  /** Reconnects since the last READY/RESUMED (drives the back-off). */
+  readonly reconnectAttempts: number;
+  /** RESUMEs sent since the last READY/RESUMED. */
+  readonly resumeAttempts: number;
+  readonly lastCloseCode: number | null;
+  readonly failure: ShardFailure | null;
+  readonly config: ShardTimingConfig;
+}
+
+export interface ShardInput {
+  readonly shardId: number;
+  readonly gatewayUrl: string;
+  /** A session to resume on the first connection (e.g. exported before a restart). */
+  readonly session?: ShardSessionRef | null;
+  readonly config?: Partial<ShardTimingConfig>;
+}
+
+/** Who closed a socket: the gateway (close frame) or the transport (no close frame: 1006). */
+export type CloseInitiator = 'gateway' | 'transport';
+
+/** Events the shard machine accepts. `shard.*` come from the user, `socket.*`/`gateway.*` from the adapter. */
+export type ShardEvent =
+  | { type: 'shard.start' }
+  | { type: 'shard.stop'; resumable: boolean }
+  | { type: 'socket.closed'; code: number; initiator: CloseInitiator }
+  /** The first inbound frame (of any kind) after a scheduled heartbeat. */
+  | { type: 'socket.alive' }
+  /** An inbound frame could not be decoded: the connection's stream is no longer trustworthy. */
+  | { type: 'socket.corrupt' }
+  | { type: 'gateway.hello'; heartbeatIntervalMs: number }
+  | { type: 'gateway.ready'; sessionId: string; resumeUrl: string }
+  | { type: 'gateway.resumed' }
+  /** op 7 */
+  | { type: 'gateway.reconnect' }
+  /** op 9 */
+  | { type: 'gateway.invalidSession'; resumable: boolean }
+  /** op 1 sent by the server: heartbeat at once. */
+  | { type: 'gateway.heartbeatRequest' };
+
+/** Commands the machine sends to the socket actor; the adapter turns them into frames. */
+export type SocketCommand =
+  | { type: 'identify' }
+  | { type: 'resume'; sessionId: string }
+  | { type: 'heartbeat' }
+  /** The session is usable: user commands may flow. */
+  | { type: 'outbound.open' }
+  /** The session is not usable (yet): hold user commands. */
+  | { type: 'outbound.hold' }
+  | { type: 'close'; code: number }
+  /** Drop the TCP connection without a close handshake (zombie). */
+  | { type: 'terminate' };
+
+export interface SocketInput {
+  readonly url: string;
+}
+
+export interface IdentifyGateInput {
+  readonly shardId: number;
+}
+
+/** Events the shard machine emits to its owner. */
+export type ShardEmitted =
+  | { type: 'session.identified'; sessionId: string }
+  | { type: 'session.resumed'; sessionId: string }
+  | { type: 'session.lost'; sessionId: string }
+  | { type: 'shard.failed'; reason: ShardFailureReason; closeCode: number | null };

@@ -1,0 +1,168 @@
+import WebSocket from 'ws';
+import { fromCallback } from 'xstate';
+import type { GatewayDispatchPayload } from 'discord-api-types/v10';
+import type { ShardEvent, SocketCommand, SocketInput } from '../../machines/index.js';
+import { ConnectionClosedError, GatewayDecodeError, StatecordError } from '../errors.js';
+import { createInboundDecoder } from './codec/index.js';
+import type { GatewayCompression } from './gateway-url.js';
+import { gatewayConnectUrl } from './gateway-url.js';
+import type { ShardIdentity } from './identity.js';
+import { isLifecycleFrame, routeInboundPayload } from './inbound-frames.js';
+import { heartbeatPayload, identifyPayload, resumePayload } from './outbound-payloads.js';
+import type { OutboundSender } from './outbound/index.js';
+import type { SequenceTracker } from './sequence.js';
+
+/** What happened on a connection that is not a lifecycle decision: for latency and diagnostics. */
+export type ConnectionObservation =
+  | { type: 'heartbeat.sent'; at: number }
+  | { type: 'heartbeat.acked'; latencyMs: number }
+  | { type: 'frame.undecodable'; error: StatecordError }
+  | { type: 'socket.error'; error: Error }
+  | { type: 'socket.closing'; closed: Promise<void> };
+
+/** Everything a connection needs from its shard. One object per shard, shared by all its connections. */
+export interface ConnectionDeps {
+  readonly identity: ShardIdentity;
+  readonly compression: GatewayCompression;
+  readonly sequence: SequenceTracker;
+  readonly sender: OutboundSender;
+  readonly dispatch: (payload: GatewayDispatchPayload) => void;
+  readonly observe: (observation: ConnectionObservation) => void;
+  readonly now: () => number;
+}
+
+/**
+ * The socket actor: one `ws` connection per invocation. It translates, and decides nothing: frames
+ * become machine events (`sendBack`), machine commands become frames. Invoked on the machine's
+ * `connection` state, so a new connection is a new actor, and the old one's listeners are removed
+ * when it is stopped: a late event of a replaced socket can never reach the machine.
+ */
+export function createSocketLogic(deps: ConnectionDeps) {
+  return fromCallback<SocketCommand, SocketInput, ShardEvent>(({ input, sendBack, receive }) => {
+    const decoder = createInboundDecoder(deps.compression);
+    const ws = new WebSocket(gatewayConnectUrl(input.url, deps.compression), {
+      perMessageDeflate: false,
+      // Multi-megabyte READY and GUILD_CREATE frames are normal (gateway.md §10, §12.27).
+      maxPayload: 512 * 1024 * 1024,
+    });
+    let live = true;
+    // Set when a heartbeat is sent; the first frame after it is reported as life (zombie detection).
+    let awaitingLife = false;
+    let heartbeatSentAt = 0;
+
+    const sinks = {
+      lifecycle: (event: ShardEvent) => {
+        // The heartbeat reserve of the send budget depends on the interval (gateway.md §5).
+        if (event.type === 'gateway.hello') deps.sender.setHeartbeatInterval(event.heartbeatIntervalMs);
+        // A lifecycle frame is itself proof of life for the machine; no separate socket.alive.
+        awaitingLife = false;
+        sendBack(event);
+      },
+      dispatch: deps.dispatch,
+      heartbeatAck: () => deps.observe({ type: 'heartbeat.acked', latencyMs: deps.now() - heartbeatSentAt }),
+    };
+
+    const onOpen = () => deps.sender.attach((data: string) => ws.send(data));
+    const onMessage = (data: WebSocket.RawData, isBinary: boolean) => {
+      if (!live) return;
+      try {
+        const payload = decoder.decode(data as Buffer, isBinary);
+        if (payload === null) return;
+        if (awaitingLife && !isLifecycleFrame(payload)) {
+          awaitingLife = false;
+          sendBack({ type: 'socket.alive' });
+        }
+        routeInboundPayload(payload, deps.sequence, sinks);
+      } catch (error) {
+        // The stream can no longer be trusted; what was lost is replayed by the resume.
+        live = false;
+        deps.observe({
+          type: 'frame.undecodable',
+          error:
+            error instanceof StatecordError
+              ? error
+              : new GatewayDecodeError('an inbound frame could not be processed', { cause: error }),
+        });
+        sendBack({ type: 'socket.corrupt' });
+      }
+    };
+    const onClose = (code: number) => {
+      live = false;
+      deps.sender.detach();
+      // 1006: the connection dropped without a close frame.
+      sendBack({ type: 'socket.closed', code, initiator: code === 1006 ? 'transport' : 'gateway' });
+    };
+    const onError = (error: Error) => deps.observe({ type: 'socket.error', error });
+
+    ws.on('open', onOpen);
+    ws.on('message', onMessage);
+    ws.on('close', onClose);
+    ws.on('error', onError);
+
+    const send = (payload: Parameters<OutboundSender['send']>[0], priority: Parameters<OutboundSender['send']>[1]) => {
+      deps.sender.send(payload, priority).catch((error: unknown) => {
+        // A frame for a connection that closed meanwhile is moot: the machine reacts to the close.
+        if (error instanceof ConnectionClosedError) return;
+        deps.observe({ type: 'socket.error', error: error instanceof Error ? error : new Error(String(error)) });
+      });
+    };
+
+    receive((command) => {
+      switch (command.type) {
+        case 'identify':
+          send(identifyPayload(deps.identity), 'handshake');
+          return;
+        case 'resume':
+          send(resumePayload(deps.identity, command.sessionId, deps.sequence.value), 'handshake');
+          return;
+        case 'heartbeat':
+          awaitingLife = true;
+          heartbeatSentAt = deps.now();
+          deps.observe({ type: 'heartbeat.sent', at: heartbeatSentAt });
+          send(heartbeatPayload(deps.sequence.value), 'heartbeat');
+          return;
+        case 'outbound.open':
+          deps.sender.open();
+          return;
+        case 'outbound.hold':
+          deps.sender.hold();
+          return;
+        case 'close':
+          shutDown(command.code);
+          return;
+        case 'terminate':
+          shutDown(null);
+          return;
+      }
+    });
+
+    /** Closes the socket (null: drop it without a handshake) and stops listening to it. */
+    function shutDown(code: number | null): void {
+      if (!live && ws.readyState === WebSocket.CLOSED) return;
+      live = false;
+      ws.off('open', onOpen);
+      ws.off('message', onMessage);
+      ws.off('close', onClose);
+      deps.sender.detach();
+      decoder.close();
+      if (ws.readyState === WebSocket.CLOSED) return;
+      const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+      deps.observe({ type: 'socket.closing', closed });
+      // A socket still connecting has no handshake to close: drop it.
+      if (code === null || ws.readyState === WebSocket.CONNECTING) ws.terminate();
+      else ws.close(code);
+    }
+
+    // Stopped by the machine: close with the code it chose (exit action), else a resumable 4000.
+    return () => {
+      if (ws.readyState !== WebSocket.CLOSED && ws.readyState !== WebSocket.CLOSING) shutDown(4000);
+      else {
+        live = false;
+        ws.off('message', onMessage);
+        ws.off('close', onClose);
+        decoder.close();
+      }
+      // The error listener stays: a late error of a dead socket must not become an uncaught exception.
+    };
+  });
+}

@@ -1,0 +1,12 @@
+import type { GatewayDispatchEvents, GatewayDispatchPayload } from 'discord-api-types/v10';
+
+/** The data of the dispatch named `K`, typed by discord-api-types. */
+export type DispatchData<K extends GatewayDispatchEvents> = Extract<GatewayDispatchPayload, { t: K }>['d'];
+
+/**
+ * Events of `shard.gateway`: every dispatch under its Discord name (`MESSAGE_CREATE`, …) with its data,
+ * and `dispatch` with the whole payload (`t`, `s`, `d`) for code that handles every event.
+ */
+export type ShardDispatchEvents = { [K in GatewayDispatchEvents]: DispatchData<K> } & {
+  dispatch: GatewayDispatchPayload;
+};
