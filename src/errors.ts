@@ -67,7 +67,10 @@ export class PayloadTooLargeError extends StatecordError {
   readonly limit: number;
 
   constructor(size: number, limit = 4096) {
-    super('STATECORD_ERR_PAYLOAD_TOO_LARGE', `payload is ${size} bytes; the gateway accepts at most ${limit}`);
+    super(
+      'STATECORD_ERR_PAYLOAD_TOO_LARGE',
+      `payload is ${size} bytes; the gateway accepts at most ${limit}`,
+    );
     this.size = size;
     this.limit = limit;
   }
@@ -152,7 +155,11 @@ export class AuthenticationFailedError extends ShardFailureError {
 export class InvalidShardError extends ShardFailureError {
   readonly reason = 'InvalidShard';
   constructor(closeCode: number | null = 4010) {
-    super('STATECORD_ERR_INVALID_SHARD', 'the gateway rejected the shard id or count (close 4010)', closeCode);
+    super(
+      'STATECORD_ERR_INVALID_SHARD',
+      'the gateway rejected the shard id or count (close 4010)',
+      closeCode,
+    );
   }
 }
 
@@ -168,7 +175,11 @@ export class ShardingRequiredError extends ShardFailureError {
 export class InvalidApiVersionError extends ShardFailureError {
   readonly reason = 'InvalidApiVersion';
   constructor(closeCode: number | null = 4012) {
-    super('STATECORD_ERR_INVALID_API_VERSION', 'the gateway rejected the API version (close 4012)', closeCode);
+    super(
+      'STATECORD_ERR_INVALID_API_VERSION',
+      'the gateway rejected the API version (close 4012)',
+      closeCode,
+    );
   }
 }
 
@@ -176,7 +187,11 @@ export class InvalidApiVersionError extends ShardFailureError {
 export class InvalidIntentsError extends ShardFailureError {
   readonly reason = 'InvalidIntents';
   constructor(closeCode: number | null = 4013) {
-    super('STATECORD_ERR_INVALID_INTENTS', 'the gateway rejected the intents bitfield (close 4013)', closeCode);
+    super(
+      'STATECORD_ERR_INVALID_INTENTS',
+      'the gateway rejected the intents bitfield (close 4013)',
+      closeCode,
+    );
   }
 }
 

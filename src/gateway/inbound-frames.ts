@@ -71,7 +71,11 @@ export function routeInboundPayload(
   }
 }
 
-function routeDispatch(payload: GatewayDispatchPayload, sequence: SequenceTracker, sinks: InboundSinks): void {
+function routeDispatch(
+  payload: GatewayDispatchPayload,
+  sequence: SequenceTracker,
+  sinks: InboundSinks,
+): void {
   if (payload.t === GatewayDispatchEvents.Ready) {
     const d = payload.d as { session_id?: unknown; resume_gateway_url?: unknown } | null;
     if (typeof d?.session_id !== 'string' || typeof d.resume_gateway_url !== 'string') {

@@ -99,11 +99,17 @@ export function createSocketLogic(deps: ConnectionDeps) {
     ws.on('close', onClose);
     ws.on('error', onError);
 
-    const send = (payload: Parameters<OutboundSender['send']>[0], priority: Parameters<OutboundSender['send']>[1]) => {
+    const send = (
+      payload: Parameters<OutboundSender['send']>[0],
+      priority: Parameters<OutboundSender['send']>[1],
+    ) => {
       deps.sender.send(payload, priority).catch((error: unknown) => {
         // A frame for a connection that closed meanwhile is moot: the machine reacts to the close.
         if (error instanceof ConnectionClosedError) return;
-        deps.observe({ type: 'socket.error', error: error instanceof Error ? error : new Error(String(error)) });
+        deps.observe({
+          type: 'socket.error',
+          error: error instanceof Error ? error : new Error(String(error)),
+        });
       });
     };
 

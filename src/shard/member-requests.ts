@@ -109,7 +109,10 @@ export class MemberRequests {
 
   #timeout(nonce: string, ms: number): NodeJS.Timeout {
     const timer = setTimeout(() => {
-      this.#fail(nonce, new RequestTimeoutError(`no GUILD_MEMBERS_CHUNK for request ${nonce} within ${ms} ms`));
+      this.#fail(
+        nonce,
+        new RequestTimeoutError(`no GUILD_MEMBERS_CHUNK for request ${nonce} within ${ms} ms`),
+      );
     }, ms);
     timer.unref();
     return timer;

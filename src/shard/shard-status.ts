@@ -2,14 +2,7 @@ import type { StateValue } from 'xstate';
 
 /** A shard's lifecycle state, flattened from the machine's state value. */
 export type ShardStatus =
-  | 'idle'
-  | 'connecting'
-  | 'identifying'
-  | 'resuming'
-  | 'ready'
-  | 'reconnecting'
-  | 'stopped'
-  | 'failed';
+  'idle' | 'connecting' | 'identifying' | 'resuming' | 'ready' | 'reconnecting' | 'stopped' | 'failed';
 
 /**
  * Flattens the machine's value: top-level states by name; while connected, the `lifecycle` region's

@@ -33,7 +33,11 @@ export interface ShardEvents {
   /** A session could not be kept; Discord cannot replay what it held after `lastSequence`. */
   sessionLost: { readonly sessionId: string; readonly lastSequence: number | null };
   /** The shard failed for good (a fatal close code). */
-  failure: { readonly reason: ShardFailureReason; readonly closeCode: number | null; readonly error: ShardFailureError };
+  failure: {
+    readonly reason: ShardFailureReason;
+    readonly closeCode: number | null;
+    readonly error: ShardFailureError;
+  };
   /** The lifecycle state changed. */
   stateChange: { readonly from: ShardStatus; readonly to: ShardStatus };
   /** Something went wrong that the shard recovers from by itself (an undecodable frame, a socket error, a throwing listener). */
@@ -260,7 +264,8 @@ export class Shard extends TypedEmitter<ShardEvents> {
   }
 
   #warn(error: unknown, context: string): void {
-    const wrapped = error instanceof Error ? error : new StatecordError('STATECORD_ERR_DECODE', String(error));
+    const wrapped =
+      error instanceof Error ? error : new StatecordError('STATECORD_ERR_DECODE', String(error));
     try {
       this.emit('warning', { error: wrapped, context });
     } catch {
