@@ -3,3 +3,4 @@
  * `shared/protocol/gateway.md` §11). Start one on loopback, point a client at it, script faults.
  */
 export * from './fake-gateway/index.js';
+export * from './model/index.js';

@@ -39,7 +39,8 @@ export function abstractShardState(snapshot: ShardSnapshot): string {
   return JSON.stringify({
     value: snapshot.value,
     status: snapshot.status,
-    session: context.session === null ? 'none' : context.session.resumeUrl === null ? 'noResumeUrl' : 'resumeUrl',
+    session:
+      context.session === null ? 'none' : context.session.resumeUrl === null ? 'noResumeUrl' : 'resumeUrl',
     resumeAttempts: context.resumeAttempts,
     hello: context.helloReceived,
     alive: context.receivedSinceHeartbeat,
@@ -62,7 +63,9 @@ const eventVariants: Record<string, readonly ShardModelEvent[]> = {
     { type: 'gateway.invalidSession', resumable: false },
   ],
   'gateway.hello': [{ type: 'gateway.hello', heartbeatIntervalMs: 41_250 }],
-  'gateway.ready': [{ type: 'gateway.ready', sessionId: 'model-session', resumeUrl: 'ws://model.invalid/resume' }],
+  'gateway.ready': [
+    { type: 'gateway.ready', sessionId: 'model-session', resumeUrl: 'ws://model.invalid/resume' },
+  ],
 };
 
 /** The events to try in a state: every event the active states handle, with payload variants. */
@@ -80,7 +83,12 @@ const graphLogic = shardMachine as unknown as ActorLogic<ShardSnapshot, ShardMod
  * Explores the pure machine and returns one path per edge of its abstract state graph: the shortest
  * path to the edge's source state, then the edge. Executing them all takes every transition.
  */
-export function shardModelPaths(): { paths: ShardModelPath[]; states: number; edges: number; errors: string[] } {
+export function shardModelPaths(): {
+  paths: ShardModelPath[];
+  states: number;
+  edges: number;
+  errors: string[];
+} {
   const [initial] = initialTransition(shardMachine, shardModelInput);
   const traversal = {
     input: shardModelInput,
