@@ -186,7 +186,11 @@ export const shardMachine = setup({
       tags: ['connected'],
       entry: 'startConnection',
       exit: 'closeSocket',
-      invoke: { id: 'socket', src: 'socket', input: ({ context }) => ({ url: connectionUrl(context) }) },
+      invoke: {
+        id: 'socket',
+        src: 'socket',
+        input: ({ context }) => ({ url: connectionUrl(context), shardId: context.shardId }),
+      },
       on: {
         'socket.closed': [
           {

@@ -90,6 +90,8 @@ export type SocketCommand =
 
 export interface SocketInput {
   readonly url: string;
+  /** Which shard the socket belongs to (one socket logic may serve many shards of a manager). */
+  readonly shardId: number;
 }
 
 export interface IdentifyGateInput {

@@ -37,8 +37,9 @@ export interface ConnectionDeps {
  * `connection` state, so a new connection is a new actor, and the old one's listeners are removed
  * when it is stopped: a late event of a replaced socket can never reach the machine.
  */
-export function createSocketLogic(deps: ConnectionDeps) {
+export function createSocketLogic(depsFor: (shardId: number) => ConnectionDeps) {
   return fromCallback<SocketCommand, SocketInput, ShardEvent>(({ input, sendBack, receive }) => {
+    const deps = depsFor(input.shardId);
     const decoder = createInboundDecoder(deps.compression);
     const ws = new WebSocket(gatewayConnectUrl(input.url, deps.compression), {
       perMessageDeflate: false,

@@ -1,9 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { createActor, fromPromise } from 'xstate';
-import type { Actor, SnapshotFrom, StateValue } from 'xstate';
+import type { SnapshotFrom, StateValue } from 'xstate';
 import type { GatewayDispatchPayload, GatewaySendPayload } from 'discord-api-types/v10';
-import { createShardDelays, shardMachine } from '../../machines/index.js';
-import type { ShardFailureReason } from '../../machines/index.js';
+import type { shardMachine, ShardFailureReason, ShardInput } from '../../machines/index.js';
 import {
   InvalidArgumentError,
   ShardStoppedError,
@@ -15,10 +13,10 @@ import { isZstdStreamSupported } from '../gateway/codec/index.js';
 import type { ShardFailureError } from '../errors.js';
 import { OutboundSender } from '../gateway/outbound/index.js';
 import { SequenceTracker } from '../gateway/sequence.js';
-import { createSocketLogic } from '../gateway/socket-actor.js';
-import type { ConnectionObservation } from '../gateway/socket-actor.js';
+import type { ConnectionDeps, ConnectionObservation } from '../gateway/socket-actor.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
-import { BucketIdentifyGate } from './identify-gate.js';
+import { standaloneHost } from './shard-host.js';
+import type { ShardActorRef, ShardHost } from './shard-host.js';
 import { ShardGateway } from './shard-gateway.js';
 import type { ShardOptions, ShardSession } from './shard-options.js';
 import { shardStatus } from './shard-status.js';
@@ -44,8 +42,6 @@ export interface ShardEvents {
   warning: { readonly error: Error; readonly context: string };
 }
 
-type ShardActor = Actor<typeof shardMachine>;
-
 /**
  * One gateway shard. Its lifecycle (connect, identify, resume, heartbeat, reconnect, fail) is decided
  * by `shardMachine` (statecord/machines); this class wires the machine to a `ws` socket.
@@ -63,7 +59,7 @@ export class Shard extends TypedEmitter<ShardEvents> {
   /** Dispatch events and commands. */
   readonly gateway: ShardGateway;
 
-  readonly #actor: ShardActor;
+  readonly #actor: ShardActorRef;
   readonly #sequence: SequenceTracker;
   readonly #sender: OutboundSender;
   readonly #closing = new Set<Promise<void>>();
@@ -73,7 +69,11 @@ export class Shard extends TypedEmitter<ShardEvents> {
   #hasBeenReady = false;
   #startWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
 
-  constructor(options: ShardOptions) {
+  /**
+   * @param options - what to connect with
+   * @param host - where the shard's actor lives: its own actor by default, or a manager's system. @internal
+   */
+  constructor(options: ShardOptions, host?: ShardHost) {
     super();
     validateOptions(options);
     this.id = options.shardId ?? 0;
@@ -85,49 +85,36 @@ export class Shard extends TypedEmitter<ShardEvents> {
       (event, error) => this.#warn(error, `a listener for "${event}" threw`),
     );
 
-    const gate = options.identifyGate ?? new BucketIdentifyGate();
-    const logic = shardMachine.provide({
-      actors: {
-        socket: createSocketLogic({
-          identity: {
-            token: options.token,
-            intents: options.intents,
-            shard: [this.id, this.shardCount],
-            properties: {
-              os: process.platform,
-              browser: 'statecord',
-              device: 'statecord',
-              ...options.properties,
-            },
-            ...(options.presence === undefined ? {} : { presence: options.presence }),
-            ...(options.largeThreshold === undefined ? {} : { largeThreshold: options.largeThreshold }),
-          },
-          compression: options.compress ?? 'zlib-stream',
-          sequence: this.#sequence,
-          sender: this.#sender,
-          dispatch: (payload: GatewayDispatchPayload) => this.gateway.deliver(payload),
-          observe: (observation) => this.#observe(observation),
-          now: () => performance.now(),
-        }),
-        identifyGate: fromPromise<void, { shardId: number }>(({ input, signal }) =>
-          gate.waitForIdentify(input.shardId, signal),
-        ),
+    const deps: ConnectionDeps = {
+      identity: {
+        token: options.token,
+        intents: options.intents,
+        shard: [this.id, this.shardCount],
+        properties: {
+          os: process.platform,
+          browser: 'statecord',
+          device: 'statecord',
+          ...options.properties,
+        },
+        ...(options.presence === undefined ? {} : { presence: options.presence }),
+        ...(options.largeThreshold === undefined ? {} : { largeThreshold: options.largeThreshold }),
       },
-      delays: createShardDelays(options.random ?? Math.random),
-    });
+      compression: options.compress ?? 'zlib-stream',
+      sequence: this.#sequence,
+      sender: this.#sender,
+      dispatch: (payload: GatewayDispatchPayload) => this.gateway.deliver(payload),
+      observe: (observation) => this.#observe(observation),
+      now: () => performance.now(),
+    };
     const session = options.session;
-    this.#actor = createActor(logic, {
-      input: {
-        shardId: this.id,
-        gatewayUrl: options.gatewayUrl ?? 'wss://gateway.discord.gg',
-        session: session ? { sessionId: session.sessionId, resumeUrl: session.resumeUrl } : null,
-        ...(options.timing === undefined ? {} : { config: options.timing }),
-      },
-      ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
-      ...(options.clock === undefined ? {} : { clock: options.clock }),
-    });
+    const input: ShardInput = {
+      shardId: this.id,
+      gatewayUrl: options.gatewayUrl ?? 'wss://gateway.discord.gg',
+      session: session ? { sessionId: session.sessionId, resumeUrl: session.resumeUrl } : null,
+      ...(options.timing === undefined ? {} : { config: options.timing }),
+    };
+    this.#actor = (host ?? standaloneHost(options)).attach({ shardId: this.id, deps, input });
     this.#wireMachine();
-    this.#actor.start();
   }
 
   /** The lifecycle state: `idle`, `connecting`, `identifying`, `resuming`, `ready`, `reconnecting`, `stopped` or `failed`. */

@@ -1,0 +1,53 @@
+import { createActor, fromPromise } from 'xstate';
+import type { ActorRefFromLogic } from 'xstate';
+import { createShardDelays, shardMachine } from '../../machines/index.js';
+import type { ShardInput } from '../../machines/index.js';
+import { createSocketLogic } from '../gateway/socket-actor.js';
+import type { ConnectionDeps } from '../gateway/socket-actor.js';
+import { BucketIdentifyGate } from './identify-gate.js';
+import type { IdentifyGate } from './identify-gate.js';
+import type { ShardOptions } from './shard-options.js';
+
+/** A running shard machine: a root actor, or a child spawned in a manager's actor system. */
+export type ShardActorRef = ActorRefFromLogic<typeof shardMachine>;
+
+/**
+ * Where a shard's actor lives. A standalone `Shard` creates its own root actor; a `ShardManager`
+ * spawns every shard in its one actor system (one inspection stream for all of them). @internal
+ */
+export interface ShardHost {
+  attach(shard: {
+    readonly shardId: number;
+    readonly deps: ConnectionDeps;
+    readonly input: ShardInput;
+  }): ShardActorRef;
+}
+
+/** The identify gate as the machine's `identifyGate` actor. */
+export function identifyGateLogic(gate: IdentifyGate) {
+  return fromPromise<void, { shardId: number }>(({ input, signal }) =>
+    gate.waitForIdentify(input.shardId, signal),
+  );
+}
+
+/** A root actor of its own, wired with `provide()`: the default for `new Shard(...)`. @internal */
+export function standaloneHost(options: ShardOptions): ShardHost {
+  return {
+    attach: ({ deps, input }) => {
+      const logic = shardMachine.provide({
+        actors: {
+          socket: createSocketLogic(() => deps),
+          identifyGate: identifyGateLogic(options.identifyGate ?? new BucketIdentifyGate()),
+        },
+        delays: createShardDelays(options.random ?? Math.random),
+      });
+      const actor = createActor(logic, {
+        input,
+        ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
+        ...(options.clock === undefined ? {} : { clock: options.clock }),
+      });
+      actor.start();
+      return actor;
+    },
+  };
+}
