@@ -12,3 +12,6 @@ export type { CloseCodeRule, CloseOutcome, ShardFailureReason } from './close-co
 export { backoffDelay, firstHeartbeatDelay, invalidSessionDelay } from './timing.js';
 export type { BackoffPolicy } from './timing.js';
 export type * from './shard.types.js';
+export { managerMachine, shardActorId } from './manager.machine.js';
+export type { ManagerMachine } from './manager.machine.js';
+export type * from './manager.types.js';

@@ -120,6 +120,11 @@ export const shardMachine = setup({
       enqueue.assign({ failure: { reason: outcome.reason, closeCode: event.code } });
       enqueue.emit({ type: 'shard.failed', reason: outcome.reason, closeCode: event.code });
     }),
+    adoptSession: assign({
+      session: ({ context, event }): ShardSessionRef | null =>
+        event.type === 'shard.adoptSession' ? event.session : context.session,
+      resumeAttempts: 0,
+    }),
     storeSession: assign({
       session: ({ context, event }): ShardSessionRef | null =>
         event.type === 'gateway.ready'
@@ -173,6 +178,7 @@ export const shardMachine = setup({
       description: 'Created, not started.',
       on: {
         'shard.start': { target: 'connection' },
+        'shard.adoptSession': { actions: 'adoptSession' },
         'shard.stop': [
           { guard: 'stopEndsSession', target: 'stopped', actions: 'forgetSession' },
           { target: 'stopped' },
@@ -367,7 +373,10 @@ export const shardMachine = setup({
     },
     stopped: {
       description: 'Stopped by the user; a resumable stop keeps the session for a later start.',
-      on: { 'shard.start': { target: 'connection', actions: 'resetAttempts' } },
+      on: {
+        'shard.start': { target: 'connection', actions: 'resetAttempts' },
+        'shard.adoptSession': { actions: 'adoptSession' },
+      },
     },
     failed: {
       description: 'A fatal close code (4004, 4010–4014): no reconnect can succeed.',

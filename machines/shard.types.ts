@@ -59,6 +59,8 @@ export type CloseInitiator = 'gateway' | 'transport';
 /** Events the shard machine accepts. `shard.*` come from the user, `socket.*`/`gateway.*` from the adapter. */
 export type ShardEvent =
   | { type: 'shard.start' }
+  /** Hand a stopped (or never started) shard a saved session to resume on its next start. */
+  | { type: 'shard.adoptSession'; session: ShardSessionRef | null }
   | { type: 'shard.stop'; resumable: boolean }
   | { type: 'socket.closed'; code: number; initiator: CloseInitiator }
   /** The first inbound frame (of any kind) after a scheduled heartbeat. */
