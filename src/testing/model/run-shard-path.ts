@@ -125,6 +125,9 @@ class PathRun {
       case 'shard.start':
         this.shard.start().catch(() => undefined);
         return;
+      case 'shard.adoptSession':
+        this.shard.adoptSession(null);
+        return;
       case 'shard.stop':
         this.#stops.push(this.shard.stop({ resumable: 'resumable' in event && event.resumable === true }));
         return;

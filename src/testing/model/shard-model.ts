@@ -62,6 +62,9 @@ const eventVariants: Record<string, readonly ShardModelEvent[]> = {
     { type: 'gateway.invalidSession', resumable: true },
     { type: 'gateway.invalidSession', resumable: false },
   ],
+  // A saved session the fake gateway knows cannot be made up here; adopting one is covered by the
+  // cold-resume tests. The model adopts "no session", which takes the same transitions.
+  'shard.adoptSession': [{ type: 'shard.adoptSession', session: null }],
   'gateway.hello': [{ type: 'gateway.hello', heartbeatIntervalMs: 41_250 }],
   'gateway.ready': [
     { type: 'gateway.ready', sessionId: 'model-session', resumeUrl: 'ws://model.invalid/resume' },
