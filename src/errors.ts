@@ -13,6 +13,7 @@ export type { ShardFailureReason };
  * | `STATECORD_ERR_DECODE` | {@link GatewayDecodeError} | an inbound frame could not be decompressed or parsed |
  * | `STATECORD_ERR_UNSUPPORTED_COMPRESSION` | {@link UnsupportedCompressionError} | a transport compression this runtime lacks (zstd on Node 20) |
  * | `STATECORD_ERR_SHARD_STOPPED` | {@link ShardStoppedError} | the shard was stopped while an operation waited |
+ * | `STATECORD_ERR_SHARDS_RUNNING` | {@link ShardsRunningError} | shards were created while the manager's shards run |
  * | `STATECORD_ERR_REQUEST_TIMEOUT` | {@link RequestTimeoutError} | a request (e.g. guild member chunks) got no answer in time |
  * | `STATECORD_ERR_CONNECTION_CLOSED` | {@link ConnectionClosedError} | a heartbeat, Identify or Resume was not sent because its connection closed |
  * | `STATECORD_ERR_RATE_LIMITED` | {@link GatewayRateLimitedError} | the gateway answered a request with a RATE_LIMITED dispatch |
@@ -22,6 +23,13 @@ export type { ShardFailureReason };
  * | `STATECORD_ERR_INVALID_API_VERSION` | {@link InvalidApiVersionError} | close 4012 |
  * | `STATECORD_ERR_INVALID_INTENTS` | {@link InvalidIntentsError} | close 4013 |
  * | `STATECORD_ERR_DISALLOWED_INTENTS` | {@link DisallowedIntentsError} | close 4014 |
+ * | `STATECORD_ERR_HTTP` | {@link HttpError} | a REST call got a 4xx this library has no better class for |
+ * | `STATECORD_ERR_HTTP_UNAUTHORIZED` | {@link HttpUnauthorizedError} | a REST call got 401/403: the token is wrong |
+ * | `STATECORD_ERR_HTTP_RATE_LIMITED` | {@link HttpRateLimitedError} | a REST call was still rate-limited (429) after its retries |
+ * | `STATECORD_ERR_HTTP_SERVER_ERROR` | {@link HttpServerError} | a REST call got 5xx after its retries |
+ * | `STATECORD_ERR_HTTP_NETWORK` | {@link HttpNetworkError} | a REST call failed below HTTP (refused, reset, DNS, timeout) after its retries |
+ * | `STATECORD_ERR_HTTP_MALFORMED_RESPONSE` | {@link HttpMalformedResponseError} | a REST answer was not the JSON shape Discord documents |
+ * | `STATECORD_ERR_HTTP_ABORTED` | {@link HttpAbortedError} | the caller's `signal` aborted a REST call |
  */
 export type StatecordErrorCode =
   | 'STATECORD_ERR_INVALID_ARGUMENT'
@@ -30,8 +38,10 @@ export type StatecordErrorCode =
   | 'STATECORD_ERR_UNSUPPORTED_COMPRESSION'
   | 'STATECORD_ERR_SHARD_STOPPED'
   | 'STATECORD_ERR_REQUEST_TIMEOUT'
+  | 'STATECORD_ERR_SHARDS_RUNNING'
   | 'STATECORD_ERR_CONNECTION_CLOSED'
   | 'STATECORD_ERR_RATE_LIMITED'
+  | HttpErrorCode
   | ShardFailureErrorCode;
 
 /** Codes of the errors that end a shard in `failed`. */
@@ -222,5 +232,167 @@ export function shardFailureError(reason: ShardFailureReason, closeCode: number 
       return new InvalidIntentsError(closeCode);
     case 'DisallowedIntents':
       return new DisallowedIntentsError(closeCode);
+  }
+}
+
+/** Codes of the errors of REST calls (`src/http`). */
+export type HttpErrorCode =
+  | 'STATECORD_ERR_HTTP'
+  | 'STATECORD_ERR_HTTP_UNAUTHORIZED'
+  | 'STATECORD_ERR_HTTP_RATE_LIMITED'
+  | 'STATECORD_ERR_HTTP_SERVER_ERROR'
+  | 'STATECORD_ERR_HTTP_NETWORK'
+  | 'STATECORD_ERR_HTTP_MALFORMED_RESPONSE'
+  | 'STATECORD_ERR_HTTP_ABORTED';
+
+/**
+ * Which REST call failed: method, path below the API base (e.g. `/gateway/bot`) and how many requests
+ * were sent. Never headers, so never the token.
+ */
+export interface HttpRequestInfo {
+  readonly method: string;
+  readonly path: string;
+  readonly attempts: number;
+}
+
+/** What an HTTP error response carried: its status and Discord's JSON error body `{ message, code }`, if any. */
+export interface HttpResponseInfo extends HttpRequestInfo {
+  readonly status: number;
+  /** Discord's JSON error `code` (0 = general error); null when the body had none. */
+  readonly discordCode?: number | null;
+  /** Discord's JSON error `message`; null when the body had none. */
+  readonly discordMessage?: string | null;
+}
+
+/** A REST call got an HTTP error status. Subclasses cover 401/403, 429 and 5xx; this class the other 4xx. */
+export class HttpError extends StatecordError {
+  readonly status: number;
+  readonly method: string;
+  readonly path: string;
+  /** Requests sent, retries included. */
+  readonly attempts: number;
+  readonly discordCode: number | null;
+  readonly discordMessage: string | null;
+
+  constructor(
+    response: HttpResponseInfo,
+    code: HttpErrorCode = 'STATECORD_ERR_HTTP',
+    message = `${response.method} ${response.path} answered ${response.status}` +
+      (response.discordMessage == null ? '' : ` (${response.discordMessage})`),
+  ) {
+    super(code, message);
+    this.status = response.status;
+    this.method = response.method;
+    this.path = response.path;
+    this.attempts = response.attempts;
+    this.discordCode = response.discordCode ?? null;
+    this.discordMessage = response.discordMessage ?? null;
+  }
+}
+
+/** 401 or 403: Discord rejected the token (or it lacks access). Not retried: every retry would fail too. */
+export class HttpUnauthorizedError extends HttpError {
+  constructor(response: HttpResponseInfo) {
+    super(
+      response,
+      'STATECORD_ERR_HTTP_UNAUTHORIZED',
+      `${response.method} ${response.path} answered ${response.status}: the bot token was rejected`,
+    );
+  }
+}
+
+/** 429 after every retry (or a wait longer than allowed): try again after `retryAfterMs`. */
+export class HttpRateLimitedError extends HttpError {
+  /** How long Discord asked to wait, from `retry_after` (body) or `Retry-After` (header). */
+  readonly retryAfterMs: number;
+  /** `global: true` in the body: the limit is the bot's global REST limit, not this route's. */
+  readonly global: boolean;
+  /** `X-RateLimit-Scope` (`user`, `global` or `shared`), or null. */
+  readonly scope: string | null;
+
+  constructor(response: HttpResponseInfo, retryAfterMs: number, global = false, scope: string | null = null) {
+    super(
+      response,
+      'STATECORD_ERR_HTTP_RATE_LIMITED',
+      `${response.method} ${response.path} is rate-limited after ${response.attempts} attempt(s); retry after ${retryAfterMs} ms`,
+    );
+    this.retryAfterMs = retryAfterMs;
+    this.global = global;
+    this.scope = scope;
+  }
+}
+
+/** 5xx after every retry: Discord (or a proxy in front of it) is failing. */
+export class HttpServerError extends HttpError {
+  constructor(response: HttpResponseInfo) {
+    super(
+      response,
+      'STATECORD_ERR_HTTP_SERVER_ERROR',
+      `${response.method} ${response.path} answered ${response.status} after ${response.attempts} attempt(s)`,
+    );
+  }
+}
+
+/**
+ * A REST call failed below HTTP (connection refused or reset, DNS, TLS, timeout) after its retries.
+ * `cause` is a sanitised copy of the network error (name, message, `code`, `errno`, `syscall`,
+ * `address`, `port`, nested causes), so it holds no reference to the request and its headers.
+ */
+export class HttpNetworkError extends StatecordError {
+  readonly method: string;
+  readonly path: string;
+  readonly attempts: number;
+
+  constructor(request: HttpRequestInfo, cause: unknown) {
+    const detail = cause instanceof Error ? `: ${cause.message}` : '';
+    super(
+      'STATECORD_ERR_HTTP_NETWORK',
+      `${request.method} ${request.path} failed after ${request.attempts} attempt(s)${detail}`,
+      { cause },
+    );
+    this.method = request.method;
+    this.path = request.path;
+    this.attempts = request.attempts;
+  }
+}
+
+/** A REST answer was not valid JSON or lacked a field Discord documents; `reason` says which. */
+export class HttpMalformedResponseError extends StatecordError {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly reason: string;
+
+  constructor(request: Omit<HttpRequestInfo, 'attempts'>, status: number, reason: string) {
+    super(
+      'STATECORD_ERR_HTTP_MALFORMED_RESPONSE',
+      `${request.method} ${request.path} answered ${status} with a malformed body: ${reason}`,
+    );
+    this.method = request.method;
+    this.path = request.path;
+    this.status = status;
+    this.reason = reason;
+  }
+}
+
+/** The caller's `signal` aborted a REST call (while it was in flight or waiting to retry). */
+export class HttpAbortedError extends StatecordError {
+  readonly method: string;
+  readonly path: string;
+
+  constructor(request: Omit<HttpRequestInfo, 'attempts'>, cause?: unknown) {
+    super('STATECORD_ERR_HTTP_ABORTED', `${request.method} ${request.path} was aborted`, { cause });
+    this.method = request.method;
+    this.path = request.path;
+  }
+}
+
+/** Shards cannot be created while the manager's shards run (as in Discore); stop them first. */
+export class ShardsRunningError extends StatecordError {
+  constructor() {
+    super(
+      'STATECORD_ERR_SHARDS_RUNNING',
+      'shards cannot be created while shards are running; call stopShards() first',
+    );
   }
 }

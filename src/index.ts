@@ -5,3 +5,9 @@
 export * from './shard/index.js';
 export * from './errors.js';
 export type { GatewayCompression } from './gateway/gateway-url.js';
+export { ShardManager } from './manager/shard-manager.js';
+export type { ShardManagerEvents } from './manager/shard-manager.js';
+export type { ShardManagerOptions } from './manager/shard-manager-options.js';
+export { MemorySessionStore } from './manager/session-store.js';
+export type { SessionStore } from './manager/session-store.js';
+export { GatewayHttp } from './http/index.js';

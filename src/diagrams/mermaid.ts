@@ -29,7 +29,7 @@ export function eventLabel(eventType: string, source: AnyStateNode): string {
 function guardName(guard: unknown): string | null {
   if (guard === undefined || guard === null) return null;
   if (typeof guard === 'string') return guard;
-  if (typeof guard === 'object' && 'type' in guard) return String((guard as { type: unknown }).type);
+  if (typeof guard === 'object' && 'type' in guard) return String((guard).type);
   return 'inline';
 }
 
@@ -37,7 +37,7 @@ function actionNames(actions: readonly unknown[] | undefined): string[] {
   return (actions ?? []).map((action) => {
     if (typeof action === 'string') return action;
     if (typeof action === 'object' && action !== null && 'type' in action) {
-      return String((action as { type: unknown }).type);
+      return String((action).type);
     }
     return 'inline';
   });

@@ -3,7 +3,7 @@
  * the shard model. The bot under test sets its presence whenever its session becomes live, including
  * after every reconnect; the check is made on the wire, on the fake gateway.
  */
-import { GatewayOpcodes } from 'discord-api-types/v10';
+import { ActivityType, GatewayOpcodes, PresenceUpdateStatus } from 'discord-api-types/v10';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Shard } from '../../src/index.js';
 import { FakeGateway, runShardPath, shardModelPaths } from '../../src/testing/index.js';
@@ -13,10 +13,10 @@ function keepPresence(shard: Shard): void {
   const setPresence = () => {
     shard.gateway
       .updateStatus({
-        status: 'online',
+        status: PresenceUpdateStatus.Online,
         since: null,
         afk: false,
-        activities: [{ name: 'statecord', type: 0 }],
+        activities: [{ name: 'statecord', type: ActivityType.Playing }],
       })
       .catch(() => undefined); // a stop while queued rejects; that is fine for this bot
   };

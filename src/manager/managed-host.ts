@@ -1,0 +1,33 @@
+import type { Actor } from 'xstate';
+import { shardActorId } from '../../machines/index.js';
+import type { managerMachine } from '../../machines/index.js';
+import type { ConnectionDeps } from '../gateway/socket-actor.js';
+import type { ShardActorRef, ShardHost } from '../shard/shard-host.js';
+
+/**
+ * Hosts a manager's shards in its actor system: the manager machine spawns each shard's actor; this
+ * hands the `Shard` its child actor and records the shard's connection dependencies, which the one
+ * socket logic of the manager looks up by shard id. @internal
+ */
+export class ManagedShardHost implements ShardHost {
+  readonly #deps = new Map<number, ConnectionDeps>();
+  /** Set once the manager actor exists (its logic needs this host first). */
+  manager: Actor<typeof managerMachine> | null = null;
+
+  attach(shard: { readonly shardId: number; readonly deps: ConnectionDeps }): ShardActorRef {
+    const ref = this.manager?.system.get(shardActorId(shard.shardId)) as ShardActorRef | undefined;
+    if (ref === undefined) throw new Error(`the manager has no actor for shard ${shard.shardId}`);
+    this.#deps.set(shard.shardId, shard.deps);
+    return ref;
+  }
+
+  depsFor(shardId: number): ConnectionDeps {
+    const deps = this.#deps.get(shardId);
+    if (deps === undefined) throw new Error(`no connection dependencies for shard ${shardId}`);
+    return deps;
+  }
+
+  forget(shardId: number): void {
+    this.#deps.delete(shardId);
+  }
+}

@@ -1,0 +1,35 @@
+import type { ShardSession } from '../shard/shard-options.js';
+
+/**
+ * Where a manager keeps its shards' sessions so that a new process can resume them (a bot restart
+ * without re-identifying). Values are plain JSON. Methods may be sync or async; the manager never
+ * awaits them on the dispatch path.
+ */
+export interface SessionStore {
+  get(shardId: number): ShardSession | null | undefined | Promise<ShardSession | null | undefined>;
+  set(shardId: number, session: ShardSession): void | Promise<void>;
+  delete(shardId: number): void | Promise<void>;
+}
+
+/** The default {@link SessionStore}: a map in this process (share one instance between managers). */
+export class MemorySessionStore implements SessionStore {
+  readonly #sessions = new Map<number, ShardSession>();
+
+  get(shardId: number): ShardSession | null {
+    return this.#sessions.get(shardId) ?? null;
+  }
+
+  set(shardId: number, session: ShardSession): void {
+    // A copy: the caller's object must not change what is stored.
+    this.#sessions.set(shardId, { ...session });
+  }
+
+  delete(shardId: number): void {
+    this.#sessions.delete(shardId);
+  }
+
+  /** A JSON-serialisable copy of every stored session, keyed by shard id. */
+  toJSON(): Record<number, ShardSession> {
+    return Object.fromEntries(this.#sessions);
+  }
+}
