@@ -11,3 +11,11 @@ export type { ShardManagerOptions } from './manager/shard-manager-options.js';
 export { MemorySessionStore } from './manager/session-store.js';
 export type { SessionStore } from './manager/session-store.js';
 export { GatewayHttp } from './http/index.js';
+export type { GatewayHttpOptions } from './http/index.js';
+export { SessionStartGate } from './manager/identify/index.js';
+export type {
+  SessionStartBudget,
+  SessionStartGateConfig,
+  SessionStartGateEvents,
+  SessionStartGateOptions,
+} from './manager/identify/index.js';

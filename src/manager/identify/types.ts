@@ -1,0 +1,49 @@
+/** A `session_start_limit` of `GET /gateway/bot` (protocol §1.1), with `reset_after` in milliseconds. */
+export interface SessionStartBudget {
+  /** Identifies allowed per window (1000 for most bots). */
+  readonly total: number;
+  /** Identifies left in the current window. */
+  readonly remaining: number;
+  /** Milliseconds from now until `remaining` refills to `total` (`reset_after`). */
+  readonly resetAfterMs: number;
+}
+
+/** What {@link SessionStartGate.configure} may change at run time, e.g. from fresh `/gateway/bot` numbers. */
+export interface SessionStartGateConfig {
+  /** `max_concurrency`: buckets are `shard_id % maxConcurrency` (protocol §5). */
+  readonly maxConcurrency?: number;
+  /** Time between two identifies of one bucket. Discord's is 5000 ms (protocol §5). */
+  readonly intervalMs?: number;
+  /** Replaces the daily session-start budget; `resetAfterMs` counts from now. */
+  readonly budget?: SessionStartBudget;
+}
+
+/** Options of {@link SessionStartGate}. Timing is injectable so tests run on a virtual clock. */
+export interface SessionStartGateOptions extends SessionStartGateConfig {
+  /**
+   * Length of every window after the first reset. Discord's budget is per 24 h (protocol §5), so the
+   * default is 86 400 000; feed fresh `/gateway/bot` numbers with `updateBudget` when you can.
+   */
+  readonly budgetWindowMs?: number;
+  /** Milliseconds clock. Default `Date.now`. */
+  readonly now?: () => number;
+  /** Timer used to wake at the next grant or reset. Default the global `setTimeout`. */
+  setTimeout?(callback: () => void, ms: number): unknown;
+  /** Cancels a handle of `setTimeout`. Default the global `clearTimeout`. */
+  clearTimeout?(handle: unknown): void;
+}
+
+/** Events of a {@link SessionStartGate}. */
+export interface SessionStartGateEvents {
+  /** An identify was allowed. `remaining` is the budget left after it (null: no budget known). */
+  identifyGranted: {
+    readonly shardId: number;
+    readonly bucket: number;
+    readonly at: number;
+    readonly remaining: number | null;
+  };
+  /** The budget is used up and shards are waiting: the gate holds them until `resetAt` (or an update). */
+  budgetExhausted: { readonly resetAt: number; readonly waiting: number };
+  /** The budget was refilled: at its reset time, or by `updateBudget` ending a hold. */
+  budgetRefilled: { readonly total: number; readonly remaining: number; readonly resetAt: number };
+}
