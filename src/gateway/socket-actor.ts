@@ -40,12 +40,24 @@ export interface ConnectionDeps {
 export function createSocketLogic(depsFor: (shardId: number) => ConnectionDeps) {
   return fromCallback<SocketCommand, SocketInput, ShardEvent>(({ input, sendBack, receive }) => {
     const deps = depsFor(input.shardId);
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(gatewayConnectUrl(input.url, deps.compression), {
+        perMessageDeflate: false,
+        // Multi-megabyte READY and GUILD_CREATE frames are normal (gateway.md §10, §12.27).
+        maxPayload: 512 * 1024 * 1024,
+      });
+    } catch (error) {
+      // A URL that cannot even be opened (e.g. a malformed resume_gateway_url) is a failed connect:
+      // the machine forgets that URL and goes on (reported as a transport close, 1006).
+      deps.observe({
+        type: 'socket.error',
+        error: error instanceof Error ? error : new Error(String(error)),
+      });
+      queueMicrotask(() => sendBack({ type: 'socket.closed', code: 1006, initiator: 'transport' }));
+      return () => undefined;
+    }
     const decoder = createInboundDecoder(deps.compression);
-    const ws = new WebSocket(gatewayConnectUrl(input.url, deps.compression), {
-      perMessageDeflate: false,
-      // Multi-megabyte READY and GUILD_CREATE frames are normal (gateway.md §10, §12.27).
-      maxPayload: 512 * 1024 * 1024,
-    });
     let live = true;
     // Set when a heartbeat is sent; the first frame after it is reported as life (zombie detection).
     let awaitingLife = false;

@@ -7,6 +7,6 @@ export type DispatchData<K extends GatewayDispatchEvents> = Extract<GatewayDispa
  * Events of `shard.gateway`: every dispatch under its Discord name (`MESSAGE_CREATE`, …) with its data,
  * and `dispatch` with the whole payload (`t`, `s`, `d`) for code that handles every event.
  */
-export type ShardDispatchEvents = { [K in GatewayDispatchEvents]: DispatchData<K> } & {
+export type ShardDispatchEvents = { [K in GatewayDispatchEvents as `${K}`]: DispatchData<K> } & {
   dispatch: GatewayDispatchPayload;
 };

@@ -154,11 +154,39 @@ export class Shard extends TypedEmitter<ShardEvents> {
    * a `ShardFailureError` if the shard fails first, or `ShardStoppedError` if it is stopped first.
    */
   start(): Promise<void> {
+    const started = this.whenStarted();
+    if (this.#failure === null && this.#status !== 'ready') this.#actor.send({ type: 'shard.start' });
+    return started;
+  }
+
+  /**
+   * Fails a pending `start()` with this error (e.g. the manager stopped every shard because the
+   * token was rejected on another one). @internal
+   */
+  rejectStart(error: Error): void {
+    this.#settleStart(error);
+  }
+
+  /**
+   * Hands a stopped (or never started) shard a saved session: its next start resumes it. @internal
+   */
+  adoptSession(session: ShardSession | null): void {
+    if (this.#status !== 'idle' && this.#status !== 'stopped') return;
+    this.#sequence.restart(session?.sequence ?? null);
+    this.#actor.send({
+      type: 'shard.adoptSession',
+      session: session === null ? null : { sessionId: session.sessionId, resumeUrl: session.resumeUrl },
+    });
+  }
+
+  /**
+   * A promise like `start()`'s, for a start requested elsewhere (the manager machine starts its
+   * shards itself). @internal
+   */
+  whenStarted(): Promise<void> {
     if (this.#failure !== null) return Promise.reject(this.#failure);
     if (this.#status === 'ready') return Promise.resolve();
-    const started = new Promise<void>((resolve, reject) => this.#startWaiters.push({ resolve, reject }));
-    this.#actor.send({ type: 'shard.start' });
-    return started;
+    return new Promise<void>((resolve, reject) => this.#startWaiters.push({ resolve, reject }));
   }
 
   /**
@@ -167,7 +195,12 @@ export class Shard extends TypedEmitter<ShardEvents> {
    * Resolves when the socket is closed. Queued commands and pending requests reject with `ShardStoppedError`.
    */
   async stop(options: { resumable?: boolean } = {}): Promise<void> {
-    this.#actor.send({ type: 'shard.stop', resumable: options.resumable ?? false });
+    // A failed shard's machine is final: there is nothing left to stop.
+    if (this.#actor.getSnapshot().status === 'active') {
+      this.#actor.send({ type: 'shard.stop', resumable: options.resumable ?? false });
+    }
+    // The next start() begins a new run: its first live session is `connected` again.
+    this.#hasBeenReady = false;
     const stopped = new ShardStoppedError();
     this.#settleStart(stopped);
     this.#sender.clear(stopped);
@@ -187,7 +220,8 @@ export class Shard extends TypedEmitter<ShardEvents> {
     actor.on('shard.failed', ({ reason, closeCode }) => {
       const error = shardFailureError(reason, closeCode);
       this.#failure = error;
-      this.#sender.clear(error);
+      // Final: the sender never reopens, so later commands reject at once instead of waiting forever.
+      this.#sender.close(error);
       this.gateway.failPending(error);
       this.#settleStart(error);
       this.emit('failure', { reason, closeCode, error });
@@ -276,6 +310,9 @@ function validateOptions(options: ShardOptions): void {
   if (!Number.isInteger(options.intents) || options.intents < 0) {
     throw new InvalidArgumentError('intents must be a non-negative integer bitfield');
   }
+  if (options.gatewayUrl !== undefined && !isWebSocketUrl(options.gatewayUrl)) {
+    throw new InvalidArgumentError('gatewayUrl must be a ws:// or wss:// URL');
+  }
   const shardId = options.shardId ?? 0;
   const shardCount = options.shardCount ?? 1;
   if (!Number.isInteger(shardCount) || shardCount < 1) {
@@ -283,5 +320,14 @@ function validateOptions(options: ShardOptions): void {
   }
   if (!Number.isInteger(shardId) || shardId < 0 || shardId >= shardCount) {
     throw new InvalidArgumentError(`shardId must be an integer in [0, ${shardCount - 1}]`);
+  }
+}
+
+function isWebSocketUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'ws:' || url.protocol === 'wss:';
+  } catch {
+    return false;
   }
 }
