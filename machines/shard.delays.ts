@@ -32,6 +32,7 @@ export function createShardDelays(random: () => number): ShardDelays {
         { baseMs: context.config.backoffBaseMs, maxMs: context.config.backoffMaxMs },
         random(),
       ),
-    invalidSessionWait: () => invalidSessionDelay(random()),
+    invalidSessionWait: ({ context }) =>
+      invalidSessionDelay(random(), context.config.invalidSessionMinMs, context.config.invalidSessionMaxMs),
   };
 }

@@ -21,6 +21,8 @@ export const defaultShardTiming: ShardTimingConfig = {
   backoffBaseMs: 1_000,
   backoffMaxMs: 60_000,
   maxResumeAttempts: 3,
+  invalidSessionMinMs: 1_000,
+  invalidSessionMaxMs: 5_000,
 };
 
 /** Client close code that keeps the session resumable (anything but 1000/1001 does, gateway.md §4). */

@@ -14,6 +14,9 @@ export interface ShardTimingConfig {
   readonly backoffMaxMs: number;
   /** After this many resumes in a row that did not reach RESUMED, identify instead. */
   readonly maxResumeAttempts: number;
+  /** After op 9 `d: false`, identify again after a random wait in [min, max] (Discord's advice: 1–5 s). */
+  readonly invalidSessionMinMs: number;
+  readonly invalidSessionMaxMs: number;
 }
 
 /** What the shard keeps of a gateway session; the sequence number lives in the adapter (hot path). */

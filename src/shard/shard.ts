@@ -313,6 +313,12 @@ function validateOptions(options: ShardOptions): void {
   if (options.gatewayUrl !== undefined && !isWebSocketUrl(options.gatewayUrl)) {
     throw new InvalidArgumentError('gatewayUrl must be a ws:// or wss:// URL');
   }
+  if (
+    options.largeThreshold !== undefined &&
+    (!Number.isInteger(options.largeThreshold) || options.largeThreshold < 50 || options.largeThreshold > 250)
+  ) {
+    throw new InvalidArgumentError('largeThreshold must be an integer in [50, 250]');
+  }
   const shardId = options.shardId ?? 0;
   const shardCount = options.shardCount ?? 1;
   if (!Number.isInteger(shardCount) || shardCount < 1) {
