@@ -1,0 +1,408 @@
+import type { AnyEventObject, AnyStateNode, InspectionEvent, StateValue } from 'xstate';
+import { managerMachine, shardMachine } from '../../machines/index.js';
+import type { ManagerEvent, ShardEvent } from '../../machines/index.js';
+import { eventLabel } from '../diagrams/mermaid.js';
+import { shardStatus } from '../shard/shard-status.js';
+import type { FeedMessage, LogEntry, ManagerView, ShardView, StateTreeNode } from './feed-types.js';
+import { activeStateIds, leafPaths, stateTree } from './state-tree.js';
+
+/** What the visualizer reads from a manager's shards between transitions (both live outside the machine). */
+export interface VisualizedShard {
+  readonly id: number;
+  readonly latency: number | null;
+  readonly session: { readonly sequence: number | null } | null;
+}
+
+/** What the visualizer needs of a `ShardManager`: its shards, for the counters. */
+export interface VisualizedManager {
+  readonly shards: readonly VisualizedShard[];
+}
+
+/**
+ * Lifecycle events by name. An event whose type is not listed here (or an xstate built-in) is shown
+ * as `(other)`: nothing but a listed name reaches the page. Typed as records so that a renamed event
+ * fails to compile here.
+ */
+const shardEventTypes: Record<ShardEvent['type'], true> = {
+  'shard.start': true,
+  'shard.adoptSession': true,
+  'shard.stop': true,
+  'socket.closed': true,
+  'socket.alive': true,
+  'socket.corrupt': true,
+  'gateway.hello': true,
+  'gateway.ready': true,
+  'gateway.resumed': true,
+  'gateway.reconnect': true,
+  'gateway.invalidSession': true,
+  'gateway.heartbeatRequest': true,
+};
+const managerEventTypes: Record<Exclude<ManagerEvent['type'], `xstate.${string}`>, true> = {
+  'manager.createShards': true,
+  'manager.createRecommendedShards': true,
+  'manager.start': true,
+  'manager.stop': true,
+  'shard.ready': true,
+  'shard.unready': true,
+  'shard.failed': true,
+};
+const knownEventTypes = new Set<string>([...Object.keys(shardEventTypes), ...Object.keys(managerEventTypes)]);
+const builtinPrefixes = ['xstate.after.', 'xstate.done.actor.', 'xstate.error.actor.'];
+const SAFE_WORD = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
+const CLOSE_INITIATORS = new Set(['gateway', 'transport']);
+
+function isInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value);
+}
+
+function integerOrNull(value: unknown): number | null {
+  return isInteger(value) ? value : null;
+}
+
+function integers(value: unknown): number[] {
+  return Array.isArray(value) ? value.filter(isInteger) : [];
+}
+
+/** The event's name as the page may show it: a listed lifecycle event or a labelled xstate built-in. */
+export function safeEventName(type: string, source: AnyStateNode | undefined): string {
+  if (knownEventTypes.has(type)) return type;
+  if (builtinPrefixes.some((prefix) => type.startsWith(prefix))) {
+    // Labels come from the machine definition (delay names, invoke sources), not from the event.
+    return source === undefined ? type.split('.').slice(0, 2).join('.') : eventLabel(type, source);
+  }
+  if (type === 'xstate.init' || type === 'xstate.stop') return type;
+  return '(other)';
+}
+
+/** The few facts of a lifecycle event worth showing, each checked for its type. Nothing else is read. */
+export function eventDetail(event: AnyEventObject): string | null {
+  const fields = event as Record<string, unknown>;
+  switch (event.type) {
+    case 'socket.closed': {
+      const code = integerOrNull(fields['code']);
+      const initiator = fields['initiator'];
+      if (code === null) return null;
+      return typeof initiator === 'string' && CLOSE_INITIATORS.has(initiator)
+        ? `code ${code} (${initiator})`
+        : `code ${code}`;
+    }
+    case 'gateway.invalidSession':
+    case 'shard.stop':
+    case 'manager.stop':
+      return typeof fields['resumable'] === 'boolean' ? `resumable: ${String(fields['resumable'])}` : null;
+    case 'gateway.hello': {
+      const interval = integerOrNull(fields['heartbeatIntervalMs']);
+      return interval === null ? null : `heartbeat ${interval} ms`;
+    }
+    case 'shard.ready':
+    case 'shard.unready': {
+      const shardId = integerOrNull(fields['shardId']);
+      return shardId === null ? null : `shard ${shardId}`;
+    }
+    case 'shard.failed': {
+      const shardId = integerOrNull(fields['shardId']);
+      const reason = fields['reason'];
+      const why = typeof reason === 'string' && SAFE_WORD.test(reason) ? `: ${reason}` : '';
+      return shardId === null ? null : `shard ${shardId}${why}`;
+    }
+    case 'manager.createShards': {
+      const total = integerOrNull(fields['totalShards']);
+      return total === null ? null : `${integers(fields['shardIds']).length} of ${total}`;
+    }
+    default:
+      return null;
+  }
+}
+
+/** `connection.lifecycle.identifying.awaitingReady` → `identifying.awaitingReady`; top-level states as they are. */
+function lifecycleLabel(value: StateValue): string {
+  const leaves = leafPaths(value);
+  const lifecycle = leaves.find((leaf) => leaf.startsWith('connection.lifecycle.'));
+  if (lifecycle !== undefined) return lifecycle.slice('connection.lifecycle.'.length);
+  return leaves[0] ?? '';
+}
+
+function heartbeatLabel(value: StateValue): string {
+  const leaf = leafPaths(value).find((path) => path.startsWith('connection.heartbeat.'));
+  return leaf === undefined ? '' : leaf.slice('connection.'.length);
+}
+
+interface TransitionLike {
+  readonly source: AnyStateNode;
+  readonly target?: readonly AnyStateNode[] | undefined;
+}
+
+/** The parts of an inspected snapshot the visualizer reads. */
+interface SnapshotLike {
+  readonly status?: unknown;
+  readonly value?: unknown;
+  readonly context?: unknown;
+  readonly machine?: { readonly id?: unknown };
+}
+
+interface ShardRecord {
+  /** Session id number of the actor (`x:N`): a re-created shard's new actor has a larger one. */
+  readonly actorNumber: number;
+  value: StateValue;
+  view: ShardView;
+  sent: string;
+}
+
+function actorNumber(sessionId: unknown): number {
+  const match = typeof sessionId === 'string' ? /(\d+)$/.exec(sessionId) : null;
+  return match === null ? 0 : Number(match[1]);
+}
+
+/** Options of {@link VisualizerModel}. */
+export interface VisualizerModelOptions {
+  /** How many transition log entries are kept for pages that connect later. Default 500. */
+  readonly logSize?: number;
+  /** Clock (ms since the epoch). Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/**
+ * Turns the XState inspection stream of a manager's actor system into the visualizer's views: one
+ * {@link ShardView} per shard actor, the manager's state, and a transition log. It reads only
+ * microsteps and snapshots of the `shard` and `manager` machines, and from those only whitelisted
+ * fields (see `feed-types.ts`); every other actor (sockets, identify gates) and inspection event is
+ * dropped before any work.
+ */
+export class VisualizerModel {
+  readonly machine: StateTreeNode = stateTree(shardMachine);
+  readonly #shards = new Map<number, ShardRecord>();
+  readonly #log: LogEntry[] = [];
+  readonly #listeners = new Set<(message: FeedMessage) => void>();
+  readonly #logSize: number;
+  readonly #now: () => number;
+  #manager: ManagerView | null = null;
+  #managerSent = '';
+  #managerValue: string | null = null;
+  #entries = 0;
+  #seen = false;
+
+  constructor(options: VisualizerModelOptions = {}) {
+    this.#logSize = options.logSize ?? 500;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Whether any shard or manager inspection event arrived (i.e. the observer is wired). */
+  get seenActors(): boolean {
+    return this.#seen;
+  }
+
+  /** The XState inspection observer. Never throws: a visualizer bug must not break the shards. */
+  readonly inspect = (event: InspectionEvent): void => {
+    if (event.type !== '@xstate.microstep' && event.type !== '@xstate.snapshot') return;
+    const snapshot = event.snapshot as SnapshotLike;
+    const machineId = snapshot.machine?.id;
+    if (machineId !== 'shard' && machineId !== 'manager') return;
+    try {
+      const transitions =
+        event.type === '@xstate.microstep' ? (event._transitions as unknown as TransitionLike[]) : [];
+      const microstep = event.type === '@xstate.microstep';
+      if (machineId === 'shard')
+        this.#onShard(event.actorRef.sessionId, event.event, snapshot, transitions, microstep);
+      else this.#onManager(event.event, snapshot, transitions);
+    } catch {
+      // The page is a debugging aid; whatever went wrong here, the shards keep running.
+    }
+  };
+
+  /** Everything a page needs when it connects. */
+  hello(): FeedMessage {
+    return {
+      type: 'hello',
+      machine: this.machine,
+      manager: this.#manager,
+      shards: [...this.#shards.values()].map((record) => record.view).sort((a, b) => a.id - b.id),
+      log: [...this.#log],
+    };
+  }
+
+  get shards(): readonly ShardView[] {
+    return [...this.#shards.values()].map((record) => record.view);
+  }
+
+  get log(): readonly LogEntry[] {
+    return this.#log;
+  }
+
+  subscribe(listener: (message: FeedMessage) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Reads the counters that live in the adapter (sequence, latency) and publishes the shards that changed. */
+  refreshCounters(manager: VisualizedManager): void {
+    for (const shard of manager.shards) {
+      const record = this.#shards.get(shard.id);
+      if (record === undefined) continue;
+      const sequence = integerOrNull(shard.session?.sequence);
+      const latency = typeof shard.latency === 'number' ? Math.round(shard.latency * 10) / 10 : null;
+      if (record.view.sequence === sequence && record.view.latencyMs === latency) continue;
+      record.view = { ...record.view, sequence, latencyMs: latency };
+      this.#publishShard(record);
+    }
+  }
+
+  #onShard(
+    sessionId: string,
+    event: AnyEventObject,
+    snapshot: SnapshotLike,
+    transitions: TransitionLike[],
+    microstep: boolean,
+  ): void {
+    const context = (snapshot.context ?? {}) as Record<string, unknown>;
+    const shardId = context['shardId'];
+    if (!isInteger(shardId)) return;
+    this.#seen = true;
+    const number = actorNumber(sessionId);
+    let record = this.#shards.get(shardId);
+    if (record !== undefined && number < record.actorNumber) return; // a replaced actor's last words
+    if (snapshot.status === 'stopped') {
+      // The actor itself was stopped (the manager re-created its shards), not the `stopped` state.
+      if (record !== undefined && record.actorNumber === number) {
+        this.#shards.delete(shardId);
+        this.#publish({ type: 'shardRemoved', id: shardId });
+      }
+      return;
+    }
+    // Microsteps carry every change; a snapshot event only matters for a new actor's initial state.
+    if (!microstep && record !== undefined && record.actorNumber === number) return;
+    const value = (snapshot.value ?? 'idle') as StateValue;
+    if (record === undefined || number > record.actorNumber) {
+      record = { actorNumber: number, value: 'idle', view: this.#initialView(shardId), sent: '' };
+      this.#shards.set(shardId, record);
+    }
+    const previous = record.value;
+    const taken = transitions.filter((transition) => (transition.target?.length ?? 0) > 0);
+    const status = shardStatus(value);
+    const previousStatus = record.view.status;
+    const active = activeStateIds(shardMachine.root, value);
+    const wasActive = new Set(record.view.active);
+    const entered =
+      taken.length === 0
+        ? []
+        : [
+            ...new Set([
+              ...active.filter((id) => !wasActive.has(id)),
+              ...taken.flatMap((transition) => (transition.target ?? []).map((target) => target.id)),
+            ]),
+          ];
+    const failure = context['failure'] as Record<string, unknown> | null | undefined;
+    const reason = failure?.['reason'];
+    record.value = value;
+    record.view = {
+      ...record.view,
+      status,
+      leaves: leafPaths(value),
+      active,
+      entered,
+      reconnects: record.view.reconnects + (status === 'reconnecting' && previousStatus !== status ? 1 : 0),
+      reconnectAttempts: integerOrNull(context['reconnectAttempts']) ?? 0,
+      lastCloseCode: integerOrNull(context['lastCloseCode']),
+      heartbeatIntervalMs: integerOrNull(context['heartbeatIntervalMs']),
+      failure: typeof reason === 'string' && SAFE_WORD.test(reason) ? reason : null,
+      since: status === previousStatus ? record.view.since : this.#now(),
+    };
+    if (taken.length > 0) this.#logShardStep(shardId, event, taken, previous, value);
+    this.#publishShard(record);
+  }
+
+  #logShardStep(
+    shardId: number,
+    event: AnyEventObject,
+    taken: readonly TransitionLike[],
+    previous: StateValue,
+    value: StateValue,
+  ): void {
+    const base = {
+      shard: shardId,
+      event: safeEventName(event.type, taken[0]?.source),
+      detail: eventDetail(event),
+    };
+    const [fromLifecycle, toLifecycle] = [lifecycleLabel(previous), lifecycleLabel(value)];
+    if (shardStatus(previous) !== shardStatus(value)) {
+      this.#append({ ...base, from: fromLifecycle, to: toLifecycle, kind: 'status' });
+    } else if (fromLifecycle !== toLifecycle) {
+      this.#append({ ...base, from: fromLifecycle, to: toLifecycle, kind: 'step' });
+    } else {
+      this.#append({ ...base, from: heartbeatLabel(previous), to: heartbeatLabel(value), kind: 'heartbeat' });
+    }
+  }
+
+  #onManager(event: AnyEventObject, snapshot: SnapshotLike, transitions: TransitionLike[]): void {
+    if (snapshot.status === 'stopped') return;
+    this.#seen = true;
+    const context = (snapshot.context ?? {}) as Record<string, unknown>;
+    const value = typeof snapshot.value === 'string' ? snapshot.value : String(snapshot.value);
+    const managerNode = managerMachine.root;
+    const state = managerNode.states[value] === undefined ? '(unknown)' : value;
+    const view: ManagerView = {
+      state,
+      shardIds: integers(context['shardIds']),
+      totalShards: integerOrNull(context['totalShards']) ?? 0,
+      readyShards: integers(context['readyShards']).sort((a, b) => a - b),
+    };
+    const previous = this.#managerValue;
+    this.#managerValue = state;
+    if (previous !== null && previous !== state && transitions.some((t) => (t.target?.length ?? 0) > 0)) {
+      this.#append({
+        shard: null,
+        event: safeEventName(event.type, transitions[0]?.source),
+        detail: eventDetail(event),
+        from: previous,
+        to: state,
+        kind: 'status',
+      });
+    }
+    this.#manager = view;
+    const sent = JSON.stringify(view);
+    if (sent === this.#managerSent) return;
+    this.#managerSent = sent;
+    this.#publish({ type: 'manager', manager: view });
+  }
+
+  #initialView(id: number): ShardView {
+    return {
+      id,
+      status: 'idle',
+      leaves: ['idle'],
+      active: activeStateIds(shardMachine.root, 'idle'),
+      entered: [],
+      sequence: null,
+      latencyMs: null,
+      reconnects: 0,
+      reconnectAttempts: 0,
+      lastCloseCode: null,
+      heartbeatIntervalMs: null,
+      failure: null,
+      since: this.#now(),
+    };
+  }
+
+  #append(entry: Omit<LogEntry, 'n' | 'at'>): void {
+    const full: LogEntry = { n: ++this.#entries, at: this.#now(), ...entry };
+    this.#log.push(full);
+    if (this.#log.length > this.#logSize) this.#log.splice(0, this.#log.length - this.#logSize);
+    this.#publish({ type: 'log', entry: full });
+  }
+
+  #publishShard(record: ShardRecord): void {
+    const sent = JSON.stringify(record.view);
+    if (sent === record.sent) return;
+    record.sent = sent;
+    this.#publish({ type: 'shard', shard: record.view });
+  }
+
+  #publish(message: FeedMessage): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(message);
+      } catch {
+        // One broken page connection must not stop the others.
+      }
+    }
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * What the visualizer's feed sends to the page. Every field is listed here on purpose: the feed is
+ * built from a whitelist of lifecycle facts and counters, never from raw events or whole contexts, so
+ * neither the token nor a session id nor any dispatch payload can reach the page.
+ */
+
+/** An outgoing transition of a state, for tooltips. */
+export interface TransitionView {
+  /** `gateway.hello`, `after heartbeatInterval`, `onDone identifyGate`. */
+  readonly event: string;
+  readonly guard: string | null;
+  /** Target state node ids; empty for a transition that stays. */
+  readonly targets: readonly string[];
+}
+
+/** One state node of a machine's definition. */
+export interface StateTreeNode {
+  readonly id: string;
+  readonly key: string;
+  readonly type: 'atomic' | 'compound' | 'parallel' | 'final' | 'history';
+  readonly description: string | null;
+  /** Id of the initial child of a compound state. */
+  readonly initial: string | null;
+  readonly children: readonly StateTreeNode[];
+  readonly transitions: readonly TransitionView[];
+}
+
+/** One shard as the page shows it. */
+export interface ShardView {
+  readonly id: number;
+  /** Flattened lifecycle state: `idle`, `connecting`, `identifying`, `resuming`, `ready`, `reconnecting`, `stopped`, `failed`. */
+  readonly status: string;
+  /** Active leaf states, relative to the machine root (`connection.lifecycle.ready`, `connection.heartbeat.beating`). */
+  readonly leaves: readonly string[];
+  /** Ids of every active state node, for highlighting the chart. */
+  readonly active: readonly string[];
+  /** State nodes entered by the last transition, for a short highlight. */
+  readonly entered: readonly string[];
+  /** Last sequence number (`s`) of the session; null without one. */
+  readonly sequence: number | null;
+  /** Round trip of the last acknowledged heartbeat (ms). */
+  readonly latencyMs: number | null;
+  /** Times the shard went to `reconnecting` since the visualizer saw it created. */
+  readonly reconnects: number;
+  /** Reconnects since the last READY/RESUMED (the machine's back-off counter). */
+  readonly reconnectAttempts: number;
+  readonly lastCloseCode: number | null;
+  readonly heartbeatIntervalMs: number | null;
+  /** A fatal failure's reason (`AuthenticationFailed`, …). */
+  readonly failure: string | null;
+  /** When the status last changed (ms since the epoch). */
+  readonly since: number;
+}
+
+/** The manager as the page shows it. */
+export interface ManagerView {
+  /** `idle`, `fetchingGatewayInfo`, `running` or `failed`. */
+  readonly state: string;
+  readonly shardIds: readonly number[];
+  readonly totalShards: number;
+  readonly readyShards: readonly number[];
+}
+
+/** One line of the transition log. */
+export interface LogEntry {
+  /** Increasing number of the entry. */
+  readonly n: number;
+  /** Ms since the epoch. */
+  readonly at: number;
+  /** Shard id, or null for the manager. */
+  readonly shard: number | null;
+  /** Lifecycle event type (`socket.closed`, `after reconnectBackoff`); never a dispatch. */
+  readonly event: string;
+  /** Whitelisted event facts: a close code, `resumable`, a heartbeat interval. */
+  readonly detail: string | null;
+  readonly from: string;
+  readonly to: string;
+  /** `status`: the lifecycle state changed; `step`: a sub-state changed; `heartbeat`: the heartbeat region. */
+  readonly kind: 'status' | 'step' | 'heartbeat';
+}
+
+/** Messages of the feed (WebSocket, JSON text frames). */
+export type FeedMessage =
+  | {
+      readonly type: 'hello';
+      readonly machine: StateTreeNode;
+      readonly manager: ManagerView | null;
+      readonly shards: readonly ShardView[];
+      readonly log: readonly LogEntry[];
+    }
+  | { readonly type: 'shard'; readonly shard: ShardView }
+  | { readonly type: 'shardRemoved'; readonly id: number }
+  | { readonly type: 'manager'; readonly manager: ManagerView }
+  | { readonly type: 'log'; readonly entry: LogEntry };

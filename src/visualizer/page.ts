@@ -1,0 +1,115 @@
+import { clientScript } from './client-script.js';
+
+const styles = `
+:root {
+  --bg: #0f1419; --panel: #161c23; --line: #2b343e; --text: #d8dee4; --muted: #8794a2;
+  --ready: #3fb950; --busy: #d29922; --warn: #f0883e; --bad: #f85149; --idle: #6e7681; --accent: #58a6ff;
+}
+* { box-sizing: border-box; }
+body { margin: 0; font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: var(--bg); color: var(--text); }
+header.top { display: flex; gap: 18px; align-items: center; padding: 10px 16px; border-bottom: 1px solid var(--line);
+  background: var(--panel); position: sticky; top: 0; z-index: 2; }
+header.top h1 { font-size: 15px; margin: 0; font-weight: 600; }
+header.top h1 span { color: var(--muted); font-weight: 400; }
+.pill { padding: 2px 9px; border-radius: 10px; border: 1px solid var(--line); color: var(--muted); }
+.hint { margin-left: auto; color: var(--muted); font-size: 12px; }
+.feed-live { color: var(--ready); border-color: var(--ready); }
+.feed-down { color: var(--bad); border-color: var(--bad); }
+main { display: grid; grid-template-columns: minmax(0, 1fr) 480px; gap: 12px; padding: 12px; align-items: start; }
+#shards { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); gap: 12px; }
+#empty { color: var(--muted); padding: 24px; }
+.shard { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px 12px; }
+.shard[data-status="ready"] { border-color: rgba(63, 185, 80, 0.45); }
+.shard[data-status="reconnecting"], .shard[data-status="resuming"] { border-color: rgba(240, 136, 62, 0.6); }
+.shard[data-status="failed"] { border-color: var(--bad); }
+.strip { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 14px; margin-bottom: 8px; }
+.strip h2 { font-size: 14px; margin: 0; }
+.badge { padding: 1px 9px; border-radius: 10px; font-weight: 600; background: var(--idle); color: #0b0f14; }
+.s-ready { background: var(--ready); }
+.s-connecting, .s-identifying, .s-resuming { background: var(--busy); }
+.s-reconnecting { background: var(--warn); }
+.s-failed { background: var(--bad); }
+.stat-label { color: var(--muted); margin-right: 5px; }
+.stat-value { font-variant-numeric: tabular-nums; }
+.leaves { flex-basis: 100%; color: var(--muted); font: 11px ui-monospace, SFMono-Regular, Menlo, monospace; }
+.chart { display: flex; flex-wrap: wrap; gap: 6px; align-items: flex-start; }
+.state { border: 1px solid var(--line); border-radius: 6px; padding: 2px 6px 5px; background: rgba(255, 255, 255, 0.02); }
+.state > .label { font-size: 11px; color: var(--muted); white-space: nowrap; }
+.state.initial > .label::before { content: "\\25CF  "; font-size: 8px; vertical-align: 1px; }
+.state.final { border-style: double; border-width: 3px; }
+.state.parallel, .state[data-state-id="shard.connection"] { flex: 1 1 100%; order: 2; }
+.children { display: flex; gap: 5px; margin-top: 3px; align-items: flex-start; }
+.children.substates { flex-wrap: wrap; }
+.children.regions { flex-wrap: wrap; }
+.children.regions > .state { border-style: dashed; flex: 1 1 auto; }
+.state.active { border-color: var(--accent); background: rgba(88, 166, 255, 0.07); }
+.state.active > .label { color: var(--text); font-weight: 600; }
+.state.atomic.active, .state.final.active { background: rgba(88, 166, 255, 0.3); box-shadow: inset 0 0 0 1px var(--accent); }
+.shard[data-status="ready"] .state.atomic.active { background: rgba(63, 185, 80, 0.3); border-color: var(--ready); box-shadow: inset 0 0 0 1px var(--ready); }
+.shard[data-status="failed"] .state.final.active { background: rgba(248, 81, 73, 0.3); border-color: var(--bad); }
+.state.flash { animation: flash 1.4s ease-out; }
+@keyframes flash { from { box-shadow: 0 0 0 3px var(--busy); } to { box-shadow: 0 0 0 0 transparent; } }
+aside { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; position: sticky; top: 56px;
+  max-height: calc(100vh - 70px); display: flex; flex-direction: column; }
+aside h2 { font-size: 13px; margin: 0; }
+.log-controls { display: flex; gap: 12px; padding: 8px 10px; border-bottom: 1px solid var(--line); align-items: center; }
+.log-controls label { color: var(--muted); }
+select { background: var(--bg); color: var(--text); border: 1px solid var(--line); border-radius: 4px; padding: 2px 4px; }
+.log-scroll { overflow: auto; }
+table { width: 100%; border-collapse: collapse; font-size: 12px; table-layout: fixed; }
+col.c-time { width: 92px; } col.c-who { width: 40px; } col.c-ev { width: 38%; }
+td { padding: 3px 8px; border-bottom: 1px solid rgba(255, 255, 255, 0.04); vertical-align: top; white-space: nowrap; }
+td.time { color: var(--muted); font-variant-numeric: tabular-nums; }
+td.ev { white-space: normal; overflow-wrap: anywhere; }
+td.move { white-space: normal; }
+.detail, .arrow { color: var(--muted); }
+tr.kind-heartbeat, tr.kind-step { color: var(--muted); }
+tr.kind-status .to-ready { color: var(--ready); }
+tr.kind-status .to-reconnecting, tr.kind-status .to-resuming { color: var(--warn); }
+tr.kind-status .to-failed { color: var(--bad); }
+@media (max-width: 1100px) { main { grid-template-columns: 1fr; } aside { position: static; max-height: 60vh; } }
+`;
+
+/**
+ * The visualizer page. Everything is inline (no CDN, no asset files), allowed by a CSP nonce that is
+ * fresh for every response; the script fills the page from the feed.
+ */
+export function renderPage(nonce: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>statecord · shards</title>
+<style nonce="${nonce}">${styles}</style>
+</head>
+<body data-feed="connecting">
+<header class="top">
+  <h1>statecord <span>shard lifecycles</span></h1>
+  <span id="manager" class="pill">manager: —</span>
+  <span id="ready-count" class="pill">0/0 ready</span>
+  <span id="feed" class="pill feed">connecting…</span>
+  <span class="hint">hover a state for what it implements and where it goes</span>
+</header>
+<main>
+  <div>
+    <div id="empty">No shards yet: create them on the manager.</div>
+    <div id="shards"></div>
+  </div>
+  <aside>
+    <div class="log-controls">
+      <h2>Transitions</h2>
+      <select id="filter" aria-label="shard filter"><option value="all">all shards</option></select>
+      <label><input type="checkbox" id="heartbeats"> heartbeats</label>
+    </div>
+    <div class="log-scroll">
+      <table><colgroup><col class="c-time"><col class="c-who"><col class="c-ev"><col></colgroup><tbody id="log"></tbody></table>
+    </div>
+  </aside>
+</main>
+<script nonce="${nonce}">${clientScript}</script>
+</body>
+</html>
+`;
+}

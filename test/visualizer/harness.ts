@@ -1,0 +1,147 @@
+import { request } from 'node:http';
+import { GatewayIntentBits } from 'discord-api-types/v10';
+import { afterEach } from 'vitest';
+import { WebSocket } from 'ws';
+import { ShardManager } from '../../src/index.js';
+import { FakeGateway } from '../../src/testing/index.js';
+import type { FakeGuild } from '../../src/testing/index.js';
+import { createVisualizer } from '../../src/visualizer/index.js';
+import type { FeedMessage, Visualizer, VisualizerOptions } from '../../src/visualizer/index.js';
+
+/** A token distinctive enough that finding it anywhere it should not be is unambiguous. */
+export const TOKEN = 'MTk4NjIy.statecord-secret-T0KEN.never-leak-me-7f3a';
+export const GUILD_ID = '81384788765712384';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Runs `cleanup` after the current test (in reverse order of registration). */
+export function defer(cleanup: () => Promise<void> | void): void {
+  cleanups.push(cleanup);
+}
+
+export interface System {
+  readonly gateway: FakeGateway;
+  readonly manager: ShardManager;
+  readonly viz: Visualizer;
+  readonly url: string;
+}
+
+/** A fake gateway, a manager of `shards` shards inspected by a visualizer, all listening; not started. */
+export async function startSystem(
+  shards: number,
+  options: { guilds?: FakeGuild[]; visualizer?: VisualizerOptions } = {},
+): Promise<System> {
+  const gateway = await FakeGateway.start({
+    token: TOKEN,
+    identifyIntervalMs: 0,
+    shardCount: shards,
+    ...(options.guilds === undefined ? {} : { guilds: options.guilds }),
+  });
+  defer(() => gateway.close());
+  const viz = createVisualizer({ countersIntervalMs: 20, ...options.visualizer });
+  defer(() => viz.close());
+  const manager = new ShardManager({
+    token: TOKEN,
+    intents: GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages,
+    restUrl: gateway.restUrl,
+    gatewayUrl: gateway.url,
+    identifyIntervalMs: 0,
+    timing: { backoffBaseMs: 10, backoffMaxMs: 50 },
+    inspect: viz.inspect,
+  });
+  defer(() => manager.stopShards());
+  manager.createShards(shards);
+  const url = await viz.listen(manager);
+  return { gateway, manager, viz, url };
+}
+
+/** Every message of one feed connection, raw and parsed, with a way to wait for one. */
+export interface FeedClient {
+  readonly raw: string[];
+  readonly messages: FeedMessage[];
+  waitFor(predicate: (message: FeedMessage) => boolean, timeoutMs?: number): Promise<FeedMessage>;
+}
+
+export function feedUrl(pageUrl: string): string {
+  const url = new URL(pageUrl);
+  url.protocol = 'ws:';
+  url.pathname = '/feed';
+  return url.toString();
+}
+
+/** Connects to a visualizer's feed; resolves once the connection is open. */
+export async function connectFeed(pageUrl: string): Promise<FeedClient> {
+  const socket = new WebSocket(feedUrl(pageUrl));
+  defer(() => socket.terminate());
+  const raw: string[] = [];
+  const messages: FeedMessage[] = [];
+  const waiters = new Set<() => void>();
+  socket.on('message', (data: Buffer) => {
+    const text = data.toString('utf8');
+    raw.push(text);
+    messages.push(JSON.parse(text) as FeedMessage);
+    for (const waiter of waiters) waiter();
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  return {
+    raw,
+    messages,
+    waitFor: (predicate, timeoutMs = 5_000) =>
+      new Promise<FeedMessage>((resolve, reject) => {
+        const check = () => {
+          const found = messages.find(predicate);
+          if (found === undefined) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve(found);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no matching feed message within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      }),
+  };
+}
+
+/** A GET with chosen headers (fetch may not set `Host`); resolves with the status and body. */
+export function httpGet(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Opens a WebSocket to `url`; resolves with the HTTP status of a refused upgrade, or 101 when it opened. */
+export function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers });
+    socket.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      socket.terminate();
+    });
+    socket.once('open', () => {
+      resolve(101);
+      socket.terminate();
+    });
+    socket.once('error', (error) => {
+      if (!/Unexpected server response/.test(error.message)) reject(error);
+    });
+  });
+}
