@@ -1,0 +1,65 @@
+/**
+ * Start-up pacing: a `ShardManager` starts `shards` shards against a fake gateway with
+ * `maxConcurrency` buckets and a short identify interval; reports the time until every shard is ready
+ * and when its identify gate granted each identify (to set against when the gateway received it).
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { GatewayIntentBits } from 'discord-api-types/v10';
+import WebSocket from 'ws';
+import { ShardManager } from '../../src/index.js';
+import { childArgs, toParent } from '../lib/child.js';
+import type { StartupArgs, StartupResult } from '../lib/protocol.js';
+
+const args = childArgs<StartupArgs>();
+const manager = new ShardManager({
+  token: args.token,
+  intents: GatewayIntentBits.Guilds,
+  restUrl: args.restUrl,
+  gatewayUrl: args.url,
+  identifyIntervalMs: args.identifyIntervalMs,
+  ...(args.identifyMarginMs === undefined ? {} : { identifyMarginMs: args.identifyMarginMs }),
+});
+manager.on('warning', ({ error, context }) =>
+  process.stderr.write(`warning: ${context}: ${error.message}\n`),
+);
+
+// Observe the gate without changing it: the shards call `gate.waitForIdentify` on this very object.
+const gate = manager.identifyGate;
+const grants: Array<{ shardId: number; at: number }> = [];
+const waitForIdentify = gate.waitForIdentify.bind(gate);
+gate.waitForIdentify = async (shardId, signal) => {
+  await waitForIdentify(shardId, signal);
+  grants.push({ shardId, at: Date.now() });
+};
+
+// When each IDENTIFY actually leaves for the socket (op 2 through ws's send).
+const identifySends: Array<{ shardId: number; at: number }> = [];
+const send = Reflect.get(WebSocket.prototype, 'send') as (this: WebSocket, ...args: unknown[]) => void;
+WebSocket.prototype.send = function (this: WebSocket, data: unknown, ...rest: unknown[]) {
+  if (typeof data === 'string' && data.startsWith('{"op":2,')) {
+    const shard = /"shard":\[(\d+),/.exec(data);
+    if (shard !== null) identifySends.push({ shardId: Number(shard[1]), at: Date.now() });
+  }
+  send.call(this, data, ...rest);
+} as typeof WebSocket.prototype.send;
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
+
+manager.createShards(args.shards);
+const started = performance.now();
+await Promise.all(manager.startShards());
+const allReadyMs = performance.now() - started;
+const { maxConcurrency, intervalMs } = gate as { maxConcurrency?: number; intervalMs?: number };
+await toParent({
+  type: 'result',
+  shards: args.shards,
+  allReadyMs,
+  maxConcurrency: maxConcurrency ?? 0,
+  intervalMs: args.identifyIntervalMs,
+  marginMs: (intervalMs ?? args.identifyIntervalMs) - args.identifyIntervalMs,
+  grants,
+  identifySends,
+  eventLoopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
+} satisfies StartupResult);
+await manager.stopShards();
+process.exit(0);

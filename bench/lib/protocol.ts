@@ -1,0 +1,134 @@
+/** Messages between the orchestrator (`run.ts`), the gateway server child and the client children. */
+import type {
+  FakeGatewayOptions,
+  FakeGatewayStats,
+  IdentifyAttempt,
+  IdentifyLogEntry,
+} from '../../src/testing/index.js';
+import type { WorkloadSummary } from '../workload.js';
+
+export type Compression = 'zlib-stream' | 'none';
+
+/** The clients compared. */
+export type ClientKind =
+  /** Bare `ws`: inflate (zlib-sync, one shared context) + `JSON.parse`, nothing else. */
+  | 'floor'
+  /** Bare `ws` + statecord's own decoder (`createInboundDecoder`): node:zlib through the sync handle. */
+  | 'floor-node'
+  /** statecord `Shard`, one listener on `shard.gateway` `dispatch`. */
+  | 'statecord'
+  /** `@discordjs/ws` `WebSocketManager`, zlib-sync (`CompressionMethod.ZlibSync`). */
+  | 'discordjs'
+  /** `@discordjs/ws` with node:zlib (`CompressionMethod.ZlibNative`). */
+  | 'discordjs-native';
+
+export interface ServerArgs {
+  readonly gateway: Pick<
+    FakeGatewayOptions,
+    | 'shardCount'
+    | 'maxConcurrency'
+    | 'identifyIntervalMs'
+    | 'heartbeatIntervalMs'
+    | 'sessionTtlMs'
+    | 'recordFrames'
+    | 'sessionStartLimit'
+  >;
+  /** Replay this many pre-encoded dispatches to every connection right after its READY. */
+  readonly replay?: { readonly dispatches: number; readonly seed: number };
+}
+
+export interface ReplayInfo extends WorkloadSummary {
+  readonly generateMs: number;
+  readonly compressMs: number;
+  readonly zlibStreamBytes: number;
+  /** Mean bytes per frame on the shared zlib-stream context, by kind. */
+  readonly zlibBytesByKind: Record<string, number>;
+}
+
+export type ServerMessage =
+  | {
+      readonly type: 'listening';
+      readonly url: string;
+      readonly restBaseUrl: string;
+      readonly restUrl: string;
+      readonly token: string;
+      readonly replay: ReplayInfo | null;
+    }
+  | {
+      readonly type: 'stats';
+      readonly stats: FakeGatewayStats;
+      readonly identifyLog: readonly IdentifyLogEntry[];
+      readonly identifyAttempts: readonly IdentifyAttempt[];
+      readonly eventLoopDelayMs: { readonly p99: number; readonly max: number };
+    };
+
+export interface GatewayEndpoints {
+  readonly url: string;
+  readonly restBaseUrl: string;
+  readonly restUrl: string;
+  readonly token: string;
+}
+
+export interface ThroughputArgs extends GatewayEndpoints {
+  readonly client: ClientKind;
+  readonly compression: Compression;
+  /** Dispatches received before the measured window starts (JIT warm-up). */
+  readonly warmup: number;
+  /** Dispatches in the measured window. */
+  readonly dispatches: number;
+  /** Write a sampling allocation profile of the measured window here. */
+  readonly allocationProfile?: string;
+}
+
+export interface ThroughputResult {
+  readonly type: 'result';
+  readonly client: ClientKind;
+  readonly compression: Compression;
+  readonly dispatches: number;
+  readonly cpuUserMs: number;
+  readonly cpuSystemMs: number;
+  readonly wallMs: number;
+  readonly maxRssKiB: number;
+  /** The measured window in monotonic microseconds (`process.hrtime`), to cut a CPU profile to it. */
+  readonly windowStartUs: number;
+  readonly windowEndUs: number;
+}
+
+export interface MemoryArgs extends GatewayEndpoints {
+  readonly client: 'floor' | 'floor-node' | 'statecord' | 'discordjs';
+  readonly shards: number;
+  /** Write a heap snapshot here after measuring. */
+  readonly heapSnapshot?: string;
+}
+
+export interface MemoryResult {
+  readonly type: 'result';
+  readonly client: MemoryArgs['client'];
+  readonly shards: number;
+  readonly heapUsed: number;
+  readonly rss: number;
+  readonly external: number;
+  readonly arrayBuffers: number;
+  readonly readyMs: number;
+}
+
+export interface StartupArgs extends GatewayEndpoints {
+  readonly shards: number;
+  readonly identifyIntervalMs: number;
+  /** undefined: the manager's default margin. */
+  readonly identifyMarginMs: number | undefined;
+}
+
+export interface StartupResult {
+  readonly type: 'result';
+  readonly shards: number;
+  readonly allReadyMs: number;
+  readonly maxConcurrency: number;
+  readonly intervalMs: number;
+  readonly marginMs: number;
+  /** When the identify gate let each shard identify (`Date.now()`, same clock as the server's). */
+  readonly grants: ReadonlyArray<{ readonly shardId: number; readonly at: number }>;
+  /** When each shard's IDENTIFY was handed to its socket (`ws.send`), same clock. */
+  readonly identifySends: ReadonlyArray<{ readonly shardId: number; readonly at: number }>;
+  readonly eventLoopDelayMs: { readonly p99: number; readonly max: number };
+}
