@@ -270,6 +270,20 @@ export const shardMachine = setup({
                 ],
               },
               on: {
+                // Before HELLO, op 9 must not start an identify: the heartbeat region still waits for HELLO,
+                // and a session without heartbeats could never detect a dead connection.
+                'gateway.invalidSession': [
+                  {
+                    description: 'op 9 d:true before HELLO: reconnect and resume.',
+                    guard: 'invalidSessionIsResumable',
+                    target: '#shard.reconnecting',
+                  },
+                  {
+                    description:
+                      'op 9 d:false before HELLO: forget the session; HELLO (or its timeout) decides.',
+                    actions: 'forgetSession',
+                  },
+                ],
                 'gateway.hello': [
                   { guard: 'canResume', target: 'resuming' },
                   { target: 'identifying', actions: 'forgetSession' },
