@@ -370,6 +370,6 @@ function isUnauthorized(error: unknown): boolean {
     typeof error === 'object' &&
     error !== null &&
     'code' in error &&
-    (error).code === 'STATECORD_ERR_HTTP_UNAUTHORIZED'
+    error.code === 'STATECORD_ERR_HTTP_UNAUTHORIZED'
   );
 }
