@@ -36,6 +36,8 @@ export const managerMachine = setup({
     shard: shardMachine,
     /** `GET /gateway/bot`. */
     gatewayInfo: fromPromise<GatewayInfo>(() => Promise.reject(new Error('gatewayInfo is not provided'))),
+    /** Before starting: refresh gateway info (buckets, budget) and load saved sessions. */
+    prepareStart: fromPromise<void>(() => Promise.resolve()),
   },
   guards: {
     /** Every shard that has not failed for good is ready once this one is. */
@@ -44,6 +46,13 @@ export const managerMachine = setup({
       !context.readyShards.includes(event.shardId) &&
       context.readyShards.length + 1 === context.shardIds.length - context.failedShards.length,
     failureDoomsAll: ({ event }) => event.type === 'shard.failed' && reasonsFatalForAll.has(event.reason),
+    /** Discord answered the token with 401/403: every shard would fail with 4004 (gateway.md §4). */
+    tokenRejected: ({ event }) =>
+      'error' in event &&
+      typeof event.error === 'object' &&
+      event.error !== null &&
+      'code' in event.error &&
+      event.error.code === 'STATECORD_ERR_HTTP_UNAUTHORIZED',
   },
   actions: {
     replaceShards: enqueueActions(({ context, event, enqueue }) => {
@@ -103,9 +112,11 @@ export const managerMachine = setup({
           : context.readyShards,
     }),
     recordFailure: enqueueActions(({ event, enqueue }) => {
-      if (event.type !== 'shard.failed') return;
-      enqueue.assign({ failure: event.reason });
-      enqueue.emit({ type: 'manager.failed', reason: event.reason });
+      // A shard's fatal close, or (while preparing) a token rejected by the REST API.
+      const reason: ShardFailureReason =
+        event.type === 'shard.failed' ? event.reason : 'AuthenticationFailed';
+      enqueue.assign({ failure: reason });
+      enqueue.emit({ type: 'manager.failed', reason });
     }),
     emitReady: emit(({ context }) => ({
       type: 'manager.ready' as const,
@@ -139,8 +150,30 @@ export const managerMachine = setup({
       on: {
         'manager.createShards': { actions: 'replaceShards' },
         'manager.createRecommendedShards': { target: 'fetchingGatewayInfo' },
-        'manager.start': { target: 'running', actions: 'startShards' },
+        'manager.start': { target: 'preparing' },
       },
+    },
+    preparing: {
+      description:
+        'GET /gateway/bot (buckets, session-start budget) and saved sessions, before any identify.',
+      invoke: {
+        src: 'prepareStart',
+        onDone: { target: 'running', actions: 'startShards' },
+        onError: [
+          {
+            description: 'A rejected token fails every shard before a single identify is spent.',
+            guard: 'tokenRejected',
+            target: 'failed',
+            actions: 'recordFailure',
+          },
+          {
+            description: 'Other errors were reported by the adapter; start anyway.',
+            target: 'running',
+            actions: 'startShards',
+          },
+        ],
+      },
+      on: { 'manager.stop': { target: 'idle' } },
     },
     fetchingGatewayInfo: {
       description: 'GET /gateway/bot: the recommended shard count and the gateway URL.',

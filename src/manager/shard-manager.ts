@@ -3,7 +3,12 @@ import type { Actor } from 'xstate';
 import type { GatewayDispatchPayload, RESTGetAPIGatewayBotResult } from 'discord-api-types/v10';
 import { createShardDelays, managerMachine, shardMachine } from '../../machines/index.js';
 import type { GatewayInfo, ShardFailureReason } from '../../machines/index.js';
-import { InvalidArgumentError, ShardsRunningError, shardFailureError } from '../errors.js';
+import {
+  HttpUnauthorizedError,
+  InvalidArgumentError,
+  ShardsRunningError,
+  shardFailureError,
+} from '../errors.js';
 import type { ShardFailureError } from '../errors.js';
 import { createSocketLogic } from '../gateway/socket-actor.js';
 import { GatewayHttp } from '../http/index.js';
@@ -61,6 +66,8 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
   #unwire: Array<() => void> = [];
   #saveTimer: NodeJS.Timeout | null = null;
   #gatewayInfoFetched = false;
+  /** The shards the next `prepareStart` loads sessions for. */
+  #toPrepare: readonly Shard[] = [];
   #pendingGatewayInfo: { resolve: () => void; reject: (error: unknown) => void } | null = null;
 
   constructor(options: ShardManagerOptions) {
@@ -95,6 +102,7 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
     const logic = managerMachine.provide({
       actors: {
         shard: shardLogic,
+        prepareStart: fromPromise<void>(() => this.#prepareStart()),
         gatewayInfo: fromPromise<GatewayInfo>(async () => {
           const info = await this.http.gateway.getBot();
           this.#useGatewayInfo(info);
@@ -134,7 +142,7 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
     return this.#actor.getSnapshot().context.totalShards;
   }
 
-  /** The manager's lifecycle state: `idle`, `fetchingGatewayInfo`, `running` or `failed`. */
+  /** The manager's lifecycle state: `idle`, `fetchingGatewayInfo`, `preparing`, `running` or `failed`. */
   get state(): string {
     return String(this.#actor.getSnapshot().value);
   }
@@ -173,8 +181,16 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
    */
   startShards(): Promise<void>[] {
     const toStart = this.#shards.filter((shard) => shard.state === 'idle' || shard.state === 'stopped');
-    const prepared = this.#prepareStart(toStart);
-    return toStart.map((shard) => prepared.then(() => shard.whenStarted()));
+    const failure = this.#actor.getSnapshot().context.failure;
+    if (this.state === 'failed' && failure !== null) {
+      // Every shard was doomed (a rejected token); starting again needs new shards (createShards).
+      return toStart.map(() => Promise.reject(shardFailureError(failure, null)));
+    }
+    const started = toStart.map((shard) => shard.whenStarted());
+    this.#toPrepare = toStart;
+    this.#actor.send({ type: 'manager.start' });
+    this.#startSaving();
+    return started;
   }
 
   /**
@@ -189,18 +205,18 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
     await Promise.all(this.#shards.map((shard) => this.#persist(shard, resumable)));
   }
 
-  async #prepareStart(shards: readonly Shard[]): Promise<void> {
+  /**
+   * The manager machine's `prepareStart`: fresh `/gateway/bot` numbers for the identify gate, and the
+   * saved sessions. A rejected token is rethrown (the machine fails every shard); other errors are
+   * reported and the start goes on.
+   */
+  async #prepareStart(): Promise<void> {
+    const shards = this.#toPrepare;
     if (this.#options.fetchGatewayInfo !== false && !this.#gatewayInfoFetched) {
       try {
         this.#useGatewayInfo(await this.http.gateway.getBot());
       } catch (error) {
-        // A rejected token fails every shard before a single identify is spent.
-        if (isUnauthorized(error)) {
-          const failure = shardFailureError('AuthenticationFailed', null);
-          for (const shard of shards) shard.rejectStart(failure);
-          this.emit('failure', { reason: 'AuthenticationFailed', error: failure });
-          throw failure;
-        }
+        if (error instanceof HttpUnauthorizedError) throw error;
         this.#warn(error, 'GET /gateway/bot failed; starting with the configured gateway URL', null);
       }
     }
@@ -213,8 +229,6 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
         }
       }),
     );
-    this.#actor.send({ type: 'manager.start' });
-    this.#startSaving();
   }
 
   #useGatewayInfo(info: RESTGetAPIGatewayBotResult): void {
@@ -363,13 +377,4 @@ function normalizeShardIds(
   }
   if (idsOrCount.length === 0) throw new InvalidArgumentError('at least one shard id is needed');
   return { shardIds: [...idsOrCount], total };
-}
-
-function isUnauthorized(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    'code' in error &&
-    error.code === 'STATECORD_ERR_HTTP_UNAUTHORIZED'
-  );
 }
