@@ -171,12 +171,14 @@ export class Shard extends TypedEmitter<ShardEvents> {
    * Hands a stopped (or never started) shard a saved session: its next start resumes it. @internal
    */
   adoptSession(session: ShardSession | null): void {
-    if (this.#status !== 'idle' && this.#status !== 'stopped') return;
-    this.#sequence.restart(session?.sequence ?? null);
-    this.#actor.send({
-      type: 'shard.adoptSession',
+    const event = {
+      type: 'shard.adoptSession' as const,
       session: session === null ? null : { sessionId: session.sessionId, resumeUrl: session.resumeUrl },
-    });
+    };
+    // The machine decides where a session may be adopted; the sequence follows only if it accepts.
+    if (!this.#actor.getSnapshot().can(event)) return;
+    this.#sequence.restart(session?.sequence ?? null);
+    this.#actor.send(event);
   }
 
   /**
