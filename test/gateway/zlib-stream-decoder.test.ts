@@ -91,6 +91,25 @@ describe('zlib-stream decoder', () => {
     expect(decoder.decode(await encoder.encode(ack), true)).toEqual(ack);
   });
 
+  it("keeps each connection's partial payload apart while connections interleave (shared output buffer)", async () => {
+    const first = { encoder: newEncoder(), decoder: createInboundDecoder('zlib-stream') };
+    const second = { encoder: newEncoder(), decoder: createInboundDecoder('zlib-stream') };
+    const firstPayload = dispatch(1, 'first '.repeat(30_000));
+    const secondPayload = dispatch(2, 'second '.repeat(30_000));
+    const thirds = (bytes: Buffer) =>
+      splitAt(bytes, [Math.floor(bytes.length / 3), Math.floor((bytes.length * 2) / 3)]);
+    const firstFrames = thirds(await first.encoder.encode(firstPayload));
+    const secondFrames = thirds(await second.encoder.encode(secondPayload));
+    const results: unknown[] = [];
+    for (let index = 0; index < 3; index++) {
+      results.push(first.decoder.decode(firstFrames[index] ?? Buffer.alloc(0), true));
+      results.push(second.decoder.decode(secondFrames[index] ?? Buffer.alloc(0), true));
+      // A third connection decoding whole payloads in between uses the same buffer.
+      results.push(createInboundDecoder('zlib-stream').decode(await newEncoder().encode(ack), true));
+    }
+    expect(results).toEqual([null, null, ack, null, null, ack, firstPayload, secondPayload, ack]);
+  });
+
   it('fails with GatewayDecodeError when a fresh decoder gets a later message of the stream', async () => {
     const encoder = newEncoder();
     await encoder.encode(hello);

@@ -35,13 +35,22 @@ interface EngineInternals {
   _writeState?: Uint32Array;
 }
 
-/** Output buffer kept between messages; bigger ones are allocated for a large payload and dropped. */
-const BASE_OUTPUT_BYTES = 16 * 1024;
+/**
+ * Output buffer shared by every decompressor of the process. Decoding is synchronous, so only one
+ * `push` uses it at a time; a payload's text is taken out before `push` returns. Sharing it instead of
+ * keeping one per connection saves its size on every idle shard (BENCHMARKS.md, memory), and keeping
+ * it grown means a large payload does not regrow it every time.
+ */
+const BASE_OUTPUT_BYTES = 64 * 1024;
+/** A shared buffer grown past this (a huge READY) is given back after use. */
+const KEEP_OUTPUT_BYTES = 4 * 1024 * 1024;
+let sharedOutput: Buffer = Buffer.allocUnsafe(BASE_OUTPUT_BYTES);
 
 /**
  * A synchronous, persistent-context decompressor over a `node:zlib` engine (`createInflate()`, or
- * `createZstdDecompress()` where it exists). Output of successive {@link push} calls accumulates until
- * {@link takeText}, so a payload split over several messages is never concatenated on the input side.
+ * `createZstdDecompress()` where it exists). Each {@link push} inflates one message; output of a
+ * message that does not end its payload is kept (copied out of the shared buffer) until the message
+ * that does, so a payload split over several messages is never concatenated on the input side.
  *
  * After any error the context is broken (the stream cannot be resynchronised): the instance stays
  * failed and every later call throws `GatewayDecodeError`.
@@ -53,8 +62,9 @@ export class SyncDecompressor {
   readonly #state: Uint32Array;
   readonly #flush: number;
   readonly #maxOutputBytes: number;
-  #output: Buffer = Buffer.allocUnsafe(BASE_OUTPUT_BYTES);
-  #outputLength = 0;
+  /** Output of earlier messages of the payload being received; null when none (the usual case). */
+  #pending: Buffer[] | null = null;
+  #pendingLength = 0;
   #nativeError: Error | null = null;
   #failure: GatewayDecodeError | null = null;
   #handleOpen = true;
@@ -76,82 +86,78 @@ export class SyncDecompressor {
     };
   }
 
-  /** Bytes of output accumulated since the last {@link takeText}. */
-  get outputLength(): number {
-    return this.#outputLength;
-  }
-
   /** Whether an earlier error (or {@link close}) made this decompressor unusable. */
   get failed(): boolean {
     return this.#failure !== null;
   }
 
   /**
-   * Decompresses all of `input`, appending the output.
+   * Decompresses all of `input`. When `endsPayload`, returns the payload's whole output as UTF-8 text
+   * (null if it is empty) and starts the next payload; otherwise keeps the output and returns null.
    * @throws GatewayDecodeError on corrupt input, trailing input after the end of the stream, output
    *   over the size limit, or when already failed.
    */
-  push(input: Uint8Array): void {
+  push(input: Uint8Array, endsPayload: boolean): string | null {
     if (this.#failure) {
       throw new GatewayDecodeError(`decoder unusable after an earlier error: ${this.#failure.message}`, {
         cause: this.#failure,
       });
     }
+    const length = this.#inflate(input);
+    const output = sharedOutput;
+    if (output.length > KEEP_OUTPUT_BYTES) sharedOutput = Buffer.allocUnsafe(BASE_OUTPUT_BYTES);
+    if (!endsPayload) {
+      if (length > 0) {
+        (this.#pending ??= []).push(Buffer.from(output.subarray(0, length)));
+        this.#pendingLength += length;
+      }
+      return null;
+    }
+    const pending = this.#pending;
+    if (pending === null) return length === 0 ? null : output.toString('utf8', 0, length);
+    pending.push(output.subarray(0, length));
+    const text = Buffer.concat(pending, this.#pendingLength + length).toString('utf8');
+    this.#pending = null;
+    this.#pendingLength = 0;
+    return text;
+  }
+
+  /** Runs all of `input` through the engine into the shared buffer; returns the bytes produced. */
+  #inflate(input: Uint8Array): number {
+    const limit = this.#maxOutputBytes - this.#pendingLength;
+    let produced = 0;
     let inputOffset = 0;
     let inputLength = input.length;
     for (;;) {
-      if (this.#outputLength === this.#output.length) this.#grow();
-      const outputRoom = this.#output.length - this.#outputLength;
-      this.#handle.writeSync(
-        this.#flush,
-        input,
-        inputOffset,
-        inputLength,
-        this.#output,
-        this.#outputLength,
-        outputRoom,
-      );
+      if (produced === sharedOutput.length) growSharedOutput(produced, limit);
+      const output = sharedOutput;
+      const outputRoom = output.length - produced;
+      this.#handle.writeSync(this.#flush, input, inputOffset, inputLength, output, produced, outputRoom);
       if (this.#nativeError) this.#fail('compressed stream is corrupt', this.#nativeError);
       const availOut = this.#state[0] ?? 0;
       const availIn = this.#state[1] ?? 0;
-      const produced = outputRoom - availOut;
+      const written = outputRoom - availOut;
       const consumed = inputLength - availIn;
-      this.#outputLength += produced;
-      if (this.#outputLength > this.#maxOutputBytes) {
+      produced += written;
+      if (produced > limit) {
         this.#fail(`inbound payload inflates to more than ${this.#maxOutputBytes} bytes`);
       }
       inputOffset += consumed;
       inputLength = availIn;
       // Done when all input is consumed and the output room was not filled (a full buffer may mean
       // more output is pending). This is also the loop zstd-stream needs (gateway.md §1.5).
-      if (availIn === 0 && availOut !== 0) return;
+      if (availIn === 0 && availOut !== 0) return produced;
       // Input left but no progress: the stream ended (zlib Z_STREAM_END) and trailing bytes remain.
-      if (produced === 0 && consumed === 0 && availOut !== 0) {
+      if (written === 0 && consumed === 0 && availOut !== 0) {
         this.#fail('trailing data after the end of the compressed stream');
       }
     }
-  }
-
-  /** Returns the accumulated output as UTF-8 text and starts the next payload. */
-  takeText(): string {
-    const text = this.#output.toString('utf8', 0, this.#outputLength);
-    this.#outputLength = 0;
-    if (this.#output.length > BASE_OUTPUT_BYTES) this.#output = Buffer.allocUnsafe(BASE_OUTPUT_BYTES);
-    return text;
   }
 
   /** Frees the native context. Idempotent. */
   close(): void {
     this.#failure ??= new GatewayDecodeError('the decoder was closed');
     this.#release();
-  }
-
-  /** Doubles the output buffer, up to one byte over the limit so an overrun is detected. */
-  #grow(): void {
-    const size = Math.min(this.#output.length * 2, this.#maxOutputBytes + 1);
-    const grown = Buffer.allocUnsafe(size);
-    this.#output.copy(grown, 0, 0, this.#outputLength);
-    this.#output = grown;
   }
 
   #fail(message: string, cause?: Error): never {
@@ -161,10 +167,20 @@ export class SyncDecompressor {
   }
 
   #release(): void {
-    this.#outputLength = 0;
-    this.#output = Buffer.allocUnsafe(0);
+    this.#pending = null;
+    this.#pendingLength = 0;
     if (!this.#handleOpen) return;
     this.#handleOpen = false;
     this.#handle.close();
   }
+}
+
+/**
+ * Doubles the shared buffer, keeping the `filled` bytes already written, up to one byte over `limit` so
+ * an overrun is detected.
+ */
+function growSharedOutput(filled: number, limit: number): void {
+  const grown = Buffer.allocUnsafe(Math.min(sharedOutput.length * 2, limit + 1));
+  sharedOutput.copy(grown, 0, 0, filled);
+  sharedOutput = grown;
 }

@@ -17,8 +17,8 @@ const NO_TAIL = 0xffffffff;
  *
  * Every message goes straight through ONE persistent inflate context (see `sync-decompressor.ts` for
  * how that is done synchronously); inflating early is equivalent to buffering until the suffix, and
- * avoids concatenating the input when a payload is split. The decompressed output accumulates until
- * the suffix arrives, then it is parsed as one JSON payload.
+ * avoids concatenating the input when a payload is split. The decompressed output is kept until the
+ * suffix arrives, then it is parsed as one JSON payload.
  *
  * A new decoder is needed for each connection: the server starts a new stream per connection, and a
  * fresh context cannot decode the middle of an old one (§12.1). After an inflate error or an oversize
@@ -41,14 +41,10 @@ export class ZlibStreamDecoder implements InboundDecoder {
       // Transport compression always arrives in binary frames (§1.3). The stream was not touched.
       throw new GatewayDecodeError('text frame on a zlib-stream connection');
     }
-    this.#inflater.push(data);
-    if (!this.#completesPayload(data)) return null;
-    this.#tail = NO_TAIL;
-    if (this.#inflater.outputLength === 0) {
-      this.#inflater.takeText();
-      return null;
-    }
-    return parsePayload(this.#inflater.takeText());
+    const endsPayload = this.#completesPayload(data);
+    const text = this.#inflater.push(data, endsPayload);
+    if (endsPayload) this.#tail = NO_TAIL;
+    return text === null ? null : parsePayload(text);
   }
 
   close(): void {

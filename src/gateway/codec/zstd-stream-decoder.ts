@@ -50,9 +50,9 @@ export class ZstdStreamDecoder implements InboundDecoder {
     if (!isBinary && !this.#decompressor.failed) {
       throw new GatewayDecodeError('text frame on a zstd-stream connection');
     }
-    this.#decompressor.push(data);
-    if (this.#decompressor.outputLength === 0) return null;
-    return parsePayload(this.#decompressor.takeText());
+    // Every zstd-stream message is a whole payload (gateway.md §1.5).
+    const text = this.#decompressor.push(data, true);
+    return text === null ? null : parsePayload(text);
   }
 
   close(): void {
