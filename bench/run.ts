@@ -15,8 +15,12 @@
  *   --profile         also profile statecord's throughput runs (done anyway when a CPU target is missed)
  *   --profile-clients statecord,floor-node   clients to profile (default statecord)
  *   --no-profile      never profile
+ *
+ * The children run JavaScript compiled first with `tsc -p tsconfig.bench.json` (see `BUILD_DIR`).
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { BENCH_DIR, Child } from './lib/child.js';
@@ -64,6 +68,14 @@ const parts = new Set(flags.only.split(','));
 const RESULTS_DIR = `${BENCH_DIR}results/`;
 const PROFILE_DIR = `${RESULTS_DIR}profiles/`;
 const benchStarted = performance.now();
+
+// Children run compiled JavaScript, as users run the built package (why: lib/child.ts, BUILD_DIR).
+rmSync(`${BENCH_DIR}.build`, { recursive: true, force: true });
+execFileSync(
+  process.execPath,
+  [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', `${BENCH_DIR}../tsconfig.bench.json`],
+  { stdio: 'inherit' },
+);
 const log = (message: string): void => {
   process.stderr.write(
     `[bench ${((performance.now() - benchStarted) / 1000).toFixed(0).padStart(3)} s] ${message}\n`,

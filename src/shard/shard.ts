@@ -62,7 +62,8 @@ export class Shard extends TypedEmitter<ShardEvents> {
   readonly #actor: ShardActorRef;
   readonly #sequence: SequenceTracker;
   readonly #sender: OutboundSender;
-  readonly #closing = new Set<Promise<void>>();
+  /** Socket closes in progress; created on the first (an idle shard has none). */
+  #closing: Set<Promise<void>> | null = null;
   #status: ShardStatus = 'idle';
   #latency: number | null = null;
   #failure: ShardFailureError | null = null;
@@ -207,26 +208,39 @@ export class Shard extends TypedEmitter<ShardEvents> {
     this.#settleStart(stopped);
     this.#sender.clear(stopped);
     this.gateway.failPending(stopped);
-    await Promise.all(this.#closing);
+    if (this.#closing !== null) await Promise.all(this.#closing);
   }
 
   #wireMachine(): void {
     const actor = this.#actor;
-    actor.on('session.identified', ({ sessionId }) => this.#becameReady(sessionId, false));
-    actor.on('session.resumed', ({ sessionId }) => this.#becameReady(sessionId, true));
-    actor.on('session.lost', ({ sessionId }) => {
-      const lastSequence = this.#sequence.value;
-      this.#sequence.reset();
-      this.emit('sessionLost', { sessionId, lastSequence });
-    });
-    actor.on('shard.failed', ({ reason, closeCode }) => {
-      const error = shardFailureError(reason, closeCode);
-      this.#failure = error;
-      // Final: the sender never reopens, so later commands reject at once instead of waiting forever.
-      this.#sender.close(error);
-      this.gateway.failPending(error);
-      this.#settleStart(error);
-      this.emit('failure', { reason, closeCode, error });
+    // One subscription for every emitted event: each `actor.on(type)` costs a Set and an observer per
+    // shard (BENCHMARKS.md, memory).
+    actor.on('*', (emitted) => {
+      switch (emitted.type) {
+        case 'session.identified':
+          this.#becameReady(emitted.sessionId, false);
+          return;
+        case 'session.resumed':
+          this.#becameReady(emitted.sessionId, true);
+          return;
+        case 'session.lost': {
+          const lastSequence = this.#sequence.value;
+          this.#sequence.reset();
+          this.emit('sessionLost', { sessionId: emitted.sessionId, lastSequence });
+          return;
+        }
+        case 'shard.failed': {
+          const { reason, closeCode } = emitted;
+          const error = shardFailureError(reason, closeCode);
+          this.#failure = error;
+          // Final: the sender never reopens, so later commands reject at once instead of waiting forever.
+          this.#sender.close(error);
+          this.gateway.failPending(error);
+          this.#settleStart(error);
+          this.emit('failure', { reason, closeCode, error });
+          return;
+        }
+      }
     });
     actor.subscribe({
       next: (snapshot) => {
@@ -279,8 +293,9 @@ export class Shard extends TypedEmitter<ShardEvents> {
         this.#warn(observation.error, 'socket error');
         return;
       case 'socket.closing': {
-        const closed = observation.closed.finally(() => this.#closing.delete(closed));
-        this.#closing.add(closed);
+        const closing = (this.#closing ??= new Set());
+        const closed = observation.closed.finally(() => closing.delete(closed));
+        closing.add(closed);
         return;
       }
     }

@@ -14,28 +14,29 @@ export interface SendWindowOptions {
  * always holds. This is the gateway's rule of 120 frames per 60 s per connection (gateway.md §5); a
  * log, unlike a fixed window, never lets two bursts straddle a window boundary.
  *
- * The log is a ring of exactly `limit` timestamps, so it never grows. Pure apart from the injected clock.
+ * The log is an array of the send times still in the window, oldest first: an idle connection's log
+ * holds a heartbeat or two, not `limit` slots (BENCHMARKS.md, memory). It never holds more than `2 × limit`
+ * entries (expired ones are dropped in one slice once `limit` have piled up at the front). Pure apart
+ * from the injected clock.
  */
 export class SendWindow {
   readonly limit: number;
   readonly windowMs: number;
   readonly #now: () => number;
-  readonly #times: Float64Array;
+  #times: number[] = [];
   /** Index of the oldest record still in the window. */
   #head = 0;
-  #count = 0;
 
   constructor(options: SendWindowOptions) {
     this.limit = options.limit;
     this.windowMs = options.windowMs;
     this.#now = options.now;
-    this.#times = new Float64Array(options.limit);
   }
 
   /** Records still inside the window. */
   used(): number {
     this.#expire(this.#now());
-    return this.#count;
+    return this.#times.length - this.#head;
   }
 
   /** Whether one more frame fits while leaving `reserve` slots (≥ 0) unused. */
@@ -50,9 +51,8 @@ export class SendWindow {
   record(): void {
     const now = this.#now();
     this.#expire(now);
-    if (this.#count >= this.limit) throw new RangeError('send window is full');
-    this.#times[(this.#head + this.#count) % this.limit] = now;
-    this.#count++;
+    if (this.#times.length - this.#head >= this.limit) throw new RangeError('send window is full');
+    this.#times.push(now);
   }
 
   /**
@@ -64,22 +64,30 @@ export class SendWindow {
     if (allowed <= 0) return Infinity;
     const now = this.#now();
     this.#expire(now);
-    if (this.#count < allowed) return 0;
+    const count = this.#times.length - this.#head;
+    if (count < allowed) return 0;
     // `count - allowed + 1` records must leave; they leave oldest first.
-    const leaving = this.#times[(this.#head + this.#count - allowed) % this.limit] ?? now;
+    const leaving = this.#times[this.#head + count - allowed] ?? now;
     return leaving + this.windowMs - now;
   }
 
   /** Forgets every record: a new connection starts with a fresh budget (gateway.md §5, §12.17). */
   reset(): void {
+    this.#times = [];
     this.#head = 0;
-    this.#count = 0;
   }
 
   #expire(now: number): void {
-    while (this.#count > 0 && (this.#times[this.#head] ?? 0) + this.windowMs <= now) {
-      this.#head = (this.#head + 1) % this.limit;
-      this.#count--;
+    const times = this.#times;
+    let head = this.#head;
+    while (head < times.length && (times[head] ?? 0) + this.windowMs <= now) head++;
+    if (head === times.length) {
+      if (head > 0) this.#times = [];
+      head = 0;
+    } else if (head >= this.limit) {
+      this.#times = times.slice(head);
+      head = 0;
     }
+    this.#head = head;
   }
 }
