@@ -16,7 +16,7 @@
  *   --profile-clients statecord,floor-node   clients to profile (default statecord)
  *   --no-profile      never profile
  *
- * The children run JavaScript compiled first with `tsc -p tsconfig.bench.json` (see `BUILD_DIR`).
+ * The children run JavaScript compiled first with `tsc -p tsconfig.bench.json` (see `buildDir`).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -69,13 +69,23 @@ const RESULTS_DIR = `${BENCH_DIR}results/`;
 const PROFILE_DIR = `${RESULTS_DIR}profiles/`;
 const benchStarted = performance.now();
 
-// Children run compiled JavaScript, as users run the built package (why: lib/child.ts, BUILD_DIR).
-rmSync(`${BENCH_DIR}.build`, { recursive: true, force: true });
+// Children run compiled JavaScript, as users run the built package (why: lib/child.ts, buildDir).
+// Each run compiles into a folder of its own, removed at exit.
+const BUILD_ROOT = `${BENCH_DIR}.build/run-${process.pid}/`;
+rmSync(BUILD_ROOT, { recursive: true, force: true });
 execFileSync(
   process.execPath,
-  [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', `${BENCH_DIR}../tsconfig.bench.json`],
+  [
+    createRequire(import.meta.url).resolve('typescript/bin/tsc'),
+    '-p',
+    `${BENCH_DIR}../tsconfig.bench.json`,
+    '--outDir',
+    BUILD_ROOT,
+  ],
   { stdio: 'inherit' },
 );
+process.env['STATECORD_BENCH_BUILD'] = `${BUILD_ROOT}bench/`;
+process.on('exit', () => rmSync(BUILD_ROOT, { recursive: true, force: true }));
 const log = (message: string): void => {
   process.stderr.write(
     `[bench ${((performance.now() - benchStarted) / 1000).toFixed(0).padStart(3)} s] ${message}\n`,

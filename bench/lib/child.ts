@@ -11,7 +11,10 @@ export const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
  * `Object.defineProperty(fn, 'name', …)` and so gives each one a property store (≈ 256 B each, 13 per
  * shard: 3.3 KiB of heap per shard that a user's shard does not have).
  */
-export const BUILD_DIR = `${BENCH_DIR}.build/bench/`;
+export function buildDir(): string {
+  // Set by the orchestrator to its own output folder, so that two bench runs never share one.
+  return process.env['STATECORD_BENCH_BUILD'] ?? `${BENCH_DIR}.build/bench/`;
+}
 
 export interface ChildOptions {
   /** Extra node flags (e.g. `--expose-gc`, `--cpu-prof`). */
@@ -22,7 +25,7 @@ export interface ChildOptions {
 }
 
 /**
- * A bench script (`clients/x.ts`, run as its compiled `BUILD_DIR/clients/x.js`) in a child process
+ * A bench script (`clients/x.ts`, run as its compiled `buildDir()/clients/x.js`) in a child process
  * with an IPC channel: the orchestrator,
  * the gateway server and every client run apart, so each one's CPU time is its own.
  */
@@ -36,7 +39,7 @@ export class Child<Out = unknown> {
   #stderrTail = '';
 
   constructor(script: string, args: readonly string[], options: ChildOptions) {
-    this.process = fork(`${BUILD_DIR}${script.replace(/\.ts$/, '.js')}`, [...args], {
+    this.process = fork(`${buildDir()}${script.replace(/\.ts$/, '.js')}`, [...args], {
       execArgv: [...(options.execArgv ?? [])],
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       ...(options.cwd === undefined ? {} : { cwd: options.cwd }),

@@ -26,14 +26,14 @@ export type CommandSender = (payload: GatewaySendPayload) => Promise<void>;
  */
 export class ShardGateway extends TypedEmitter<ShardDispatchEvents> {
   readonly #send: CommandSender;
-  readonly #members: MemberRequests;
+  /** Created by the first member request; most shards never make one (BENCHMARKS.md, memory). */
+  #members: MemberRequests | null = null;
   readonly #onListenerError: (event: string, error: unknown) => void;
 
   /** @internal */
   constructor(send: CommandSender, onListenerError: (event: string, error: unknown) => void) {
     super();
     this.#send = send;
-    this.#members = new MemberRequests(send);
     this.#onListenerError = onListenerError;
   }
 
@@ -56,6 +56,7 @@ export class ShardGateway extends TypedEmitter<ShardDispatchEvents> {
     request: RequestGuildMembersOptions,
     options: { chunkTimeoutMs?: number } = {},
   ): Promise<GuildMembersResult> {
+    this.#members ??= new MemberRequests(this.#send);
     return this.#members.request(request, options.chunkTimeoutMs ?? 15_000);
   }
 
@@ -66,14 +67,14 @@ export class ShardGateway extends TypedEmitter<ShardDispatchEvents> {
 
   /** Delivers one dispatch to listeners (the hot path). @internal */
   deliver(payload: GatewayDispatchPayload): void {
-    this.#members.observe(payload);
+    this.#members?.observe(payload);
     this.emit(payload.t, payload.d);
     this.emit('dispatch', payload);
   }
 
   /** Fails pending member requests. @internal */
   failPending(error: Error): void {
-    this.#members.failAll(error);
+    this.#members?.failAll(error);
   }
 
   protected override onListenerError(event: string, error: unknown): void {
