@@ -13,5 +13,7 @@ export { backoffDelay, firstHeartbeatDelay, invalidSessionDelay } from './timing
 export type { BackoffPolicy } from './timing.js';
 export type * from './shard.types.js';
 export { managerMachine, shardActorId } from './manager.machine.js';
+export { planStartWaves } from './start-waves.js';
+export type { StartWavesInput } from './start-waves.js';
 export type { ManagerMachine } from './manager.machine.js';
 export type * from './manager.types.js';

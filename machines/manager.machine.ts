@@ -1,17 +1,24 @@
 import { assign, emit, enqueueActions, fromPromise, setup } from 'xstate';
 import type { ShardFailureReason } from './close-codes.js';
 import { shardMachine } from './shard.machine.js';
+import { planStartWaves } from './start-waves.js';
 import type {
   GatewayInfo,
   ManagerContext,
   ManagerEmitted,
   ManagerEvent,
   ManagerInput,
+  StartPreparation,
 } from './manager.types.js';
 
 /** The actor id (and system id) of a managed shard's actor. */
 export function shardActorId(shardId: number): string {
   return `shard-${shardId}`;
+}
+
+/** The id of a shard's delayed start in a wave (to cancel it). */
+function waveStartId(shardId: number): string {
+  return `wave-start-${shardId}`;
 }
 
 /**
@@ -36,8 +43,14 @@ export const managerMachine = setup({
     shard: shardMachine,
     /** `GET /gateway/bot`. */
     gatewayInfo: fromPromise<GatewayInfo>(() => Promise.reject(new Error('gatewayInfo is not provided'))),
-    /** Before starting: refresh gateway info (buckets, budget) and load saved sessions. */
-    prepareStart: fromPromise<void>(() => Promise.resolve()),
+    /** Before starting: refresh gateway info (buckets, budget), load saved sessions, report the pacing. */
+    prepareStart: fromPromise<StartPreparation>(() =>
+      Promise.resolve({ resumableShardIds: [], identifyPacing: null }),
+    ),
+  },
+  delays: {
+    /** Between two start-up waves: one identify interval of a bucket (`StartPreparation.identifyPacing`). */
+    startWaveInterval: ({ context }) => context.startWaveIntervalMs,
   },
   guards: {
     /** Every shard that has not failed for good is ready once this one is. */
@@ -46,6 +59,9 @@ export const managerMachine = setup({
       !context.readyShards.includes(event.shardId) &&
       context.readyShards.length + 1 === context.shardIds.length - context.failedShards.length,
     failureDoomsAll: ({ event }) => event.type === 'shard.failed' && reasonsFatalForAll.has(event.reason),
+    allWavesStarted: ({ context }) => context.pendingStartWaves.length === 0,
+    nothingLeftToStart: ({ context }) =>
+      context.pendingStartWaves.length === 0 && context.openingWave.length === 0,
     /** Discord answered the token with 401/403: every shard would fail with 4004 (gateway.md §4). */
     tokenRejected: ({ event }) =>
       'error' in event &&
@@ -82,8 +98,50 @@ export const managerMachine = setup({
       gatewayUrl: ({ context, event }) =>
         'output' in event ? (event.output as GatewayInfo).url : context.gatewayUrl,
     }),
-    startShards: enqueueActions(({ context, enqueue }) => {
-      for (const id of context.shardIds) enqueue.sendTo(shardActorId(id), { type: 'shard.start' });
+    planStart: assign(({ context, event }) => {
+      const preparation = 'output' in event ? (event.output as StartPreparation) : undefined;
+      const pacing = preparation?.identifyPacing ?? null;
+      // Without the gate's pacing (a user-supplied gate, or prepareStart failed) all start at once:
+      // the gate still spaces the identifies, only the sockets are open longer.
+      if (preparation === undefined || pacing === null) {
+        return { pendingStartWaves: [context.shardIds], startWaveIntervalMs: 0 };
+      }
+      return {
+        pendingStartWaves: planStartWaves({
+          shardIds: context.shardIds,
+          maxConcurrency: pacing.maxConcurrency,
+          resumableShardIds: preparation.resumableShardIds,
+        }),
+        startWaveIntervalMs: pacing.intervalMs,
+      };
+    }),
+    /** Wave 0, at once. */
+    startFirstWave: enqueueActions(({ context, enqueue }) => {
+      const [wave = [], ...rest] = context.pendingStartWaves;
+      enqueue.assign({ pendingStartWaves: rest, openingWave: [] });
+      for (const id of wave) enqueue.sendTo(shardActorId(id), { type: 'shard.start' });
+    }),
+    /** The next wave, its shards spread evenly over one interval (delayed starts, cancelled on exit). */
+    openNextWave: enqueueActions(({ context, enqueue }) => {
+      const [wave = [], ...rest] = context.pendingStartWaves;
+      enqueue.assign({ pendingStartWaves: rest, openingWave: wave });
+      const spacing = context.startWaveIntervalMs / Math.max(1, wave.length);
+      wave.forEach((id, index) => {
+        const delay = index * spacing;
+        if (delay === 0) enqueue.sendTo(shardActorId(id), { type: 'shard.start' });
+        else enqueue.sendTo(shardActorId(id), { type: 'shard.start' }, { delay, id: waveStartId(id) });
+      });
+    }),
+    cancelWaveStarts: enqueueActions(({ context, enqueue }) => {
+      for (const id of context.openingWave) enqueue.cancel(waveStartId(id));
+      enqueue.assign({ openingWave: [] });
+    }),
+    /** Every shard whose wave has come: the others wait for theirs (a shard ignores a second start). */
+    startDueShards: enqueueActions(({ context, enqueue }) => {
+      const pending = new Set([...context.pendingStartWaves.flat(), ...context.openingWave]);
+      for (const id of context.shardIds) {
+        if (!pending.has(id)) enqueue.sendTo(shardActorId(id), { type: 'shard.start' });
+      }
     }),
     stopShards: enqueueActions(({ context, event, enqueue }) => {
       const resumable = event.type === 'manager.stop' && event.resumable;
@@ -138,6 +196,9 @@ export const managerMachine = setup({
     readyShards: [],
     failedShards: [],
     failure: null,
+    pendingStartWaves: [],
+    openingWave: [],
+    startWaveIntervalMs: 0,
   }),
   initial: 'idle',
   on: {
@@ -158,7 +219,7 @@ export const managerMachine = setup({
         'GET /gateway/bot (buckets, session-start budget) and saved sessions, before any identify.',
       invoke: {
         src: 'prepareStart',
-        onDone: { target: 'running', actions: 'startShards' },
+        onDone: { target: 'running', actions: 'planStart' },
         onError: [
           {
             description: 'A rejected token fails every shard before a single identify is spent.',
@@ -167,9 +228,9 @@ export const managerMachine = setup({
             actions: 'recordFailure',
           },
           {
-            description: 'Other errors were reported by the adapter; start anyway.',
+            description: 'Other errors were reported by the adapter; start anyway, all at once.',
             target: 'running',
-            actions: 'startShards',
+            actions: 'planStart',
           },
         ],
       },
@@ -185,6 +246,45 @@ export const managerMachine = setup({
     },
     running: {
       description: 'Shards started. Ready when every managed shard is; stays correct as shards reconnect.',
+      initial: 'startingWaves',
+      states: {
+        startingWaves: {
+          description:
+            'Start-up pacing (protocol §5): wave 0 (resumes and identify round 0) opens at once; identify round r opens its sockets one by one over the r-th interval, the one before its turn. Leaving cancels the starts still pending.',
+          entry: 'startFirstWave',
+          exit: 'cancelWaveStarts',
+          always: {
+            description: 'Wave 0 was all there was (every shard resumes, or the pacing is unknown).',
+            guard: 'nothingLeftToStart',
+            target: 'allStarted',
+          },
+          initial: 'wave',
+          states: {
+            wave: {
+              description:
+                'Opens the next wave: its shards start one by one, evenly over the interval (a burst of handshakes would hold up the IDENTIFYs of the round in progress, on both sides).',
+              entry: 'openNextWave',
+              after: {
+                startWaveInterval: [
+                  {
+                    description: 'The last wave has had its interval: every shard was started.',
+                    guard: 'allWavesStarted',
+                    target: '#manager.running.allStarted',
+                  },
+                  {
+                    description: 'The next identify round opens its sockets.',
+                    target: 'wave',
+                    reenter: true,
+                  },
+                ],
+              },
+            },
+          },
+        },
+        allStarted: {
+          description: 'Every shard was started.',
+        },
+      },
       on: {
         'shard.ready': [
           {
@@ -204,7 +304,10 @@ export const managerMachine = setup({
           },
           { actions: 'markFailed' },
         ],
-        'manager.start': { actions: 'startShards' },
+        'manager.start': {
+          description: 'Starts the shards whose wave has come (again); pending waves keep their pace.',
+          actions: 'startDueShards',
+        },
         'manager.stop': { target: 'idle', actions: 'stopShards' },
       },
     },

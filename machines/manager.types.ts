@@ -7,6 +7,22 @@ export interface GatewayInfo {
   readonly recommendedShards: number;
 }
 
+/** How the identify gate paces identifies: what the start-up plan needs to open sockets in time. */
+export interface IdentifyPacing {
+  /** `max_concurrency`: identify buckets are `shard_id % maxConcurrency`. */
+  readonly maxConcurrency: number;
+  /** Time between two identifies of one bucket as the gate grants them (the margin included), in ms. */
+  readonly intervalMs: number;
+}
+
+/** What `prepareStart` found out before any shard starts. */
+export interface StartPreparation {
+  /** Shards holding a session to resume (saved, or kept by a resumable stop): no identify slot needed. */
+  readonly resumableShardIds: readonly number[];
+  /** The identify gate's pacing; null when unknown (a user-supplied gate): every shard starts at once. */
+  readonly identifyPacing: IdentifyPacing | null;
+}
+
 export interface ManagerContext {
   readonly gatewayUrl: string;
   readonly shardTiming: Partial<ShardTimingConfig>;
@@ -20,6 +36,12 @@ export interface ManagerContext {
   readonly failedShards: ReadonlyArray<{ readonly shardId: number; readonly reason: ShardFailureReason }>;
   /** Set when a failure made every shard hopeless (a bad token). */
   readonly failure: ShardFailureReason | null;
+  /** The start-up waves not started yet (see `planStartWaves`), first due first. */
+  readonly pendingStartWaves: ReadonlyArray<readonly number[]>;
+  /** The wave whose shards are being started now, spread over its interval. */
+  readonly openingWave: readonly number[];
+  /** Time between two start-up waves: the identify gate's interval per bucket, in ms. */
+  readonly startWaveIntervalMs: number;
 }
 
 export interface ManagerInput {

@@ -6,7 +6,7 @@
  * id order, and identifies about r intervals after the first. Opening every socket at once gains
  * nothing (the shards of later rounds only wait at the identify gate with an open socket) and costs a
  * burst of handshakes that stalls the client's and the gateway's event loops just when the first
- * identifies must go out on time. So each shard opens its socket one interval before its turn.
+ * identifies must go out on time. So each round opens its sockets in the interval before its turn.
  */
 
 /** What the plan needs to know. */
@@ -20,10 +20,9 @@ export interface StartWavesInput {
 }
 
 /**
- * The shards to start in each wave; wave k + 1 is meant to start one identify interval after wave k.
- * - Wave 0: every shard that resumes, and identify rounds 0 and 1 (round 0 identifies on HELLO,
- *   round 1 one interval later: its socket opens about one interval before its turn).
- * - Wave r − 1 (r ≥ 2): identify round r.
+ * The shards to start in each wave: wave 0 at once, wave r (r ≥ 1) over the r-th interval after it.
+ * - Wave 0: every shard that resumes, and identify round 0 (it identifies on HELLO).
+ * - Wave r: identify round r, the r-th shard of each bucket in id order.
  *
  * Each wave lists its ids in ascending order; no wave is empty (no shards, no waves). Duplicate ids
  * count once; `maxConcurrency` is rounded down and at least 1.
@@ -37,9 +36,8 @@ export function planStartWaves(input: StartWavesInput): number[][] {
     let wave = 0;
     if (!resumable.has(shardId)) {
       const bucket = shardId % buckets;
-      const round = roundsSeen.get(bucket) ?? 0;
-      roundsSeen.set(bucket, round + 1);
-      wave = Math.max(0, round - 1);
+      wave = roundsSeen.get(bucket) ?? 0;
+      roundsSeen.set(bucket, wave + 1);
     }
     (waves[wave] ??= []).push(shardId);
   }

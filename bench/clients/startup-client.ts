@@ -6,18 +6,35 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { GatewayIntentBits } from 'discord-api-types/v10';
 import WebSocket from 'ws';
-import { ShardManager } from '../../src/index.js';
+import { SessionStartGate, ShardManager } from '../../src/index.js';
+import type { IdentifyGate, ShardManagerOptions } from '../../src/index.js';
 import { childArgs, toParent } from '../lib/child.js';
 import type { StartupArgs, StartupResult } from '../lib/protocol.js';
 
 const args = childArgs<StartupArgs>();
-const manager = new ShardManager({
+const options: ShardManagerOptions = {
   token: args.token,
   intents: GatewayIntentBits.Guilds,
   restUrl: args.restUrl,
   gatewayUrl: args.url,
   identifyIntervalMs: args.identifyIntervalMs,
   ...(args.identifyMarginMs === undefined ? {} : { identifyMarginMs: args.identifyMarginMs }),
+};
+/** The gate a manager with these options builds (its margins), unused but for its settings. */
+const ownGate = new ShardManager({ ...options, fetchGatewayInfo: false }).identifyGate as SessionStartGate;
+const gateSettings = { intervalMs: ownGate.intervalMs, answerTimeoutMs: ownGate.answerTimeoutMs };
+let userGate: IdentifyGate | undefined;
+if (args.pacing === 'all-at-once') {
+  const inner = new SessionStartGate({ maxConcurrency: args.maxConcurrency, ...gateSettings });
+  // Not a SessionStartGate: the manager does not know its pacing and starts every shard at once.
+  userGate = {
+    waitForIdentify: (shardId, signal) => inner.waitForIdentify(shardId, signal),
+    identifyAnswered: (shardId) => inner.identifyAnswered(shardId),
+  };
+}
+const manager = new ShardManager({
+  ...options,
+  ...(userGate === undefined ? {} : { identifyGate: userGate }),
 });
 manager.on('warning', ({ error, context }) =>
   process.stderr.write(`warning: ${context}: ${error.message}\n`),
@@ -49,14 +66,13 @@ manager.createShards(args.shards);
 const started = performance.now();
 await Promise.all(manager.startShards());
 const allReadyMs = performance.now() - started;
-const { maxConcurrency, intervalMs } = gate as { maxConcurrency?: number; intervalMs?: number };
 await toParent({
   type: 'result',
   shards: args.shards,
   allReadyMs,
-  maxConcurrency: maxConcurrency ?? 0,
+  maxConcurrency: args.maxConcurrency,
   intervalMs: args.identifyIntervalMs,
-  marginMs: (intervalMs ?? args.identifyIntervalMs) - args.identifyIntervalMs,
+  marginMs: gateSettings.intervalMs - args.identifyIntervalMs,
   grants,
   identifySends,
   eventLoopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },

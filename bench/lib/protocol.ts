@@ -117,6 +117,13 @@ export interface StartupArgs extends GatewayEndpoints {
   readonly identifyIntervalMs: number;
   /** undefined: the manager's default margin. */
   readonly identifyMarginMs: number | undefined;
+  /**
+   * `waves`: the manager's own gate, so its start-up waves. `all-at-once`: the same gate (same
+   * margins, `maxConcurrency` set here) behind a user-supplied `identifyGate`, whose pacing the
+   * manager does not know: every shard starts at once, as before the waves.
+   */
+  readonly pacing: 'waves' | 'all-at-once';
+  readonly maxConcurrency: number;
 }
 
 export interface StartupResult {

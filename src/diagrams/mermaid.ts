@@ -16,6 +16,8 @@ function mermaidId(node: AnyStateNode): string {
 
 /** `xstate.after.helloTimeout.shard.connection…` → `after helloTimeout`; invoke results by actor source. */
 export function eventLabel(eventType: string, source: AnyStateNode): string {
+  // Eventless (`always`) transitions have an empty event type.
+  if (eventType === '') return 'always';
   if (eventType.startsWith('xstate.after.')) return `after ${eventType.split('.')[2]}`;
   const invoke = (prefix: string, word: string) => {
     if (!eventType.startsWith(prefix)) return null;
@@ -58,8 +60,9 @@ export function transitionLabel(transition: TransitionLike, source: AnyStateNode
   return label.replace(/[:;#]/g, ' ');
 }
 
+/** The node's transitions on events (`after`, `onDone`, `onError` included) and its `always` ones. */
 function allTransitions(node: AnyStateNode): TransitionLike[] {
-  return [...node.transitions.values()].flat() as TransitionLike[];
+  return [...[...node.transitions.values()].flat(), ...(node.always ?? [])] as TransitionLike[];
 }
 
 /** Renders a machine as a Mermaid `stateDiagram-v2`. */

@@ -28,6 +28,12 @@ export interface ConnectionDeps {
   readonly sender: OutboundSender;
   readonly dispatch: (payload: GatewayDispatchPayload) => void;
   readonly observe: (observation: ConnectionObservation) => void;
+  /**
+   * The gateway answered this connection's IDENTIFY (READY or op 9), or the connection closed before
+   * it did: the IDENTIFY has arrived, if it ever will. The identify gate counts a bucket's interval
+   * from here, so that spacing holds on arrival whatever the network and event loops did (gateway.md §5).
+   */
+  readonly identifyAnswered: () => void;
   readonly now: () => number;
 }
 
@@ -61,12 +67,20 @@ export function createSocketLogic(depsFor: (shardId: number) => ConnectionDeps) 
     let live = true;
     // Set when a heartbeat is sent; the first frame after it is reported as life (zombie detection).
     let awaitingLife = false;
+    // An IDENTIFY was handed to the sender and the gateway has not answered it yet.
+    let identifyUnanswered = false;
+    const answerIdentify = () => {
+      if (!identifyUnanswered) return;
+      identifyUnanswered = false;
+      deps.identifyAnswered();
+    };
     let heartbeatSentAt = 0;
 
     const sinks = {
       lifecycle: (event: ShardEvent) => {
         // The heartbeat reserve of the send budget depends on the interval (gateway.md §5).
         if (event.type === 'gateway.hello') deps.sender.setHeartbeatInterval(event.heartbeatIntervalMs);
+        if (event.type === 'gateway.ready' || event.type === 'gateway.invalidSession') answerIdentify();
         // A lifecycle frame is itself proof of life for the machine; no separate socket.alive.
         awaitingLife = false;
         sendBack(event);
@@ -101,6 +115,7 @@ export function createSocketLogic(depsFor: (shardId: number) => ConnectionDeps) 
     };
     const onClose = (code: number) => {
       live = false;
+      answerIdentify();
       deps.sender.detach();
       // 1006: the connection dropped without a close frame.
       sendBack({ type: 'socket.closed', code, initiator: code === 1006 ? 'transport' : 'gateway' });
@@ -129,6 +144,7 @@ export function createSocketLogic(depsFor: (shardId: number) => ConnectionDeps) 
     receive((command) => {
       switch (command.type) {
         case 'identify':
+          identifyUnanswered = true;
           send(identifyPayload(deps.identity), 'handshake');
           return;
         case 'resume':
@@ -159,6 +175,7 @@ export function createSocketLogic(depsFor: (shardId: number) => ConnectionDeps) 
     function shutDown(code: number | null): void {
       if (!live && ws.readyState === WebSocket.CLOSED) return;
       live = false;
+      answerIdentify();
       ws.off('open', onOpen);
       ws.off('message', onMessage);
       ws.off('close', onClose);
@@ -174,6 +191,7 @@ export function createSocketLogic(depsFor: (shardId: number) => ConnectionDeps) 
 
     // Stopped by the machine: close with the code it chose (exit action), else a resumable 4000.
     return () => {
+      answerIdentify();
       if (ws.readyState !== WebSocket.CLOSED && ws.readyState !== WebSocket.CLOSING) shutDown(4000);
       else {
         live = false;

@@ -2,6 +2,7 @@ import type { Actor } from 'xstate';
 import { shardActorId } from '../../machines/index.js';
 import type { managerMachine } from '../../machines/index.js';
 import type { ConnectionDeps } from '../gateway/socket-actor.js';
+import type { IdentifyGate } from '../shard/identify-gate.js';
 import type { ShardActorRef, ShardHost } from '../shard/shard-host.js';
 
 /**
@@ -13,6 +14,12 @@ export class ManagedShardHost implements ShardHost {
   readonly #deps = new Map<number, ConnectionDeps>();
   /** Set once the manager actor exists (its logic needs this host first). */
   manager: Actor<typeof managerMachine> | null = null;
+  /** The manager's identify gate, told when a shard's IDENTIFY was answered. */
+  gate: IdentifyGate | null = null;
+
+  identifyAnswered(shardId: number): void {
+    this.gate?.identifyAnswered?.(shardId);
+  }
 
   attach(shard: { readonly shardId: number; readonly deps: ConnectionDeps }): ShardActorRef {
     const ref = this.manager?.system.get(shardActorId(shard.shardId)) as ShardActorRef | undefined;

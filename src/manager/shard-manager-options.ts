@@ -29,7 +29,12 @@ export interface ShardManagerOptions {
   readonly maxConcurrency?: number;
   /** Interval per identify bucket. Default 5000 ms (Discord's). */
   readonly identifyIntervalMs?: number;
-  /** Added to the interval to absorb network jitter. Default 5 % of the interval, at least 50 ms. */
+  /**
+   * Added to `identifyIntervalMs` between two identifies of a bucket. The default gate counts a bucket's
+   * next interval from the gateway's answer (READY or op 9) to its last identify, so delays on the way
+   * (event-loop pauses, network jitter) cannot bring two arrivals too close; the margin only covers how
+   * Discord's limiter may round time. Default 1 % of the interval (50 ms at Discord's 5 s).
+   */
   readonly identifyMarginMs?: number;
   /** Where sessions are kept so that a new process can resume them. Default: in memory. */
   readonly sessionStore?: SessionStore;

@@ -2,7 +2,7 @@ import { createActor, fromPromise } from 'xstate';
 import type { Actor } from 'xstate';
 import type { GatewayDispatchPayload, RESTGetAPIGatewayBotResult } from 'discord-api-types/v10';
 import { createShardDelays, managerMachine, shardMachine } from '../../machines/index.js';
-import type { GatewayInfo, ShardFailureReason } from '../../machines/index.js';
+import type { GatewayInfo, ShardFailureReason, StartPreparation } from '../../machines/index.js';
 import {
   HttpUnauthorizedError,
   InvalidArgumentError,
@@ -85,13 +85,14 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
     };
     this.#store = options.sessionStore ?? new MemorySessionStore();
     const intervalMs = options.identifyIntervalMs ?? 5_000;
+    const marginMs = options.identifyMarginMs ?? defaultIdentifyMargin(intervalMs);
     this.#gate =
       options.identifyGate ??
       new SessionStartGate({
         maxConcurrency: options.maxConcurrency ?? 1,
-        // Discord measures the bucket interval between identifies as they arrive; network and event
-        // loop jitter can bring two grants closer than that on arrival, so keep a margin (5 %, ≥ 50 ms).
-        intervalMs: intervalMs + (options.identifyMarginMs ?? Math.max(50, Math.round(intervalMs * 0.05))),
+        intervalMs: intervalMs + marginMs,
+        // Our shards report answers (see defaultIdentifyMargin); a READY later than this is very rare.
+        answerTimeoutMs: Math.max(intervalMs, 5_000),
       });
     const shardLogic = shardMachine.provide({
       actors: {
@@ -103,7 +104,7 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
     const logic = managerMachine.provide({
       actors: {
         shard: shardLogic,
-        prepareStart: fromPromise<void>(() => this.#prepareStart()),
+        prepareStart: fromPromise<StartPreparation>(() => this.#prepareStart()),
         gatewayInfo: fromPromise<GatewayInfo>(async () => {
           const info = await this.http.gateway.getBot();
           this.#useGatewayInfo(info);
@@ -119,6 +120,7 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     });
     this.#host.manager = this.#actor;
+    this.#host.gate = this.#gate;
     this.#wireManager();
     this.#actor.start();
   }
@@ -145,7 +147,9 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
 
   /** The manager's lifecycle state: `idle`, `fetchingGatewayInfo`, `preparing`, `running` or `failed`. */
   get state(): string {
-    return String(this.#actor.getSnapshot().value);
+    const value = this.#actor.getSnapshot().value;
+    // `running` has sub-states (start-up waves); callers see the top-level state.
+    return typeof value === 'string' ? value : (Object.keys(value)[0] ?? '');
   }
 
   /** Creates shard 0 of 1 and returns it. */
@@ -209,27 +213,41 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
   /**
    * The manager machine's `prepareStart`: fresh `/gateway/bot` numbers for the identify gate, and the
    * saved sessions. A rejected token is rethrown (the machine fails every shard); other errors are
-   * reported and the start goes on.
+   * reported and the start goes on. Tells the machine which shards will resume and how the gate paces
+   * identifies, from which it plans the start-up waves (unknown for a user-supplied gate).
    */
-  async #prepareStart(): Promise<void> {
+  async #prepareStart(): Promise<StartPreparation> {
     const shards = this.#toPrepare;
-    if (this.#options.fetchGatewayInfo !== false && !this.#gatewayInfoFetched) {
+    const gatewayInfo = async () => {
+      if (this.#options.fetchGatewayInfo === false || this.#gatewayInfoFetched) return;
       try {
         this.#useGatewayInfo(await this.http.gateway.getBot());
       } catch (error) {
         if (error instanceof HttpUnauthorizedError) throw error;
         this.#warn(error, 'GET /gateway/bot failed; starting with the configured gateway URL', null);
       }
-    }
-    await Promise.all(
-      shards.map(async (shard) => {
+    };
+    // The gateway info and the saved sessions are independent: load them at the same time.
+    await Promise.all([
+      gatewayInfo(),
+      ...shards.map(async (shard) => {
         try {
-          shard.adoptSession((await this.#store.get(shard.id)) ?? null);
+          const saved = (await this.#store.get(shard.id)) ?? null;
+          // Nothing saved and nothing held: nothing to adopt (saves a machine event per shard at start).
+          if (saved !== null || shard.session !== null) shard.adoptSession(saved);
         } catch (error) {
           this.#warn(error, 'the session store failed to load a session; identifying instead', shard);
         }
       }),
-    );
+    ]);
+    const gate = this.#gate;
+    return {
+      resumableShardIds: shards.filter((shard) => shard.session !== null).map((shard) => shard.id),
+      identifyPacing:
+        gate instanceof SessionStartGate
+          ? { maxConcurrency: gate.maxConcurrency, intervalMs: gate.intervalMs }
+          : null,
+    };
   }
 
   #useGatewayInfo(info: RESTGetAPIGatewayBotResult): void {
@@ -367,6 +385,19 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
       shard,
     });
   }
+}
+
+/**
+ * The default `identifyMarginMs`: 1 % of the interval. Discord measures a bucket's interval between
+ * identifies as they arrive. The manager's gate counts a bucket's next interval from the gateway's
+ * answer to its last identify (`SessionStartGate.identifyAnswered`), which that identify cannot have
+ * arrived after, so network and event-loop delays cannot bring two arrivals too close and no margin is
+ * needed for them. The 1 % is for what we cannot see: how Discord's limiter rounds time (50 ms at its
+ * 5 s interval). Measured (`BENCHMARKS.md`, start-up, 100 ms interval on 2 shared cores): 0 violations.
+ * Counting from the grant instead needed 20 ms (20 %) at that interval.
+ */
+function defaultIdentifyMargin(intervalMs: number): number {
+  return Math.round(intervalMs * 0.01);
 }
 
 function normalizeShardIds(

@@ -6,6 +6,13 @@ import { ShardStoppedError } from '../errors.js';
  */
 export interface IdentifyGate {
   waitForIdentify(shardId: number, signal: AbortSignal): Promise<void>;
+  /**
+   * Optional: the gateway answered the IDENTIFY this gate last let `shardId` send (READY or op 9), or
+   * its connection closed first. Discord measures a bucket's interval between identifies as they
+   * arrive; an answer proves the last one has arrived, so a gate that counts the next interval from
+   * here keeps the spacing on arrival however late that identify travelled (gateway.md §5).
+   */
+  identifyAnswered?(shardId: number): void;
 }
 
 /** Options of {@link BucketIdentifyGate}. */
@@ -23,8 +30,8 @@ export interface BucketIdentifyGateOptions {
 export class BucketIdentifyGate implements IdentifyGate {
   readonly maxConcurrency: number;
   readonly intervalMs: number;
-  /** Per bucket: when the next identify may go, and the tail of its queue. */
-  readonly #buckets = new Map<number, { nextAt: number; tail: Promise<void> }>();
+  /** Per bucket: when the next identify may go, the shard that went last, and the tail of its queue. */
+  readonly #buckets = new Map<number, { nextAt: number; lastShardId: number; tail: Promise<void> }>();
 
   constructor(options: BucketIdentifyGateOptions = {}) {
     this.maxConcurrency = Math.max(1, Math.floor(options.maxConcurrency ?? 1));
@@ -33,19 +40,33 @@ export class BucketIdentifyGate implements IdentifyGate {
 
   waitForIdentify(shardId: number, signal: AbortSignal): Promise<void> {
     const key = shardId % this.maxConcurrency;
-    const bucket = this.#buckets.get(key) ?? { nextAt: 0, tail: Promise.resolve() };
+    const bucket = this.#buckets.get(key) ?? { nextAt: 0, lastShardId: -1, tail: Promise.resolve() };
     this.#buckets.set(key, bucket);
-    const turn = bucket.tail.then(() => this.#takeSlot(bucket, signal));
+    const turn = bucket.tail.then(() => this.#takeSlot(bucket, shardId, signal));
     // The next waiter queues behind this one whether it succeeds or is aborted.
     bucket.tail = turn.catch(() => undefined);
     return turn;
   }
 
-  async #takeSlot(bucket: { nextAt: number }, signal: AbortSignal): Promise<void> {
-    const waitMs = bucket.nextAt - Date.now();
-    if (waitMs > 0) await abortableDelay(waitMs, signal);
+  /** Counts the bucket's interval from the answer, when it is the answer to the bucket's last identify. */
+  identifyAnswered(shardId: number): void {
+    const bucket = this.#buckets.get(shardId % this.maxConcurrency);
+    if (bucket === undefined || bucket.lastShardId !== shardId) return;
+    bucket.nextAt = Math.max(bucket.nextAt, Date.now() + this.intervalMs);
+  }
+
+  async #takeSlot(
+    bucket: { nextAt: number; lastShardId: number },
+    shardId: number,
+    signal: AbortSignal,
+  ): Promise<void> {
+    // Loop: an answer may move `nextAt` later while this waiter sleeps.
+    for (let waitMs = bucket.nextAt - Date.now(); waitMs > 0; waitMs = bucket.nextAt - Date.now()) {
+      await abortableDelay(waitMs, signal);
+    }
     if (signal.aborted) throw new ShardStoppedError('identify wait aborted');
     bucket.nextAt = Date.now() + this.intervalMs;
+    bucket.lastShardId = shardId;
   }
 }
 

@@ -21,6 +21,8 @@ export interface ShardHost {
     readonly deps: ConnectionDeps;
     readonly input: ShardInput;
   }): ShardActorRef;
+  /** Tells the shard's identify gate that the gateway answered its IDENTIFY (see {@link IdentifyGate}). */
+  identifyAnswered(shardId: number): void;
 }
 
 /** The identify gate as the machine's `identifyGate` actor. */
@@ -32,12 +34,14 @@ export function identifyGateLogic(gate: IdentifyGate) {
 
 /** A root actor of its own, wired with `provide()`: the default for `new Shard(...)`. @internal */
 export function standaloneHost(options: ShardOptions): ShardHost {
+  const gate = options.identifyGate ?? new BucketIdentifyGate();
   return {
+    identifyAnswered: (shardId) => gate.identifyAnswered?.(shardId),
     attach: ({ deps, input }) => {
       const logic = shardMachine.provide({
         actors: {
           socket: createSocketLogic(() => deps),
-          identifyGate: identifyGateLogic(options.identifyGate ?? new BucketIdentifyGate()),
+          identifyGate: identifyGateLogic(gate),
         },
         delays: createShardDelays(options.random ?? Math.random),
       });

@@ -86,6 +86,7 @@ export class Shard extends TypedEmitter<ShardEvents> {
       (event, error) => this.#warn(error, `a listener for "${event}" threw`),
     );
 
+    const shardHost = host ?? standaloneHost(options);
     const deps: ConnectionDeps = {
       identity: {
         token: options.token,
@@ -105,6 +106,7 @@ export class Shard extends TypedEmitter<ShardEvents> {
       sender: this.#sender,
       dispatch: (payload: GatewayDispatchPayload) => this.gateway.deliver(payload),
       observe: (observation) => this.#observe(observation),
+      identifyAnswered: () => shardHost.identifyAnswered(this.id),
       now: () => performance.now(),
     };
     const session = options.session;
@@ -114,7 +116,7 @@ export class Shard extends TypedEmitter<ShardEvents> {
       session: session ? { sessionId: session.sessionId, resumeUrl: session.resumeUrl } : null,
       ...(options.timing === undefined ? {} : { config: options.timing }),
     };
-    this.#actor = (host ?? standaloneHost(options)).attach({ shardId: this.id, deps, input });
+    this.#actor = shardHost.attach({ shardId: this.id, deps, input });
     this.#wireMachine();
   }
 

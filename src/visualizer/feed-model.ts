@@ -336,7 +336,13 @@ export class VisualizerModel {
     if (snapshot.status === 'stopped') return;
     this.#seen = true;
     const context = (snapshot.context ?? {}) as Record<string, unknown>;
-    const value = typeof snapshot.value === 'string' ? snapshot.value : String(snapshot.value);
+    // The top-level state (`running` has start-up sub-states the view does not show).
+    const value =
+      typeof snapshot.value === 'string'
+        ? snapshot.value
+        : typeof snapshot.value === 'object' && snapshot.value !== null
+          ? (Object.keys(snapshot.value)[0] ?? '')
+          : String(snapshot.value);
     const managerNode = managerMachine.root;
     const state = managerNode.states[value] === undefined ? '(unknown)' : value;
     const view: ManagerView = {

@@ -10,7 +10,7 @@ import {
 import type { ShardManagerOptions } from '../../src/index.js';
 import type { SessionStartGate } from '../../src/manager/identify/index.js';
 import { FakeGateway } from '../../src/testing/index.js';
-import type { FakeGatewayOptions } from '../../src/testing/index.js';
+import type { FakeGatewayConnection, FakeGatewayOptions } from '../../src/testing/index.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -120,6 +120,33 @@ describe('starting', () => {
     expect(byBucket.size).toBe(16);
     for (const times of byBucket.values()) {
       for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(100);
+    }
+  }, 30_000);
+
+  it('with the default settings, a shard of identify round r ≥ 2 connects only once round r − 2 has identified', async () => {
+    const gateway = await startGateway({ maxConcurrency: 4, shardCount: 16, identifyIntervalMs: 200 });
+    const manager = createManager(gateway, { compress: 'none' });
+    manager.createShards(16);
+    // What the gateway had accepted when each connection arrived (its shard is known after IDENTIFY).
+    const arrivals: Array<{ connection: FakeGatewayConnection; identified: Set<number> }> = [];
+    gateway.onConnection((connection) =>
+      arrivals.push({ connection, identified: new Set(gateway.identifyLog.map((entry) => entry.shardId)) }),
+    );
+    await Promise.all(manager.startShards());
+    expect(gateway.stats.identifyRateViolations).toBe(0);
+    // Shards 4r to 4r + 3 are identify round r of the 4 buckets.
+    const round = (shardId: number) => Math.floor(shardId / 4);
+    const connected = arrivals.map(({ connection, identified }) => ({
+      shardId: connection.shardId!,
+      identified,
+    }));
+    expect(connected.map(({ shardId }) => shardId).sort((a, b) => a - b)).toEqual([...Array(16).keys()]);
+    for (const { shardId, identified } of connected.filter(({ shardId }) => round(shardId) >= 2)) {
+      const earlier = [...Array(16).keys()].filter((id) => round(id) <= round(shardId) - 2);
+      expect({ shardId, missing: earlier.filter((id) => !identified.has(id)) }).toEqual({
+        shardId,
+        missing: [],
+      });
     }
   }, 30_000);
 

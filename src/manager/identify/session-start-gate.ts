@@ -28,12 +28,23 @@ interface Bucket {
   readonly queue: Waiter[];
   lastGrantAt: number | undefined;
   lastShardId: number | undefined;
+  /**
+   * Where the bucket's current interval counts from: its last grant, moved to the gateway's answer to
+   * that identify when one is reported ({@link SessionStartGate.identifyAnswered}).
+   */
+  intervalFrom: number | undefined;
+  /** Whether the last grant's answer was reported (only the first report moves `intervalFrom`). */
+  answered: boolean;
+  /** The gate's grant count when this bucket last granted: the order buckets were served in. */
+  lastGrantSeq: number | undefined;
 }
 
 /**
  * The default identify gate of a manager. It enforces both identify limits of protocol §5:
  * - one Identify per bucket (`shard_id % max_concurrency`) per `intervalMs`; buckets run in parallel,
- *   waiters of one bucket are served first come, first served (ready buckets oldest waiter first);
+ *   waiters of one bucket are served first come, first served. Buckets ready at the same moment are
+ *   served in the order they were served last time (never-used buckets first, oldest waiter first),
+ *   so a bucket keeps its place among the identifies sent in one tick, round after round;
  * - the daily session-start budget: every grant (re-identifies after reconnects too; a Resume never
  *   asks the gate) spends one of `remaining`; at 0 the gate holds every waiter until the reset, then
  *   refills to `total`. Going over it would get the token reset (protocol §5).
@@ -57,6 +68,7 @@ export class SessionStartGate extends TypedEmitter<SessionStartGateEvents> imple
   readonly #budgetWindowMs: number;
   #maxConcurrency: number;
   #intervalMs: number;
+  readonly #answerTimeoutMs: number;
   #budget: SessionBudget | undefined;
   #buckets = new Map<number, Bucket>();
   #granted = 0;
@@ -76,6 +88,7 @@ export class SessionStartGate extends TypedEmitter<SessionStartGateEvents> imple
     this.#budgetWindowMs = positiveInteger('budgetWindowMs', options.budgetWindowMs ?? DAY_MS);
     this.#maxConcurrency = positiveInteger('maxConcurrency', options.maxConcurrency ?? 1);
     this.#intervalMs = nonNegative('intervalMs', options.intervalMs ?? 5_000);
+    this.#answerTimeoutMs = nonNegative('answerTimeoutMs', options.answerTimeoutMs ?? 0);
     this.#budget =
       options.budget === undefined
         ? undefined
@@ -90,6 +103,11 @@ export class SessionStartGate extends TypedEmitter<SessionStartGateEvents> imple
   /** Time between two identifies of one bucket. */
   get intervalMs(): number {
     return this.#intervalMs;
+  }
+
+  /** How long a bucket waits for the answer to its last identify (0: never waits). */
+  get answerTimeoutMs(): number {
+    return this.#answerTimeoutMs;
   }
 
   /** Identifies left in the current window (a due refill counted); null when no budget is known. */
@@ -197,10 +215,34 @@ export class SessionStartGate extends TypedEmitter<SessionStartGateEvents> imple
     return waiters.length;
   }
 
+  /**
+   * The gateway answered `shardId`'s IDENTIFY (READY or op 9), or its connection closed first: that
+   * identify has arrived, if it ever will. If it was its bucket's last grant, the bucket's next interval
+   * counts from now instead of from the grant. Discord measures the interval between identifies as they
+   * arrive (protocol §5), and the answer proves the last one arrived before now, so spacing holds on
+   * arrival however late that identify travelled (a busy event loop, a slow network), at the cost of
+   * one round trip per round. Called by the shards of a `ShardManager`; later reports are ignored.
+   */
+  identifyAnswered(shardId: number): void {
+    const bucket = this.#buckets.get(this.bucketOf(shardId));
+    if (bucket === undefined || bucket.lastShardId !== shardId || bucket.answered) return;
+    bucket.answered = true;
+    const now = this.#now();
+    if (bucket.intervalFrom !== undefined && now > bucket.intervalFrom) bucket.intervalFrom = now;
+    this.#pump();
+  }
+
   #bucket(key: number): Bucket {
     let bucket = this.#buckets.get(key);
     if (bucket === undefined) {
-      bucket = { queue: [], lastGrantAt: undefined, lastShardId: undefined };
+      bucket = {
+        queue: [],
+        lastGrantAt: undefined,
+        lastShardId: undefined,
+        intervalFrom: undefined,
+        answered: false,
+        lastGrantSeq: undefined,
+      };
       this.#buckets.set(key, bucket);
     }
     return bucket;
@@ -223,12 +265,15 @@ export class SessionStartGate extends TypedEmitter<SessionStartGateEvents> imple
     this.#maxConcurrency = maxConcurrency;
     this.#buckets = new Map();
     // Only each old bucket's last grant can still be within the interval (earlier ones were ≥ interval before it).
-    for (const { lastGrantAt, lastShardId } of old) {
-      if (lastGrantAt === undefined || lastShardId === undefined) continue;
+    for (const { lastGrantAt, lastShardId, intervalFrom, answered, lastGrantSeq } of old) {
+      if (lastGrantAt === undefined || lastShardId === undefined || intervalFrom === undefined) continue;
       const bucket = this.#bucket(this.bucketOf(lastShardId));
-      if (bucket.lastGrantAt === undefined || bucket.lastGrantAt < lastGrantAt) {
+      if (bucket.intervalFrom === undefined || bucket.intervalFrom < intervalFrom) {
         bucket.lastGrantAt = lastGrantAt;
+        bucket.intervalFrom = intervalFrom;
+        bucket.answered = answered;
         bucket.lastShardId = lastShardId;
+        bucket.lastGrantSeq = lastGrantSeq;
       }
     }
     const waiters = old.flatMap((bucket) => bucket.queue).sort((a, b) => a.seq - b.seq);
@@ -257,9 +302,15 @@ export class SessionStartGate extends TypedEmitter<SessionStartGateEvents> imple
   #grantReady(now: number): void {
     const budget = this.#budget;
     if (budget?.refillIfDue(now)) this.#emitRefilled(budget);
+    // Served in the order of their last grants, so that within one tick a bucket's identify leaves at
+    // the same place every round: the gateway measures the spacing between arrivals, and a bucket
+    // moving from first to last of 16 sends would arrive that much closer to its previous identify.
     const ready = [...this.#buckets.values()]
       .filter((bucket) => bucket.queue.length > 0 && this.#isSlotFree(bucket, now))
-      .sort((a, b) => (a.queue[0]?.seq ?? 0) - (b.queue[0]?.seq ?? 0));
+      .sort(
+        (a, b) =>
+          (a.lastGrantSeq ?? -1) - (b.lastGrantSeq ?? -1) || (a.queue[0]?.seq ?? 0) - (b.queue[0]?.seq ?? 0),
+      );
     for (const bucket of ready) {
       // Protocol §5: never identify past the daily budget (Discord would reset the token).
       if (budget !== undefined && budget.remaining === 0) break;
@@ -275,7 +326,18 @@ export class SessionStartGate extends TypedEmitter<SessionStartGateEvents> imple
 
   /** Protocol §5: one Identify per bucket per interval. */
   #isSlotFree(bucket: Bucket, now: number): boolean {
-    return bucket.lastGrantAt === undefined || now - bucket.lastGrantAt >= this.#intervalMs;
+    return bucket.intervalFrom === undefined || now >= this.#nextSlot(bucket);
+  }
+
+  /**
+   * When a used bucket may grant again: `intervalMs` after its last identify's answer (or grant), and
+   * not before that answer came, for at most `answerTimeoutMs` after the grant: an identify still
+   * unanswered may still be on its way, and counting from its grant could put the next one too close.
+   */
+  #nextSlot(bucket: Bucket): number {
+    const from = (bucket.intervalFrom ?? 0) + this.#intervalMs;
+    if (bucket.answered || bucket.lastGrantAt === undefined) return from;
+    return Math.max(from, bucket.lastGrantAt + this.#answerTimeoutMs);
   }
 
   #grant(bucket: Bucket, now: number): void {
@@ -284,7 +346,10 @@ export class SessionStartGate extends TypedEmitter<SessionStartGateEvents> imple
     this.#waiting -= 1;
     waiter.signal.removeEventListener('abort', waiter.onAbort);
     bucket.lastGrantAt = now;
+    bucket.intervalFrom = now;
+    bucket.answered = false;
     bucket.lastShardId = waiter.shardId;
+    bucket.lastGrantSeq = this.#granted;
     this.#granted += 1;
     if (this.#budget !== undefined) this.#budget.remaining -= 1;
     waiter.resolve();
@@ -310,7 +375,7 @@ export class SessionStartGate extends TypedEmitter<SessionStartGateEvents> imple
     let wakeAt = Infinity;
     for (const bucket of this.#buckets.values()) {
       if (bucket.queue.length === 0) continue;
-      let at = bucket.lastGrantAt === undefined ? now : bucket.lastGrantAt + this.#intervalMs;
+      let at = bucket.intervalFrom === undefined ? now : this.#nextSlot(bucket);
       if (budget !== undefined && budget.remaining === 0) at = Math.max(at, budget.resetAt);
       wakeAt = Math.min(wakeAt, at);
     }

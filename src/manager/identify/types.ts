@@ -21,6 +21,12 @@ export interface SessionStartGateConfig {
 /** Options of {@link SessionStartGate}. Timing is injectable so tests run on a virtual clock. */
 export interface SessionStartGateOptions extends SessionStartGateConfig {
   /**
+   * How long a bucket waits for the answer to its last identify (`identifyAnswered`) before it grants
+   * the next one anyway. Only for callers that report answers (a `ShardManager` does); default 0: the
+   * gate never waits for an answer, it only counts from one that came.
+   */
+  readonly answerTimeoutMs?: number;
+  /**
    * Length of every window after the first reset. Discord's budget is per 24 h (protocol §5), so the
    * default is 86 400 000; feed fresh `/gateway/bot` numbers with `updateBudget` when you can.
    */

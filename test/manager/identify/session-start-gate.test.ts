@@ -110,6 +110,86 @@ describe('SessionStartGate: buckets (protocol §5)', () => {
   });
 });
 
+describe('SessionStartGate: pacing within a tick', () => {
+  it('buckets ready at the same moment are served in the order they were served last time', async () => {
+    const { clock, resolved, wait } = setup({ maxConcurrency: 3, intervalMs: 1000 });
+    // Round 0 is served in arrival order (buckets 2, 0, 1); round 1 arrives in another order.
+    for (const shardId of [2, 0, 1]) void wait(shardId);
+    await clock.advance(1);
+    for (const shardId of [4, 3, 5]) void wait(shardId);
+    await clock.runUntilIdle();
+    expect(ids(resolved)).toEqual([2, 0, 1, 5, 3, 4]);
+  });
+
+  it("counts a bucket's next interval from the answer to its last identify, not from the grant", async () => {
+    const { clock, gate, resolved, wait } = setup({ intervalMs: 100 });
+    void wait(0);
+    void wait(1);
+    await clock.advance(30);
+    // The gateway answered shard 0's identify 30 ms after the grant: it arrived by then at the latest.
+    gate.identifyAnswered(0);
+    await clock.runUntilIdle();
+    expect(resolved).toEqual([
+      { shardId: 0, at: 0 },
+      { shardId: 1, at: 130 },
+    ]);
+  });
+
+  it('with answerTimeoutMs, holds a bucket until its last identify is answered', async () => {
+    const { clock, gate, resolved, wait } = setup({ intervalMs: 100, answerTimeoutMs: 1000 });
+    void wait(0);
+    void wait(1);
+    await clock.advance(250);
+    expect(ids(resolved)).toEqual([0]);
+    gate.identifyAnswered(0);
+    await clock.runUntilIdle();
+    expect(resolved).toEqual([
+      { shardId: 0, at: 0 },
+      { shardId: 1, at: 350 },
+    ]);
+  });
+
+  it('with answerTimeoutMs, grants the next identify anyway when no answer comes in time', async () => {
+    const { clock, resolved, wait } = setup({ intervalMs: 100, answerTimeoutMs: 1000 });
+    void wait(0);
+    void wait(1);
+    await clock.runUntilIdle();
+    expect(resolved).toEqual([
+      { shardId: 0, at: 0 },
+      { shardId: 1, at: 1000 },
+    ]);
+  });
+
+  it("ignores an answer for a shard that is not its bucket's last grant", async () => {
+    const { clock, gate, resolved, wait } = setup({ intervalMs: 100 });
+    void wait(0);
+    void wait(1);
+    await clock.advance(30);
+    gate.identifyAnswered(3);
+    await clock.runUntilIdle();
+    expect(resolved).toEqual([
+      { shardId: 0, at: 0 },
+      { shardId: 1, at: 100 },
+    ]);
+  });
+
+  it('moves the interval only for the first answer to a grant', async () => {
+    const { clock, gate, resolved, wait } = setup({ intervalMs: 100 });
+    void wait(0);
+    void wait(1);
+    await clock.advance(10);
+    gate.identifyAnswered(0);
+    await clock.advance(40);
+    // A second report (say the connection closed after READY) is not a new answer.
+    gate.identifyAnswered(0);
+    await clock.runUntilIdle();
+    expect(resolved).toEqual([
+      { shardId: 0, at: 0 },
+      { shardId: 1, at: 110 },
+    ]);
+  });
+});
+
 describe('SessionStartGate: abort', () => {
   it('rejects the aborted waiter with ShardStoppedError; the ones behind it keep their place', async () => {
     const { clock, resolved, wait } = setup({ intervalMs: 5000 });
