@@ -29,12 +29,10 @@ interface Bucket {
   lastGrantAt: number | undefined;
   lastShardId: number | undefined;
   /**
-   * Where the bucket's current interval counts from: its last grant, moved to the gateway's answer to
-   * that identify when one is reported ({@link SessionStartGate.identifyAnswered}).
+   * When the gateway's answer to the last grant was reported ({@link SessionStartGate.identifyAnswered});
+   * undefined until then. Only the first report counts.
    */
-  intervalFrom: number | undefined;
-  /** Whether the last grant's answer was reported (only the first report moves `intervalFrom`). */
-  answered: boolean;
+  answeredAt: number | undefined;
   /** The gate's grant count when this bucket last granted: the order buckets were served in. */
   lastGrantSeq: number | undefined;
 }
@@ -225,10 +223,8 @@ export class SessionStartGate extends TypedEmitter<SessionStartGateEvents> imple
    */
   identifyAnswered(shardId: number): void {
     const bucket = this.#buckets.get(this.bucketOf(shardId));
-    if (bucket === undefined || bucket.lastShardId !== shardId || bucket.answered) return;
-    bucket.answered = true;
-    const now = this.#now();
-    if (bucket.intervalFrom !== undefined && now > bucket.intervalFrom) bucket.intervalFrom = now;
+    if (bucket === undefined || bucket.lastShardId !== shardId || bucket.answeredAt !== undefined) return;
+    bucket.answeredAt = this.#now();
     this.#pump();
   }
 
@@ -239,8 +235,7 @@ export class SessionStartGate extends TypedEmitter<SessionStartGateEvents> imple
         queue: [],
         lastGrantAt: undefined,
         lastShardId: undefined,
-        intervalFrom: undefined,
-        answered: false,
+        answeredAt: undefined,
         lastGrantSeq: undefined,
       };
       this.#buckets.set(key, bucket);
@@ -265,13 +260,15 @@ export class SessionStartGate extends TypedEmitter<SessionStartGateEvents> imple
     this.#maxConcurrency = maxConcurrency;
     this.#buckets = new Map();
     // Only each old bucket's last grant can still be within the interval (earlier ones were ≥ interval before it).
-    for (const { lastGrantAt, lastShardId, intervalFrom, answered, lastGrantSeq } of old) {
-      if (lastGrantAt === undefined || lastShardId === undefined || intervalFrom === undefined) continue;
+    for (const { lastGrantAt, lastShardId, answeredAt, lastGrantSeq } of old) {
+      if (lastGrantAt === undefined || lastShardId === undefined) continue;
       const bucket = this.#bucket(this.bucketOf(lastShardId));
-      if (bucket.intervalFrom === undefined || bucket.intervalFrom < intervalFrom) {
+      if (
+        bucket.lastGrantAt === undefined ||
+        this.#nextSlot(bucket) < this.#nextSlotAfter(lastGrantAt, answeredAt)
+      ) {
         bucket.lastGrantAt = lastGrantAt;
-        bucket.intervalFrom = intervalFrom;
-        bucket.answered = answered;
+        bucket.answeredAt = answeredAt;
         bucket.lastShardId = lastShardId;
         bucket.lastGrantSeq = lastGrantSeq;
       }
@@ -326,7 +323,7 @@ export class SessionStartGate extends TypedEmitter<SessionStartGateEvents> imple
 
   /** Protocol §5: one Identify per bucket per interval. */
   #isSlotFree(bucket: Bucket, now: number): boolean {
-    return bucket.intervalFrom === undefined || now >= this.#nextSlot(bucket);
+    return bucket.lastGrantAt === undefined || now >= this.#nextSlot(bucket);
   }
 
   /**
@@ -335,9 +332,12 @@ export class SessionStartGate extends TypedEmitter<SessionStartGateEvents> imple
    * unanswered may still be on its way, and counting from its grant could put the next one too close.
    */
   #nextSlot(bucket: Bucket): number {
-    const from = (bucket.intervalFrom ?? 0) + this.#intervalMs;
-    if (bucket.answered || bucket.lastGrantAt === undefined) return from;
-    return Math.max(from, bucket.lastGrantAt + this.#answerTimeoutMs);
+    return this.#nextSlotAfter(bucket.lastGrantAt ?? 0, bucket.answeredAt);
+  }
+
+  #nextSlotAfter(grantedAt: number, answeredAt: number | undefined): number {
+    if (answeredAt !== undefined) return Math.max(grantedAt, answeredAt) + this.#intervalMs;
+    return grantedAt + Math.max(this.#intervalMs, this.#answerTimeoutMs);
   }
 
   #grant(bucket: Bucket, now: number): void {
@@ -346,8 +346,7 @@ export class SessionStartGate extends TypedEmitter<SessionStartGateEvents> imple
     this.#waiting -= 1;
     waiter.signal.removeEventListener('abort', waiter.onAbort);
     bucket.lastGrantAt = now;
-    bucket.intervalFrom = now;
-    bucket.answered = false;
+    bucket.answeredAt = undefined;
     bucket.lastShardId = waiter.shardId;
     bucket.lastGrantSeq = this.#granted;
     this.#granted += 1;
@@ -375,7 +374,7 @@ export class SessionStartGate extends TypedEmitter<SessionStartGateEvents> imple
     let wakeAt = Infinity;
     for (const bucket of this.#buckets.values()) {
       if (bucket.queue.length === 0) continue;
-      let at = bucket.intervalFrom === undefined ? now : this.#nextSlot(bucket);
+      let at = bucket.lastGrantAt === undefined ? now : this.#nextSlot(bucket);
       if (budget !== undefined && budget.remaining === 0) at = Math.max(at, budget.resetAt);
       wakeAt = Math.min(wakeAt, at);
     }
