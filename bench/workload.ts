@@ -1,5 +1,5 @@
 /**
- * The benchmark's dispatch stream: a realistic mix of v10-shaped payloads (gateway.md §10 B), made
+ * The benchmark's dispatch stream: a realistic mix of v10-shaped payloads (docs/protocol/gateway.md §10 B), made
  * once from a seed and replayed. By count about 70 % MESSAGE_CREATE (≈1 KB), 20 % PRESENCE_UPDATE
  * (0.3–0.8 KB), 9 % TYPING_START (≈0.8 KB) and 1 % GUILD_CREATE (80–440 KB, no presences intent).
  */

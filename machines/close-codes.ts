@@ -1,7 +1,7 @@
 /**
  * What a shard does when its gateway connection closes with a given code: one row per code, read by
  * one guard (`closeIsFatal`, `closeEndsSession`) and rendered into the docs. Codes from Discord's
- * "Gateway Close Event Codes" table (shared/protocol/gateway.md §4).
+ * "Gateway Close Event Codes" table (docs/protocol/gateway.md §4).
  */
 
 /** Why a shard ended in `failed`: the fatal gateway close codes, by name. */

@@ -58,11 +58,21 @@ export const managerMachine = setup({
       event.type === 'shard.ready' &&
       !context.readyShards.includes(event.shardId) &&
       context.readyShards.length + 1 === context.shardIds.length - context.failedShards.length,
+    /**
+     * This failure leaves every other shard that has not failed ready (and at least one is): the
+     * manager is ready with the shards it has left.
+     */
+    failureCompletesReadySet: ({ context, event }) =>
+      event.type === 'shard.failed' &&
+      !context.readyShards.includes(event.shardId) &&
+      context.readyShards.length > 0 &&
+      context.readyShards.length === context.shardIds.length - context.failedShards.length - 1,
     failureDoomsAll: ({ event }) => event.type === 'shard.failed' && reasonsFatalForAll.has(event.reason),
+    hasShards: ({ context }) => context.shardIds.length > 0,
     allWavesStarted: ({ context }) => context.pendingStartWaves.length === 0,
     nothingLeftToStart: ({ context }) =>
       context.pendingStartWaves.length === 0 && context.openingWave.length === 0,
-    /** Discord answered the token with 401/403: every shard would fail with 4004 (gateway.md §4). */
+    /** Discord answered the token with 401/403: every shard would fail with 4004 (docs/protocol/gateway.md §4). */
     tokenRejected: ({ event }) =>
       'error' in event &&
       typeof event.error === 'object' &&
@@ -153,6 +163,8 @@ export const managerMachine = setup({
           ? [...context.readyShards, event.shardId]
           : context.readyShards,
     }),
+    /** Stopped shards are not ready; the next start counts them again from none. */
+    forgetReady: assign({ readyShards: [] }),
     markUnready: assign({
       readyShards: ({ context, event }) =>
         event.type === 'shard.unready'
@@ -184,6 +196,7 @@ export const managerMachine = setup({
       type: 'manager.gatewayInfoFailed' as const,
       error: 'error' in event ? event.error : undefined,
     })),
+    emitGatewayInfoCancelled: emit({ type: 'manager.gatewayInfoCancelled' as const }),
   },
 }).createMachine({
   id: 'manager',
@@ -211,7 +224,11 @@ export const managerMachine = setup({
       on: {
         'manager.createShards': { actions: 'replaceShards' },
         'manager.createRecommendedShards': { target: 'fetchingGatewayInfo' },
-        'manager.start': { target: 'preparing' },
+        'manager.start': {
+          description: 'Nothing to start without shards: the adapter refuses before asking.',
+          guard: 'hasShards',
+          target: 'preparing',
+        },
       },
     },
     preparing: {
@@ -234,7 +251,12 @@ export const managerMachine = setup({
           },
         ],
       },
-      on: { 'manager.stop': { target: 'idle' } },
+      on: {
+        'manager.stop': {
+          description: 'Stopped before any shard started: the preparation is aborted.',
+          target: 'idle',
+        },
+      },
     },
     fetchingGatewayInfo: {
       description: 'GET /gateway/bot: the recommended shard count and the gateway URL.',
@@ -243,6 +265,13 @@ export const managerMachine = setup({
         onDone: { target: 'idle', actions: ['useGatewayUrl', 'replaceShards'] },
         onError: { target: 'idle', actions: 'emitGatewayInfoFailed' },
       },
+      on: {
+        'manager.stop': {
+          description: 'stopShards() while asking: the request is aborted, no shard is created.',
+          target: 'idle',
+          actions: 'emitGatewayInfoCancelled',
+        },
+      },
     },
     running: {
       description: 'Shards started. Ready when every managed shard is; stays correct as shards reconnect.',
@@ -250,7 +279,7 @@ export const managerMachine = setup({
       states: {
         startingWaves: {
           description:
-            'Start-up pacing (protocol §5): wave 0 (resumes and identify round 0) opens at once; identify round r opens its sockets one by one over the r-th interval, the one before its turn. Leaving cancels the starts still pending.',
+            'Start-up pacing (docs/protocol/gateway.md §5): wave 0 (resumes and identify round 0) opens at once; identify round r opens its sockets one by one over the r-th interval, the one before its turn. Leaving cancels the starts still pending.',
           entry: 'startFirstWave',
           exit: 'cancelWaveStarts',
           always: {
@@ -302,13 +331,18 @@ export const managerMachine = setup({
             target: 'failed',
             actions: ['markFailed', 'recordFailure', 'stopShards'],
           },
+          {
+            description: 'Every other shard is ready: the manager is ready with the shards it has left.',
+            guard: 'failureCompletesReadySet',
+            actions: ['markFailed', 'emitReady'],
+          },
           { actions: 'markFailed' },
         ],
         'manager.start': {
           description: 'Starts the shards whose wave has come (again); pending waves keep their pace.',
           actions: 'startDueShards',
         },
-        'manager.stop': { target: 'idle', actions: 'stopShards' },
+        'manager.stop': { target: 'idle', actions: ['stopShards', 'forgetReady'] },
       },
     },
     failed: {

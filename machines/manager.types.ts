@@ -66,4 +66,6 @@ export type ManagerEmitted =
   | { type: 'manager.ready'; readyShards: number }
   | { type: 'manager.failed'; reason: ShardFailureReason }
   | { type: 'manager.gatewayInfoFailed'; error: unknown }
+  /** `manager.stop` while asking `GET /gateway/bot`: no shards were created. */
+  | { type: 'manager.gatewayInfoCancelled' }
   | { type: 'manager.shardsCreated'; shardIds: readonly number[]; totalShards: number };

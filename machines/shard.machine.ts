@@ -25,7 +25,7 @@ export const defaultShardTiming: ShardTimingConfig = {
   invalidSessionMaxMs: 5_000,
 };
 
-/** Client close code that keeps the session resumable (anything but 1000/1001 does, gateway.md §4). */
+/** Client close code that keeps the session resumable (anything but 1000/1001 does, docs/protocol/gateway.md §4). */
 export const RESUMABLE_CLOSE_CODE = 4000;
 /** Client close code that ends the session: Discord shows the bot offline and discards the session. */
 export const SESSION_ENDING_CLOSE_CODE = 1000;
@@ -35,7 +35,7 @@ export function willResume(context: ShardContext): boolean {
   return context.session !== null && context.resumeAttempts < context.config.maxResumeAttempts;
 }
 
-/** The URL the next connection opens: `resume_gateway_url` when resuming (gateway.md §3.3). */
+/** The URL the next connection opens: `resume_gateway_url` when resuming (docs/protocol/gateway.md §3.3). */
 export function connectionUrl(context: ShardContext): string {
   return willResume(context) ? (context.session?.resumeUrl ?? context.gatewayUrl) : context.gatewayUrl;
 }
@@ -47,13 +47,13 @@ export function connectionUrl(context: ShardContext): string {
 function closeCommandFor(event: ShardEvent | { type: string }): SocketCommand | null {
   if (event.type === 'socket.closed') return null;
   if (event.type === 'shard.stop') {
-    // 1000 ends the session on Discord's side; any other code keeps it resumable (gateway.md §4).
+    // 1000 ends the session on Discord's side; any other code keeps it resumable (docs/protocol/gateway.md §4).
     const resumable = 'resumable' in event && event.resumable;
     return { type: 'close', code: resumable ? RESUMABLE_CLOSE_CODE : SESSION_ENDING_CLOSE_CODE };
   }
-  // A zombie gets no close handshake: the peer is not answering (gateway.md §2.1).
+  // A zombie gets no close handshake: the peer is not answering (docs/protocol/gateway.md §2.1).
   if (event.type.startsWith('xstate.after.heartbeatInterval.')) return { type: 'terminate' };
-  // Never 1000 on a reconnect: it would kill the session we want to resume (gateway.md §12.10).
+  // Never 1000 on a reconnect: it would kill the session we want to resume (docs/protocol/gateway.md §12.10).
   return { type: 'close', code: RESUMABLE_CLOSE_CODE };
 }
 
@@ -86,8 +86,29 @@ export const shardMachine = setup({
     canResume: ({ context }) => willResume(context),
     invalidSessionIsResumable: ({ context, event }) =>
       event.type === 'gateway.invalidSession' && event.resumable && willResume(context),
+    /** op 9 d:true in answer to a RESUME, and the attempt it fails is not the last one allowed. */
+    resumeRetryAllowed: ({ context, event }) =>
+      event.type === 'gateway.invalidSession' &&
+      event.resumable &&
+      context.session !== null &&
+      context.resumeAttempts + 1 < context.config.maxResumeAttempts,
     stopEndsSession: ({ event }) => event.type === 'shard.stop' && !event.resumable,
     isZombie: ({ context }) => !context.receivedSinceHeartbeat,
+    /**
+     * The gateway itself closed the connection with a code that keeps the session: an answer to the
+     * RESUME in flight (a transport drop, 1006, is no answer: the RESUME may never have arrived).
+     */
+    gatewayClosedResumably: ({ event }) =>
+      event.type === 'socket.closed' &&
+      event.initiator === 'gateway' &&
+      closeOutcome(event.code).action === 'resume',
+    /** The identify gate found the token rejected (`GET /gateway/bot` answered 401/403). */
+    gateRejectedToken: ({ event }) =>
+      'error' in event &&
+      typeof event.error === 'object' &&
+      event.error !== null &&
+      'code' in event.error &&
+      event.error.code === 'STATECORD_ERR_HTTP_UNAUTHORIZED',
   },
   actions: {
     closeSocket: enqueueActions(({ event, enqueue }) => {
@@ -115,6 +136,13 @@ export const shardMachine = setup({
       lastCloseCode: ({ context, event }) =>
         event.type === 'socket.closed' ? event.code : context.lastCloseCode,
     }),
+    recordTokenRejected: enqueueActions(({ enqueue }) => {
+      enqueue.assign({ failure: { reason: 'AuthenticationFailed', closeCode: null } });
+      enqueue.emit({ type: 'shard.failed', reason: 'AuthenticationFailed', closeCode: null });
+    }),
+    emitHelloTimeout: emit({ type: 'connection.timedOut' as const, awaited: 'hello' as const }),
+    emitReadyTimeout: emit({ type: 'connection.timedOut' as const, awaited: 'ready' as const }),
+    emitResumeTimeout: emit({ type: 'connection.timedOut' as const, awaited: 'resumed' as const }),
     recordFailure: enqueueActions(({ event, enqueue }) => {
       if (event.type !== 'socket.closed') return;
       const outcome = closeOutcome(event.code);
@@ -135,6 +163,7 @@ export const shardMachine = setup({
     }),
     resetAttempts: assign({ reconnectAttempts: 0, resumeAttempts: 0 }),
     countReconnect: assign({ reconnectAttempts: ({ context }) => context.reconnectAttempts + 1 }),
+    /** A RESUME failed with an answer (op 9, a gateway close, its timeout): one attempt fewer left. */
     countResume: assign({ resumeAttempts: ({ context }) => context.resumeAttempts + 1 }),
     startConnection: assign({
       helloReceived: false,
@@ -189,7 +218,7 @@ export const shardMachine = setup({
     },
     connection: {
       description:
-        'One WebSocket connection, from opening to close. Resumes on resume_gateway_url when a session is held (gateway.md §3.3).',
+        'One WebSocket connection, from opening to close. Resumes on resume_gateway_url when a session is held (docs/protocol/gateway.md §3.3).',
       type: 'parallel',
       tags: ['connected'],
       entry: 'startConnection',
@@ -216,7 +245,7 @@ export const shardMachine = setup({
           },
           {
             description:
-              'The connection to resume_gateway_url failed before HELLO: forget that URL (gateway.md §3.3).',
+              'The connection to resume_gateway_url failed before HELLO: forget that URL (docs/protocol/gateway.md §3.3).',
             guard: 'connectToResumeUrlFailed',
             target: '#shard.reconnecting',
             actions: ['recordClose', 'forgetResumeUrl'],
@@ -224,7 +253,7 @@ export const shardMachine = setup({
           { target: '#shard.reconnecting', actions: 'recordClose' },
         ],
         'gateway.reconnect': {
-          description: 'op 7: reconnect and resume (gateway.md §3.4).',
+          description: 'op 7: reconnect and resume (docs/protocol/gateway.md §3.4).',
           target: '#shard.reconnecting',
         },
         'socket.corrupt': {
@@ -243,7 +272,7 @@ export const shardMachine = setup({
           on: {
             'gateway.invalidSession': [
               {
-                description: 'op 9 d:true: the session may be resumed (gateway.md §3.5).',
+                description: 'op 9 d:true: the session may be resumed (docs/protocol/gateway.md §3.5).',
                 guard: 'invalidSessionIsResumable',
                 target: '#shard.reconnecting',
               },
@@ -264,9 +293,9 @@ export const shardMachine = setup({
                       'No HELLO from resume_gateway_url: forget that URL, resume on the gateway URL.',
                     guard: 'connectingToResumeUrl',
                     target: '#shard.reconnecting',
-                    actions: 'forgetResumeUrl',
+                    actions: ['forgetResumeUrl', 'emitHelloTimeout'],
                   },
-                  { target: '#shard.reconnecting' },
+                  { target: '#shard.reconnecting', actions: 'emitHelloTimeout' },
                 ],
               },
               on: {
@@ -295,17 +324,27 @@ export const shardMachine = setup({
               initial: 'waitingForSlot',
               states: {
                 waitingForSlot: {
-                  description: 'One identify per max_concurrency bucket per 5 s (gateway.md §5).',
+                  description:
+                    'One identify per max_concurrency bucket per 5 s (docs/protocol/gateway.md §5).',
                   invoke: {
                     src: 'identifyGate',
                     input: ({ context }) => ({ shardId: context.shardId }),
                     onDone: { target: 'awaitingReady', actions: 'sendIdentify' },
-                    onError: { target: '#shard.reconnecting' },
+                    onError: [
+                      {
+                        description:
+                          'The gate learnt from GET /gateway/bot (401/403) that the token is rejected: identifying would get 4004.',
+                        guard: 'gateRejectedToken',
+                        target: '#shard.failed',
+                        actions: 'recordTokenRejected',
+                      },
+                      { target: '#shard.reconnecting' },
+                    ],
                   },
                 },
                 awaitingReady: {
                   description: 'IDENTIFY sent; READY starts the session (s = 1).',
-                  after: { readyTimeout: { target: '#shard.reconnecting' } },
+                  after: { readyTimeout: { target: '#shard.reconnecting', actions: 'emitReadyTimeout' } },
                   on: {
                     'gateway.ready': {
                       target: '#shard.connection.lifecycle.ready',
@@ -320,13 +359,41 @@ export const shardMachine = setup({
               },
             },
             resuming: {
-              description: 'RESUME sent; the gateway replays missed dispatches, then RESUMED.',
-              entry: ['countResume', 'sendResume'],
-              after: { resumeTimeout: { target: '#shard.reconnecting' } },
+              description:
+                'RESUME sent; the gateway replays missed dispatches, then RESUMED. An attempt counts as failed only when the gateway answered it (op 9, a close frame) or its timeout fired; a connection that drops before an answer retries the resume after back-off (docs/protocol/gateway.md §3.3).',
+              entry: 'sendResume',
+              after: {
+                resumeTimeout: {
+                  target: '#shard.reconnecting',
+                  actions: ['countResume', 'emitResumeTimeout'],
+                },
+              },
               on: {
                 'gateway.resumed': {
                   target: 'ready',
                   actions: ['markAlive', 'resetAttempts', 'emitResumed'],
+                },
+                'gateway.invalidSession': [
+                  {
+                    description:
+                      'op 9 d:true answers the RESUME: a failed attempt; resume again while attempts remain (docs/protocol/gateway.md §3.5).',
+                    guard: 'resumeRetryAllowed',
+                    target: '#shard.reconnecting',
+                    actions: 'countResume',
+                  },
+                  {
+                    description:
+                      'op 9 d:false, or d:true on the last allowed attempt: the session is gone; identify on this socket after 1–5 s.',
+                    target: '#shard.connection.lifecycle.identifying.cooldown',
+                    actions: ['markAlive', 'forgetSession'],
+                  },
+                ],
+                'socket.closed': {
+                  description:
+                    'The gateway closed with a resumable code before RESUMED: it answered the RESUME, a failed attempt.',
+                  guard: 'gatewayClosedResumably',
+                  target: '#shard.reconnecting',
+                  actions: ['recordClose', 'countResume'],
                 },
               },
             },
@@ -348,7 +415,7 @@ export const shardMachine = setup({
             },
             'gateway.heartbeatRequest': {
               description:
-                'Server op 1: heartbeat at once, without resetting the interval (gateway.md §2.1).',
+                'Server op 1: heartbeat at once, without resetting the interval (docs/protocol/gateway.md §2.1).',
               actions: ['markAlive', 'sendHeartbeat'],
             },
           },

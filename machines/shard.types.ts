@@ -12,7 +12,10 @@ export interface ShardTimingConfig {
   readonly backoffBaseMs: number;
   /** No reconnect delay is longer than this. */
   readonly backoffMaxMs: number;
-  /** After this many resumes in a row that did not reach RESUMED, identify instead. */
+  /**
+   * After this many failed resumes in a row (answered by op 9 or a close frame, or timed out), identify
+   * instead. Connections that drop before the gateway answers do not count.
+   */
   readonly maxResumeAttempts: number;
   /** After op 9 `d: false`, identify again after a random wait in [min, max] (Discord's advice: 1–5 s). */
   readonly invalidSessionMinMs: number;
@@ -41,7 +44,7 @@ export interface ShardContext {
   readonly helloReceived: boolean;
   /** Reconnects since the last READY/RESUMED (drives the back-off). */
   readonly reconnectAttempts: number;
-  /** RESUMEs sent since the last READY/RESUMED. */
+  /** RESUMEs the gateway answered with a failure (op 9, a close frame) or let time out, since the last READY/RESUMED. */
   readonly resumeAttempts: number;
   readonly lastCloseCode: number | null;
   readonly failure: ShardFailure | null;
@@ -108,4 +111,6 @@ export type ShardEmitted =
   | { type: 'session.identified'; sessionId: string }
   | { type: 'session.resumed'; sessionId: string }
   | { type: 'session.lost'; sessionId: string }
-  | { type: 'shard.failed'; reason: ShardFailureReason; closeCode: number | null };
+  | { type: 'shard.failed'; reason: ShardFailureReason; closeCode: number | null }
+  /** The gateway did not answer in time (the machine reconnects; the adapter reports it). */
+  | { type: 'connection.timedOut'; awaited: 'hello' | 'ready' | 'resumed' };

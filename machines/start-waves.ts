@@ -1,7 +1,7 @@
 /**
  * Start-up pacing, pure and table-tested: in which wave each shard opens its socket.
  *
- * Discord lets one shard per bucket (`shard_id % max_concurrency`) identify per interval (protocol §5),
+ * Discord lets one shard per bucket (`shard_id % max_concurrency`) identify per interval (docs/protocol/gateway.md §5),
  * so a start of many shards is a sequence of identify rounds: round r of a bucket is its r-th shard in
  * id order, and identifies about r intervals after the first. Opening every socket at once gains
  * nothing (the shards of later rounds only wait at the identify gate with an open socket) and costs a

@@ -24,7 +24,7 @@ export function backoffDelay(attempt: number, policy: BackoffPolicy, random: num
 }
 
 /**
- * First heartbeat after HELLO: `interval × jitter`, jitter uniform in [0, 1) (gateway.md §2.1), so a
+ * First heartbeat after HELLO: `interval × jitter`, jitter uniform in [0, 1) (docs/protocol/gateway.md §2.1), so a
  * fleet that reconnects together does not heartbeat in lock-step.
  */
 export function firstHeartbeatDelay(heartbeatIntervalMs: number, random: number): number {
@@ -33,7 +33,7 @@ export function firstHeartbeatDelay(heartbeatIntervalMs: number, random: number)
 
 /**
  * Wait before identifying again after op 9 `d: false`: a random 1–5 s (the advice of Discord's docs
- * before the 2022 rewrite; still what gateways expect, gateway.md §3.5).
+ * before the 2022 rewrite; still what gateways expect, docs/protocol/gateway.md §3.5).
  */
 export function invalidSessionDelay(random: number, minMs = 1000, maxMs = 5000): number {
   return Math.floor(minMs + clampUnit(random) * (maxMs - minMs));

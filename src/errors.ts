@@ -9,6 +9,12 @@ export type { ShardFailureReason };
  * | code | class | when |
  * | --- | --- | --- |
  * | `STATECORD_ERR_INVALID_ARGUMENT` | {@link InvalidArgumentError} | a user-supplied option or argument is invalid |
+ * | `STATECORD_ERR_LISTENER` | {@link ListenerError} | a user's event listener threw or its promise rejected (reported as a warning) |
+ * | `STATECORD_ERR_MISSING_INTENT` | {@link MissingIntentError} | a request needs an intent the shard did not identify with |
+ * | `STATECORD_ERR_NO_SHARDS` | {@link NoShardsError} | `startShards()` before any shard was created |
+ * | `STATECORD_ERR_TOO_MANY_SHARDS` | {@link TooManyShardsError} | more shards asked of one manager than its `maxShards` |
+ * | `STATECORD_ERR_GATEWAY_CONNECTION` | {@link GatewayConnectionError} | a gateway connection could not be opened or failed (reported as a warning; the shard retries) |
+ * | `STATECORD_ERR_GATEWAY_TIMEOUT` | {@link GatewayTimeoutError} | the gateway did not answer in time: no HELLO, READY or RESUMED (reported as a warning; the shard retries) |
  * | `STATECORD_ERR_PAYLOAD_TOO_LARGE` | {@link PayloadTooLargeError} | an outbound payload exceeds 4096 bytes (Discord closes with 4002) |
  * | `STATECORD_ERR_DECODE` | {@link GatewayDecodeError} | an inbound frame could not be decompressed or parsed |
  * | `STATECORD_ERR_UNSUPPORTED_COMPRESSION` | {@link UnsupportedCompressionError} | a transport compression this runtime lacks (zstd on Node 20) |
@@ -30,9 +36,18 @@ export type { ShardFailureReason };
  * | `STATECORD_ERR_HTTP_NETWORK` | {@link HttpNetworkError} | a REST call failed below HTTP (refused, reset, DNS, timeout) after its retries |
  * | `STATECORD_ERR_HTTP_MALFORMED_RESPONSE` | {@link HttpMalformedResponseError} | a REST answer was not the JSON shape Discord documents |
  * | `STATECORD_ERR_HTTP_ABORTED` | {@link HttpAbortedError} | the caller's `signal` aborted a REST call |
+ * | `STATECORD_ERR_HTTP_TIMEOUT` | {@link HttpTimeoutError} | a REST call passed its deadline: each attempt's (`deadlineMs`, after its retries) or the whole call's (`totalDeadlineMs`) |
+ * | `STATECORD_ERR_HTTP_RESPONSE_TOO_LARGE` | {@link HttpResponseTooLargeError} | a REST answer's body was (or was announced) larger than `maxBodyBytes` |
+ * | `STATECORD_ERR_SESSION_STORE_CORRUPT` | {@link SessionStoreCorruptError} | a session file is not JSON, not a statecord session file, or holds a malformed entry (left untouched) |
  */
 export type StatecordErrorCode =
   | 'STATECORD_ERR_INVALID_ARGUMENT'
+  | 'STATECORD_ERR_LISTENER'
+  | 'STATECORD_ERR_MISSING_INTENT'
+  | 'STATECORD_ERR_NO_SHARDS'
+  | 'STATECORD_ERR_TOO_MANY_SHARDS'
+  | 'STATECORD_ERR_GATEWAY_CONNECTION'
+  | 'STATECORD_ERR_GATEWAY_TIMEOUT'
   | 'STATECORD_ERR_PAYLOAD_TOO_LARGE'
   | 'STATECORD_ERR_DECODE'
   | 'STATECORD_ERR_UNSUPPORTED_COMPRESSION'
@@ -41,6 +56,7 @@ export type StatecordErrorCode =
   | 'STATECORD_ERR_SHARDS_RUNNING'
   | 'STATECORD_ERR_CONNECTION_CLOSED'
   | 'STATECORD_ERR_RATE_LIMITED'
+  | 'STATECORD_ERR_SESSION_STORE_CORRUPT'
   | HttpErrorCode
   | ShardFailureErrorCode;
 
@@ -64,10 +80,108 @@ export class StatecordError extends Error {
   }
 }
 
-/** A user-supplied option or argument is invalid. */
+/** A user-supplied option or argument is invalid; `option` names it when it is an option. */
 export class InvalidArgumentError extends StatecordError {
-  constructor(message: string) {
+  /** The option at fault (e.g. `timing.backoffBaseMs`), or null for a plain argument. */
+  readonly option: string | null;
+
+  constructor(message: string, options: { option?: string } = {}) {
     super('STATECORD_ERR_INVALID_ARGUMENT', message);
+    this.option = options.option ?? null;
+  }
+}
+
+/**
+ * A listener of one of statecord's events threw, or the promise it returned rejected. `cause` is what
+ * it threw. The other listeners of the event still ran; the fault is reported as a `warning`.
+ */
+export class ListenerError extends StatecordError {
+  /** The event whose listener failed. */
+  readonly event: string;
+
+  constructor(event: string, cause: unknown) {
+    const detail = cause instanceof Error ? `: ${cause.message}` : '';
+    super('STATECORD_ERR_LISTENER', `a listener for "${event}" failed${detail}`, { cause });
+    this.event = event;
+  }
+}
+
+/** A request needs a gateway intent the shard did not identify with, so Discord would never answer it. */
+export class MissingIntentError extends StatecordError {
+  /** The intent's name, as in `GatewayIntentBits` (e.g. `GuildMembers`). */
+  readonly intent: string;
+
+  constructor(intent: string, what: string) {
+    super(
+      'STATECORD_ERR_MISSING_INTENT',
+      `${what} needs the ${intent} intent, which this shard did not identify with`,
+    );
+    this.intent = intent;
+  }
+}
+
+/** `startShards()` was called before any shard was created (`createShards`, `createSingleShard`, …). */
+export class NoShardsError extends StatecordError {
+  constructor() {
+    super(
+      'STATECORD_ERR_NO_SHARDS',
+      'there are no shards to start; create them first (createSingleShard, createShards or createMinimumRequiredShards)',
+    );
+  }
+}
+
+/**
+ * A manager was asked for more shards than its `maxShards` (e.g. `GET /gateway/bot` recommends more):
+ * one process cannot run them all. Spread them over processes with `createShards(ids, total)`, or
+ * raise `maxShards`.
+ */
+export class TooManyShardsError extends StatecordError {
+  readonly requested: number;
+  readonly maxShards: number;
+
+  constructor(requested: number, maxShards: number) {
+    super(
+      'STATECORD_ERR_TOO_MANY_SHARDS',
+      `${requested} shards were asked of one manager, whose maxShards is ${maxShards}; ` +
+        'spread them over processes with createShards(ids, total), or raise maxShards',
+    );
+    this.requested = requested;
+    this.maxShards = maxShards;
+  }
+}
+
+/**
+ * A gateway connection could not be opened, or its socket reported an error (`cause`: the socket's
+ * error, e.g. `ECONNREFUSED`). Reported as a warning; the shard reconnects with back-off by itself.
+ */
+export class GatewayConnectionError extends StatecordError {
+  /** The URL the connection was opened to, without its query. */
+  readonly url: string;
+
+  constructor(url: string, cause: unknown) {
+    const detail = cause instanceof Error ? `: ${cause.message}` : '';
+    super('STATECORD_ERR_GATEWAY_CONNECTION', `the gateway connection to ${url} failed${detail}`, { cause });
+    this.url = url;
+  }
+}
+
+/**
+ * The gateway did not answer in time: no HELLO after connecting, no READY after IDENTIFY, or no RESUMED
+ * after RESUME. Reported as a warning; the shard reconnects by itself.
+ */
+export class GatewayTimeoutError extends StatecordError {
+  /** What was awaited. */
+  readonly awaited: 'hello' | 'ready' | 'resumed';
+  readonly timeoutMs: number;
+
+  constructor(awaited: 'hello' | 'ready' | 'resumed', timeoutMs: number) {
+    const frame = { hello: 'HELLO', ready: 'READY', resumed: 'RESUMED' }[awaited];
+    super(
+      'STATECORD_ERR_GATEWAY_TIMEOUT',
+      `the gateway sent no ${frame} within ${timeoutMs} ms; reconnecting`,
+    );
+    this.awaited = awaited;
+    this.timeoutMs = timeoutMs;
   }
 }
 
@@ -127,7 +241,7 @@ export class ConnectionClosedError extends StatecordError {
   }
 }
 
-/** The gateway refused a request with a RATE_LIMITED dispatch (gateway.md §8.2); retry after `retryAfterMs`. */
+/** The gateway refused a request with a RATE_LIMITED dispatch (docs/protocol/gateway.md §8.2); retry after `retryAfterMs`. */
 export class GatewayRateLimitedError extends StatecordError {
   readonly opcode: number;
   readonly retryAfterMs: number;
@@ -243,7 +357,9 @@ export type HttpErrorCode =
   | 'STATECORD_ERR_HTTP_SERVER_ERROR'
   | 'STATECORD_ERR_HTTP_NETWORK'
   | 'STATECORD_ERR_HTTP_MALFORMED_RESPONSE'
-  | 'STATECORD_ERR_HTTP_ABORTED';
+  | 'STATECORD_ERR_HTTP_ABORTED'
+  | 'STATECORD_ERR_HTTP_TIMEOUT'
+  | 'STATECORD_ERR_HTTP_RESPONSE_TOO_LARGE';
 
 /**
  * Which REST call failed: method, path below the API base (e.g. `/gateway/bot`) and how many requests
@@ -343,13 +459,14 @@ export class HttpNetworkError extends StatecordError {
   readonly path: string;
   readonly attempts: number;
 
-  constructor(request: HttpRequestInfo, cause: unknown) {
-    const detail = cause instanceof Error ? `: ${cause.message}` : '';
-    super(
-      'STATECORD_ERR_HTTP_NETWORK',
-      `${request.method} ${request.path} failed after ${request.attempts} attempt(s)${detail}`,
-      { cause },
-    );
+  constructor(
+    request: HttpRequestInfo,
+    cause: unknown,
+    code: HttpErrorCode = 'STATECORD_ERR_HTTP_NETWORK',
+    message = `${request.method} ${request.path} failed after ${request.attempts} attempt(s)` +
+      (cause instanceof Error ? `: ${cause.message}` : ''),
+  ) {
+    super(code, message, cause === undefined ? undefined : { cause });
     this.method = request.method;
     this.path = request.path;
     this.attempts = request.attempts;
@@ -387,6 +504,84 @@ export class HttpAbortedError extends StatecordError {
   }
 }
 
+/** Which deadline of a REST call passed: one attempt's (`deadlineMs`) or the whole call's (`totalDeadlineMs`). */
+export type HttpDeadline = 'attempt' | 'call';
+
+/**
+ * A REST call passed a deadline of statecord's own, with headers and body not complete in time.
+ * `deadline: 'attempt'`: the last attempt passed `deadlineMs` (each attempt that did was retried like
+ * a network failure until the retries ran out). `deadline: 'call'`: the whole call, retries and waits
+ * included, passed `totalDeadlineMs`; nothing more was tried.
+ *
+ * A class of its own, not a bare {@link HttpNetworkError}, because the cause is not an error of the
+ * network stack but a bound this library set, and the message and fields name that bound. It extends
+ * HttpNetworkError (with its own `code`) because it is a failure of the same class: the server is
+ * reachable but too slow, and code that treats network failures as "try again later" treats this
+ * the same way. undici's own per-read timeouts (`timeoutMs`) stay plain HttpNetworkErrors whose
+ * `cause` carries undici's code (`UND_ERR_HEADERS_TIMEOUT`, `UND_ERR_BODY_TIMEOUT`).
+ */
+export class HttpTimeoutError extends HttpNetworkError {
+  readonly deadline: HttpDeadline;
+  /** The deadline that passed, in milliseconds. */
+  readonly deadlineMs: number;
+
+  constructor(request: HttpRequestInfo, deadline: HttpDeadline, deadlineMs: number) {
+    super(
+      request,
+      undefined,
+      'STATECORD_ERR_HTTP_TIMEOUT',
+      deadline === 'attempt'
+        ? `${request.method} ${request.path} failed after ${request.attempts} attempt(s): the last got no complete answer within its ${deadlineMs} ms deadline`
+        : `${request.method} ${request.path} did not complete within its total deadline of ${deadlineMs} ms (${request.attempts} attempt(s))`,
+    );
+    this.deadline = deadline;
+    this.deadlineMs = deadlineMs;
+  }
+}
+
+/**
+ * A REST answer's body was larger than `maxBodyBytes`, or its `content-length` said it would be. The
+ * body was not read further and its connection was closed, so memory stays bounded by the cap. Not
+ * retried, whatever the status: a server that sends a body this size is not answering the route.
+ */
+export class HttpResponseTooLargeError extends StatecordError {
+  readonly method: string;
+  readonly path: string;
+  readonly attempts: number;
+  readonly status: number;
+  /** The cap, `maxBodyBytes`. */
+  readonly limitBytes: number;
+  /** The `content-length` the answer announced, or null when it had none. */
+  readonly declaredBytes: number | null;
+  /** Body bytes read before reading stopped (0 when the `content-length` alone was enough). */
+  readonly receivedBytes: number;
+
+  constructor(
+    response: HttpRequestInfo & { readonly status: number },
+    body: {
+      readonly limitBytes: number;
+      readonly declaredBytes: number | null;
+      readonly receivedBytes: number;
+    },
+  ) {
+    const size =
+      body.declaredBytes !== null && body.declaredBytes > body.limitBytes
+        ? `announced ${body.declaredBytes} bytes`
+        : `passed ${body.limitBytes} bytes`;
+    super(
+      'STATECORD_ERR_HTTP_RESPONSE_TOO_LARGE',
+      `${response.method} ${response.path} answered ${response.status} with a body that ${size}; the limit is ${body.limitBytes} bytes`,
+    );
+    this.method = response.method;
+    this.path = response.path;
+    this.attempts = response.attempts;
+    this.status = response.status;
+    this.limitBytes = body.limitBytes;
+    this.declaredBytes = body.declaredBytes;
+    this.receivedBytes = body.receivedBytes;
+  }
+}
+
 /** Shards cannot be created while the manager's shards run (as in Discore); stop them first. */
 export class ShardsRunningError extends StatecordError {
   constructor() {
@@ -394,5 +589,27 @@ export class ShardsRunningError extends StatecordError {
       'STATECORD_ERR_SHARDS_RUNNING',
       'shards cannot be created while shards are running; call stopShards() first',
     );
+  }
+}
+
+/**
+ * A session file (`FileSessionStore`) could not be used: it is not valid JSON, not a statecord session
+ * file of a version this code reads (a "foreign" file), or it holds an entry of the wrong shape. The
+ * file is left as it is; move it away or fix it. Never quotes a session id.
+ */
+export class SessionStoreCorruptError extends StatecordError {
+  /** The file. */
+  readonly path: string;
+  /** What is wrong with it. */
+  readonly reason: string;
+
+  constructor(path: string, reason: string, options?: { cause?: unknown }) {
+    super(
+      'STATECORD_ERR_SESSION_STORE_CORRUPT',
+      `the session file ${path} was not loaded: ${reason}`,
+      options,
+    );
+    this.path = path;
+    this.reason = reason;
   }
 }

@@ -4,7 +4,7 @@ import { constants, createDeflate, createDeflateRaw } from 'node:zlib';
  * One deflate context driven synchronously through the engine's native handle (the same technique as
  * `src/gateway/codec/sync-decompressor.ts`, the other way round), so that the benchmark can
  * pre-compress 200k payloads with ONE shared context and a Z_SYNC_FLUSH after each, exactly as the
- * gateway does for `compress=zlib-stream` (gateway.md §1.4), without a thread-pool round trip each.
+ * gateway does for `compress=zlib-stream` (docs/protocol/gateway.md §1.4), without a thread-pool round trip each.
  */
 interface NativeHandle {
   writeSync(

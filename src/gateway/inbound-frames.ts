@@ -4,6 +4,11 @@ import type { ShardEvent } from '../../machines/index.js';
 import { GatewayDecodeError } from '../errors.js';
 import type { SequenceTracker } from './sequence.js';
 
+/** The shortest heartbeat interval accepted from HELLO, in ms. */
+export const MIN_HEARTBEAT_INTERVAL_MS = 1;
+/** The longest heartbeat interval accepted from HELLO: the longest delay a Node timer honours. */
+export const MAX_HEARTBEAT_INTERVAL_MS = 2_147_483_647;
+
 /** Where a decoded frame goes: lifecycle events to the machine, dispatches to the shard's emitter. */
 export interface InboundSinks {
   /** Lifecycle events for the machine (a handful per minute). */
@@ -49,8 +54,17 @@ export function routeInboundPayload(
       return;
     case GatewayOpcodes.Hello: {
       const interval = (payload.d as { heartbeat_interval?: unknown } | null)?.heartbeat_interval;
-      if (typeof interval !== 'number' || !Number.isFinite(interval) || interval <= 0) {
-        throw new GatewayDecodeError('HELLO without a positive heartbeat_interval');
+      // Node clamps a timer outside [1, 2^31 − 1] ms to 1 ms: such an interval would heartbeat in a
+      // busy loop and take every connection for a zombie. No gateway sends one (docs/protocol/gateway.md §2.1).
+      if (
+        typeof interval !== 'number' ||
+        !Number.isFinite(interval) ||
+        interval < MIN_HEARTBEAT_INTERVAL_MS ||
+        interval > MAX_HEARTBEAT_INTERVAL_MS
+      ) {
+        throw new GatewayDecodeError(
+          `HELLO heartbeat_interval must be a number of ms in [${MIN_HEARTBEAT_INTERVAL_MS}, ${MAX_HEARTBEAT_INTERVAL_MS}]`,
+        );
       }
       sinks.lifecycle({ type: 'gateway.hello', heartbeatIntervalMs: interval });
       return;
@@ -62,7 +76,7 @@ export function routeInboundPayload(
       sinks.lifecycle({ type: 'gateway.reconnect' });
       return;
     case GatewayOpcodes.InvalidSession:
-      // Only `true` means resumable; anything else is treated as the usual `false` (gateway.md §3.5).
+      // Only `true` means resumable; anything else is treated as the usual `false` (docs/protocol/gateway.md §3.5).
       sinks.lifecycle({ type: 'gateway.invalidSession', resumable: payload.d === true });
       return;
     default:
@@ -81,7 +95,7 @@ function routeDispatch(
     if (typeof d?.session_id !== 'string' || typeof d.resume_gateway_url !== 'string') {
       throw new GatewayDecodeError('READY without session_id or resume_gateway_url');
     }
-    // READY starts a new session: its `s` (1) restarts the count (gateway.md §7).
+    // READY starts a new session: its `s` (1) restarts the count (docs/protocol/gateway.md §7).
     sequence.restart(payload.s);
     sinks.lifecycle({ type: 'gateway.ready', sessionId: d.session_id, resumeUrl: d.resume_gateway_url });
     sinks.dispatch(payload);

@@ -2,7 +2,7 @@ import { GatewayOpcodes } from 'discord-api-types/v10';
 import type { GatewayHeartbeat, GatewayIdentify, GatewayResume } from 'discord-api-types/v10';
 import type { ShardIdentity } from './identity.js';
 
-/** op 2 IDENTIFY (gateway.md §3.1). `compress` stays false: transport compression is used instead (§12.5). */
+/** op 2 IDENTIFY (docs/protocol/gateway.md §3.1). `compress` stays false: transport compression is used instead (§12.5). */
 export function identifyPayload(identity: ShardIdentity): GatewayIdentify {
   return {
     op: GatewayOpcodes.Identify,
@@ -18,7 +18,7 @@ export function identifyPayload(identity: ShardIdentity): GatewayIdentify {
   };
 }
 
-/** op 6 RESUME with the last sequence seen (gateway.md §3.3). */
+/** op 6 RESUME with the last sequence seen (docs/protocol/gateway.md §3.3). */
 export function resumePayload(identity: ShardIdentity, sessionId: string, seq: number | null): GatewayResume {
   return { op: GatewayOpcodes.Resume, d: { token: identity.token, session_id: sessionId, seq: seq ?? 0 } };
 }

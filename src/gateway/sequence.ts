@@ -1,7 +1,7 @@
 /**
  * The session's last sequence number, kept outside the machine so the dispatch hot path can update it
  * without a transition (DESIGN.md principle 3). It belongs to the session, not the socket: it survives
- * resumes and is reset only by a new session's READY (gateway.md §7, §12.8).
+ * resumes and is reset only by a new session's READY (docs/protocol/gateway.md §7, §12.8).
  */
 export class SequenceTracker {
   value: number | null;

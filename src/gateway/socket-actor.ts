@@ -2,8 +2,14 @@ import WebSocket from 'ws';
 import { fromCallback } from 'xstate';
 import type { GatewayDispatchPayload } from 'discord-api-types/v10';
 import type { ShardEvent, SocketCommand, SocketInput } from '../../machines/index.js';
-import { ConnectionClosedError, GatewayDecodeError, StatecordError } from '../errors.js';
+import {
+  ConnectionClosedError,
+  GatewayConnectionError,
+  GatewayDecodeError,
+  StatecordError,
+} from '../errors.js';
 import { createInboundDecoder } from './codec/index.js';
+import type { InboundDecoder } from './codec/index.js';
 import type { GatewayCompression } from './gateway-url.js';
 import { gatewayConnectUrl } from './gateway-url.js';
 import type { ShardIdentity } from './identity.js';
@@ -31,7 +37,7 @@ export interface ConnectionDeps {
   /**
    * The gateway answered this connection's IDENTIFY (READY or op 9), or the connection closed before
    * it did: the IDENTIFY has arrived, if it ever will. The identify gate counts a bucket's interval
-   * from here, so that spacing holds on arrival whatever the network and event loops did (gateway.md §5).
+   * from here, so that spacing holds on arrival whatever the network and event loops did (docs/protocol/gateway.md §5).
    */
   readonly identifyAnswered: () => void;
   readonly now: () => number;
@@ -46,24 +52,28 @@ export interface ConnectionDeps {
 export function createSocketLogic(depsFor: (shardId: number) => ConnectionDeps) {
   return fromCallback<SocketCommand, SocketInput, ShardEvent>(({ input, sendBack, receive }) => {
     const deps = depsFor(input.shardId);
+    const where = urlWithoutQuery(input.url);
     let ws: WebSocket;
+    let decoder: InboundDecoder;
     try {
+      // Everything that can throw comes before the socket exists: a socket must never be left without
+      // its 'error' listener, or its first ECONNRESET would crash the process.
+      decoder = createInboundDecoder(deps.compression);
       ws = new WebSocket(gatewayConnectUrl(input.url, deps.compression), {
         perMessageDeflate: false,
-        // Multi-megabyte READY and GUILD_CREATE frames are normal (gateway.md §10, §12.27).
+        // Multi-megabyte READY and GUILD_CREATE frames are normal (docs/protocol/gateway.md §10, §12.27).
         maxPayload: 512 * 1024 * 1024,
       });
     } catch (error) {
       // A URL that cannot even be opened (e.g. a malformed resume_gateway_url) is a failed connect:
       // the machine forgets that URL and goes on (reported as a transport close, 1006).
-      deps.observe({
-        type: 'socket.error',
-        error: error instanceof Error ? error : new Error(String(error)),
-      });
+      deps.observe({ type: 'socket.error', error: new GatewayConnectionError(where, error) });
       queueMicrotask(() => sendBack({ type: 'socket.closed', code: 1006, initiator: 'transport' }));
       return () => undefined;
     }
-    const decoder = createInboundDecoder(deps.compression);
+    const onError = (error: Error) =>
+      deps.observe({ type: 'socket.error', error: new GatewayConnectionError(where, error) });
+    ws.on('error', onError);
     let live = true;
     // Set when a heartbeat is sent; the first frame after it is reported as life (zombie detection).
     let awaitingLife = false;
@@ -78,7 +88,7 @@ export function createSocketLogic(depsFor: (shardId: number) => ConnectionDeps) 
 
     const sinks = {
       lifecycle: (event: ShardEvent) => {
-        // The heartbeat reserve of the send budget depends on the interval (gateway.md §5).
+        // The heartbeat reserve of the send budget depends on the interval (docs/protocol/gateway.md §5).
         if (event.type === 'gateway.hello') deps.sender.setHeartbeatInterval(event.heartbeatIntervalMs);
         if (event.type === 'gateway.ready' || event.type === 'gateway.invalidSession') answerIdentify();
         // A lifecycle frame is itself proof of life for the machine; no separate socket.alive.
@@ -120,12 +130,10 @@ export function createSocketLogic(depsFor: (shardId: number) => ConnectionDeps) 
       // 1006: the connection dropped without a close frame.
       sendBack({ type: 'socket.closed', code, initiator: code === 1006 ? 'transport' : 'gateway' });
     };
-    const onError = (error: Error) => deps.observe({ type: 'socket.error', error });
 
     ws.on('open', onOpen);
     ws.on('message', onMessage);
     ws.on('close', onClose);
-    ws.on('error', onError);
 
     const send = (
       payload: Parameters<OutboundSender['send']>[0],
@@ -202,4 +210,10 @@ export function createSocketLogic(depsFor: (shardId: number) => ConnectionDeps) 
       // The error listener stays: a late error of a dead socket must not become an uncaught exception.
     };
   });
+}
+
+/** The URL as errors show it: without its query (which holds nothing secret, but is noise). */
+function urlWithoutQuery(text: string): string {
+  const cut = text.indexOf('?');
+  return cut === -1 ? text : text.slice(0, cut);
 }

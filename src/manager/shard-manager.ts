@@ -1,27 +1,40 @@
 import { createActor, fromPromise } from 'xstate';
 import type { Actor } from 'xstate';
-import type { GatewayDispatchPayload, RESTGetAPIGatewayBotResult } from 'discord-api-types/v10';
+import type { GatewayDispatchPayload } from 'discord-api-types/v10';
 import { createShardDelays, managerMachine, shardMachine } from '../../machines/index.js';
 import type { GatewayInfo, ShardFailureReason, StartPreparation } from '../../machines/index.js';
 import {
   HttpUnauthorizedError,
-  InvalidArgumentError,
+  ListenerError,
+  NoShardsError,
+  ShardStoppedError,
   ShardsRunningError,
+  TooManyShardsError,
   shardFailureError,
 } from '../errors.js';
 import type { ShardFailureError } from '../errors.js';
-import type { ShardEvents } from '../shard/shard.js';
 import { createSocketLogic } from '../gateway/socket-actor.js';
 import { GatewayHttp } from '../http/index.js';
+import { checkUrl, failOption } from '../options/checks.js';
+import { isLoopbackUrl } from '../options/loopback.js';
+import { validateManagerOptions } from '../options/validate-manager-options.js';
+import { checkSession } from '../options/validate-shard-options.js';
 import { identifyGateLogic } from '../shard/shard-host.js';
 import { Shard } from '../shard/shard.js';
 import type { IdentifyGate } from '../shard/identify-gate.js';
+import { handledRejection } from '../shard/start-waiters.js';
+import { reportUnheardWarning } from '../util/process-warning.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
+import { configureFromGatewayBot, createDefaultIdentifyGate } from './identify/default-gate.js';
 import { SessionStartGate } from './identify/index.js';
+import type { SessionStartGateEvents } from './identify/index.js';
 import { ManagedShardHost } from './managed-host.js';
+import { normalizeShardIds } from './normalize-shard-ids.js';
+import { SessionSaver } from './session-saver.js';
 import { MemorySessionStore } from './session-store.js';
-import type { SessionStore } from './session-store.js';
+import { DEFAULT_MAX_SHARDS } from './shard-manager-options.js';
 import type { ShardManagerOptions } from './shard-manager-options.js';
+import { relayShard } from './shard-relay.js';
 
 /** Events of a {@link ShardManager}. Each shard's own events stay available on the shard. */
 export interface ShardManagerEvents {
@@ -34,14 +47,22 @@ export interface ShardManagerEvents {
     readonly closeCode: number | null;
     readonly error: ShardFailureError;
   };
-  /** Every managed shard is ready (again, after a late reconnect). */
+  /** Every managed shard that has not failed is ready (again, after a late reconnect or a restart). */
   ready: { readonly shards: number };
   /** A failure that dooms every shard (a rejected token): all were stopped. */
   failure: { readonly reason: ShardFailureReason; readonly error: ShardFailureError };
   /** Every dispatch of every shard. */
   dispatch: { readonly shard: Shard; readonly payload: GatewayDispatchPayload };
-  /** Something recoverable went wrong (a session store error, a shard warning). */
+  /**
+   * Something recoverable went wrong (a session store error, a shard warning, a throwing listener).
+   * Without a `warning` listener these go to `process.emitWarning`, once per error code.
+   */
   warning: { readonly error: Error; readonly context: string; readonly shard: Shard | null };
+  /**
+   * The default identify gate used up the daily session-start budget; `waiting` shards are held until
+   * `resetAt` (Unix ms), because going over would get the token reset (docs/protocol/gateway.md §5).
+   */
+  budgetExhausted: SessionStartGateEvents['budgetExhausted'];
 }
 
 /**
@@ -61,39 +82,34 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
   readonly #options: ShardManagerOptions;
   readonly #actor: Actor<typeof managerMachine>;
   readonly #host = new ManagedShardHost();
-  readonly #store: SessionStore;
+  readonly #saver: SessionSaver;
   readonly #gate: IdentifyGate;
+  readonly #maxShards: number;
   #shards: Shard[] = [];
   #unwire: Array<() => void> = [];
-  #saveTimer: NodeJS.Timeout | null = null;
   #gatewayInfoFetched = false;
   /** The shards the next `prepareStart` loads sessions for. */
   #toPrepare: readonly Shard[] = [];
   #pendingGatewayInfo: { resolve: () => void; reject: (error: unknown) => void } | null = null;
 
+  /** @param options - checked synchronously (`InvalidArgumentError` naming the option) */
   constructor(options: ShardManagerOptions) {
     super();
-    if (typeof options.token !== 'string' || options.token.length === 0) {
-      throw new InvalidArgumentError('token must be a non-empty string');
-    }
+    validateManagerOptions(options);
     this.#options = options;
+    this.#maxShards = options.maxShards ?? DEFAULT_MAX_SHARDS;
     this.http = {
       gateway: new GatewayHttp({
         token: options.token,
         ...(options.restUrl === undefined ? {} : { restUrl: options.restUrl }),
       }),
     };
-    this.#store = options.sessionStore ?? new MemorySessionStore();
-    const intervalMs = options.identifyIntervalMs ?? 5_000;
-    const marginMs = options.identifyMarginMs ?? defaultIdentifyMargin(intervalMs);
-    this.#gate =
-      options.identifyGate ??
-      new SessionStartGate({
-        maxConcurrency: options.maxConcurrency ?? 1,
-        intervalMs: intervalMs + marginMs,
-        // Our shards report answers (see defaultIdentifyMargin); a READY later than this is very rare.
-        answerTimeoutMs: Math.max(intervalMs, 5_000),
-      });
+    this.#saver = new SessionSaver(
+      options.sessionStore ?? new MemorySessionStore(),
+      options.sessionSaveIntervalMs ?? 5_000,
+      (error, shard) => this.#warn(error, 'the session store failed', shard),
+    );
+    this.#gate = options.identifyGate ?? this.#createDefaultGate(options);
     const shardLogic = shardMachine.provide({
       actors: {
         socket: createSocketLogic((shardId) => this.#host.depsFor(shardId)),
@@ -104,12 +120,8 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
     const logic = managerMachine.provide({
       actors: {
         shard: shardLogic,
-        prepareStart: fromPromise<StartPreparation>(() => this.#prepareStart()),
-        gatewayInfo: fromPromise<GatewayInfo>(async () => {
-          const info = await this.http.gateway.getBot();
-          this.#useGatewayInfo(info);
-          return { url: info.url, recommendedShards: info.shards };
-        }),
+        prepareStart: fromPromise<StartPreparation>(({ signal }) => this.#prepareStart(signal)),
+        gatewayInfo: fromPromise<GatewayInfo>(({ signal }) => this.#fetchRecommendedShards(signal)),
       },
     });
     this.#actor = createActor(logic, {
@@ -158,9 +170,16 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
     return this.#shards[0]!;
   }
 
-  /** Creates the number of shards Discord recommends (`GET /gateway/bot`), all run by this process. */
+  /**
+   * Creates the number of shards Discord recommends (`GET /gateway/bot`), all run by this process.
+   * Rejects with `TooManyShardsError` above `maxShards`, with an `Http*Error` when the request fails,
+   * and with `ShardStoppedError` when `stopShards()` cancels it.
+   */
   async createMinimumRequiredShards(): Promise<readonly Shard[]> {
     this.#assertCanCreate();
+    if (this.#options.restUrl === undefined && isLoopbackUrl(this.#options.gatewayUrl ?? '')) {
+      failOption('restUrl', 'is needed to ask GET /gateway/bot of a gateway on a loopback address');
+    }
     const done = new Promise<void>((resolve, reject) => (this.#pendingGatewayInfo = { resolve, reject }));
     this.#actor.send({ type: 'manager.createRecommendedShards' });
     await done;
@@ -169,12 +188,14 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
 
   /**
    * Creates shards: `createShards(count)` for shards 0..count-1 of count, or `createShards(ids, total)`
-   * for a subset run by this process (e.g. shards 0–2 of 6). Throws `ShardsRunningError` while shards run.
+   * for a subset run by this process (e.g. shards 0–2 of 6). Throws `ShardsRunningError` while shards
+   * run, and `TooManyShardsError` for more than `maxShards`.
    */
   createShards(count: number): readonly Shard[];
   createShards(shardIds: readonly number[], totalShards: number): readonly Shard[];
   createShards(idsOrCount: readonly number[] | number, totalShards?: number): readonly Shard[] {
     const { shardIds, total } = normalizeShardIds(idsOrCount, totalShards);
+    if (shardIds.length > this.#maxShards) throw new TooManyShardsError(shardIds.length, this.#maxShards);
     this.#assertCanCreate();
     this.#actor.send({ type: 'manager.createShards', shardIds, totalShards: total });
     return this.#shards;
@@ -182,32 +203,55 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
 
   /**
    * Starts every shard that is not running. Returns one promise per started shard: it resolves when
-   * that shard is ready and rejects with its failure. Shards resume sessions found in the session store.
+   * that shard is ready and rejects with its failure (marked handled: failures are also reported as
+   * `shardFailure`, so not awaiting them never crashes the process). Shards resume sessions found in
+   * the session store. Throws `NoShardsError` before any shard was created.
    */
   startShards(): Promise<void>[] {
+    if (this.#shards.length === 0) throw new NoShardsError();
     const toStart = this.#shards.filter((shard) => shard.state === 'idle' || shard.state === 'stopped');
     const failure = this.#actor.getSnapshot().context.failure;
     if (this.state === 'failed' && failure !== null) {
       // Every shard was doomed (a rejected token); starting again needs new shards (createShards).
-      return toStart.map(() => Promise.reject(shardFailureError(failure, null)));
+      return toStart.map(() => handledRejection(shardFailureError(failure, null)));
     }
     const started = toStart.map((shard) => shard.whenStarted());
     this.#toPrepare = toStart;
     this.#actor.send({ type: 'manager.start' });
-    this.#startSaving();
+    this.#saver.start(() => this.#shards);
     return started;
   }
 
   /**
-   * Stops every shard. With `resumable: true` sessions are kept and saved to the session store, so a
-   * new manager (or process) with the same store resumes them; otherwise they end.
+   * Stops every shard (and cancels a pending `createMinimumRequiredShards`). With `resumable: true`
+   * sessions are kept and saved to the session store, so a new manager (or process) with the same
+   * store resumes them; otherwise they end and are deleted from the store.
    */
   async stopShards(options: { resumable?: boolean } = {}): Promise<void> {
     const resumable = options.resumable ?? false;
-    this.#stopSaving();
+    this.#saver.stop();
     this.#actor.send({ type: 'manager.stop', resumable });
     await Promise.all(this.#shards.map((shard) => shard.stop({ resumable })));
-    await Promise.all(this.#shards.map((shard) => this.#persist(shard, resumable)));
+    await Promise.all(this.#shards.map((shard) => this.#saver.persist(shard, resumable)));
+  }
+
+  #createDefaultGate(options: ShardManagerOptions): SessionStartGate {
+    const gate = createDefaultIdentifyGate({
+      ...(options.maxConcurrency === undefined ? {} : { maxConcurrency: options.maxConcurrency }),
+      ...(options.identifyIntervalMs === undefined ? {} : { identifyIntervalMs: options.identifyIntervalMs }),
+      ...(options.identifyMarginMs === undefined ? {} : { identifyMarginMs: options.identifyMarginMs }),
+    });
+    gate.on('budgetExhausted', (event) => this.emit('budgetExhausted', event));
+    return gate;
+  }
+
+  /** The machine's `gatewayInfo`: `GET /gateway/bot`, bounded by `maxShards`. */
+  async #fetchRecommendedShards(signal: AbortSignal): Promise<GatewayInfo> {
+    const info = await this.http.gateway.getBot({ signal });
+    if (info.shards > this.#maxShards) throw new TooManyShardsError(info.shards, this.#maxShards);
+    checkUrl('url of GET /gateway/bot', info.url, ['ws:', 'wss:']);
+    this.#useGatewayInfo(info);
+    return { url: info.url, recommendedShards: info.shards };
   }
 
   /**
@@ -216,30 +260,19 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
    * reported and the start goes on. Tells the machine which shards will resume and how the gate paces
    * identifies, from which it plans the start-up waves (unknown for a user-supplied gate).
    */
-  async #prepareStart(): Promise<StartPreparation> {
+  async #prepareStart(signal: AbortSignal): Promise<StartPreparation> {
     const shards = this.#toPrepare;
     const gatewayInfo = async () => {
       if (this.#options.fetchGatewayInfo === false || this.#gatewayInfoFetched) return;
       try {
-        this.#useGatewayInfo(await this.http.gateway.getBot());
+        this.#useGatewayInfo(await this.http.gateway.getBot({ signal }));
       } catch (error) {
-        if (error instanceof HttpUnauthorizedError) throw error;
+        if (error instanceof HttpUnauthorizedError || signal.aborted) throw error;
         this.#warn(error, 'GET /gateway/bot failed; starting with the configured gateway URL', null);
       }
     };
     // The gateway info and the saved sessions are independent: load them at the same time.
-    await Promise.all([
-      gatewayInfo(),
-      ...shards.map(async (shard) => {
-        try {
-          const saved = (await this.#store.get(shard.id)) ?? null;
-          // Nothing saved and nothing held: nothing to adopt (saves a machine event per shard at start).
-          if (saved !== null || shard.session !== null) shard.adoptSession(saved);
-        } catch (error) {
-          this.#warn(error, 'the session store failed to load a session; identifying instead', shard);
-        }
-      }),
-    ]);
+    await Promise.all([gatewayInfo(), ...shards.map((shard) => this.#adoptSaved(shard))]);
     const gate = this.#gate;
     return {
       resumableShardIds: shards.filter((shard) => shard.session !== null).map((shard) => shard.id),
@@ -250,15 +283,23 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
     };
   }
 
-  #useGatewayInfo(info: RESTGetAPIGatewayBotResult): void {
-    this.#gatewayInfoFetched = true;
-    const limit = info.session_start_limit;
-    if (this.#gate instanceof SessionStartGate) {
-      this.#gate.configure({
-        maxConcurrency: limit.max_concurrency,
-        budget: { total: limit.total, remaining: limit.remaining, resetAfterMs: limit.reset_after },
-      });
+  /** Hands a shard its saved session; a malformed one (a store's fault) is reported and not used. */
+  async #adoptSaved(shard: Shard): Promise<void> {
+    const saved = await this.#saver.load(shard);
+    if (saved === undefined) return;
+    try {
+      if (saved !== null) checkSession(saved, `session of shard ${shard.id} in the session store`);
+    } catch (error) {
+      this.#warn(error, 'the session store returned a malformed session; identifying instead', shard);
+      return;
     }
+    // Nothing saved and nothing held: nothing to adopt (saves a machine event per shard at start).
+    if (saved !== null || shard.session !== null) shard.adoptSession(saved);
+  }
+
+  #useGatewayInfo(info: Awaited<ReturnType<GatewayHttp['getBot']>>): void {
+    this.#gatewayInfoFetched = true;
+    if (this.#gate instanceof SessionStartGate) configureFromGatewayBot(this.#gate, info);
   }
 
   #assertCanCreate(): void {
@@ -275,150 +316,81 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
     this.#actor.on('manager.failed', ({ reason }) => {
       const error = shardFailureError(reason, null);
       for (const shard of this.#shards) shard.rejectStart(error);
-      this.emit('failure', { reason, error });
+      if (!this.emit('failure', { reason, error })) this.#warn(error, 'every shard failed', null);
     });
-    this.#actor.on('manager.gatewayInfoFailed', ({ error }) => {
-      this.#pendingGatewayInfo?.reject(error);
-      this.#pendingGatewayInfo = null;
-    });
+    this.#actor.on('manager.gatewayInfoFailed', ({ error }) => this.#settleGatewayInfo(error));
+    this.#actor.on('manager.gatewayInfoCancelled', () =>
+      this.#settleGatewayInfo(
+        new ShardStoppedError('createMinimumRequiredShards was cancelled by stopShards()'),
+      ),
+    );
     this.#actor.subscribe({
       error: (error) => this.#warn(error, 'the manager machine stopped with an error', null),
     });
   }
 
+  #settleGatewayInfo(error: unknown): void {
+    const pending = this.#pendingGatewayInfo;
+    this.#pendingGatewayInfo = null;
+    if (error === null) pending?.resolve();
+    else pending?.reject(error);
+  }
+
   #createShardObjects(shardIds: readonly number[], totalShards: number): void {
     for (const unwire of this.#unwire) unwire();
     for (const shard of this.#shards) this.#host.forget(shard.id);
-    const options = this.#options;
+    const { token, intents, compress, presence, largeThreshold, properties } = this.#options;
     this.#shards = shardIds.map(
       (shardId) =>
         new Shard(
           {
-            token: options.token,
-            intents: options.intents,
+            token,
+            intents,
             shardId,
             shardCount: totalShards,
-            ...(options.compress === undefined ? {} : { compress: options.compress }),
-            ...(options.presence === undefined ? {} : { presence: options.presence }),
-            ...(options.largeThreshold === undefined ? {} : { largeThreshold: options.largeThreshold }),
-            ...(options.properties === undefined ? {} : { properties: options.properties }),
+            ...(compress === undefined ? {} : { compress }),
+            ...(presence === undefined ? {} : { presence }),
+            ...(largeThreshold === undefined ? {} : { largeThreshold }),
+            ...(properties === undefined ? {} : { properties }),
           },
           this.#host,
         ),
     );
-    this.#unwire = this.#shards.map((shard) => this.#wireShard(shard));
-    this.#pendingGatewayInfo?.resolve();
-    this.#pendingGatewayInfo = null;
+    this.#unwire = this.#shards.map((shard) => this.#relay(shard));
+    this.#settleGatewayInfo(null);
   }
 
-  /** Relays a shard's events to the manager machine and to the manager's listeners. */
-  #wireShard(shard: Shard): () => void {
-    // Handlers kept here and removed with `off` (not the closures `on` returns): fewer objects per shard.
-    const onStateChange = ({ from, to }: ShardEvents['stateChange']) => {
-      if (to === 'ready') {
-        this.#actor.send({ type: 'shard.ready', shardId: shard.id });
-        const ready = this.#shards.filter((candidate) => candidate.state === 'ready').length;
-        this.emit('shardReady', { shard, ready, total: this.#shards.length });
-        void this.#persist(shard, true);
-      } else if (from === 'ready') this.#actor.send({ type: 'shard.unready', shardId: shard.id });
-    };
-    const onReconnected = ({ isNewSession }: ShardEvents['reconnected']) =>
-      this.emit('shardReconnected', { shard, isNewSession });
-    const onFailure = ({ reason, closeCode, error }: ShardEvents['failure']) => {
-      this.emit('shardFailure', { shard, reason, closeCode, error });
-      this.#actor.send({ type: 'shard.failed', shardId: shard.id, reason });
-    };
-    const onWarning = ({ error, context }: ShardEvents['warning']) =>
-      this.emit('warning', { error, context, shard });
-    const onDispatch = (payload: GatewayDispatchPayload) => {
-      if (this.listenerCount('dispatch') > 0) this.emit('dispatch', { shard, payload });
-    };
-    shard.on('stateChange', onStateChange);
-    shard.on('reconnected', onReconnected);
-    shard.on('failure', onFailure);
-    shard.on('warning', onWarning);
-    shard.gateway.on('dispatch', onDispatch);
-    return () => {
-      shard.off('stateChange', onStateChange);
-      shard.off('reconnected', onReconnected);
-      shard.off('failure', onFailure);
-      shard.off('warning', onWarning);
-      shard.gateway.off('dispatch', onDispatch);
-    };
-  }
-
-  /** Saves (or, for a session that ended, deletes) a shard's session. Never throws. */
-  async #persist(shard: Shard, keep: boolean): Promise<void> {
-    try {
-      const session = shard.session;
-      if (keep && session !== null) await this.#store.set(shard.id, session);
-      else await this.#store.delete(shard.id);
-    } catch (error) {
-      this.#warn(error, 'the session store failed to save a session', shard);
-    }
-  }
-
-  #startSaving(): void {
-    if (this.#saveTimer !== null) return;
-    const everyMs = this.#options.sessionSaveIntervalMs ?? 5_000;
-    const saved = new Map<number, number | null>();
-    this.#saveTimer = setInterval(() => {
-      for (const shard of this.#shards) {
-        const sequence = shard.session?.sequence ?? null;
-        if (shard.state !== 'ready' || saved.get(shard.id) === sequence) continue;
-        saved.set(shard.id, sequence);
-        void this.#persist(shard, true);
-      }
-    }, everyMs);
-    this.#saveTimer.unref();
-  }
-
-  #stopSaving(): void {
-    if (this.#saveTimer !== null) clearInterval(this.#saveTimer);
-    this.#saveTimer = null;
-  }
-
-  #warn(error: unknown, context: string, shard: Shard | null): void {
-    this.emit('warning', {
-      error: error instanceof Error ? error : new Error(String(error)),
-      context,
-      shard,
+  #relay(shard: Shard): () => void {
+    return relayShard(shard, {
+      ready: (ready) => {
+        this.#actor.send({ type: 'shard.ready', shardId: ready.id });
+        const count = this.#shards.filter((candidate) => candidate.state === 'ready').length;
+        this.emit('shardReady', { shard: ready, ready: count, total: this.#shards.length });
+        void this.#saver.persist(ready, true);
+      },
+      unready: (unready) => this.#actor.send({ type: 'shard.unready', shardId: unready.id }),
+      reconnected: (from, { isNewSession }) => this.emit('shardReconnected', { shard: from, isNewSession }),
+      failure: (failed, { reason, closeCode, error }) => {
+        if (!this.emit('shardFailure', { shard: failed, reason, closeCode, error })) {
+          this.#warn(error, `shard ${failed.id} failed for good`, failed);
+        }
+        this.#actor.send({ type: 'shard.failed', shardId: failed.id, reason });
+      },
+      warning: (from, { error, context }) => this.#warn(error, context, from),
+      dispatch: (from, payload) => this.emit('dispatch', { shard: from, payload }),
+      wantsDispatches: () => this.listenerCount('dispatch') > 0,
     });
   }
-}
 
-/**
- * The default `identifyMarginMs`: 1 % of the interval. Discord measures a bucket's interval between
- * identifies as they arrive. The manager's gate counts a bucket's next interval from the gateway's
- * answer to its last identify (`SessionStartGate.identifyAnswered`), which that identify cannot have
- * arrived after, so network and event-loop delays cannot bring two arrivals too close and no margin is
- * needed for them. The 1 % is for what we cannot see: how Discord's limiter rounds time (50 ms at its
- * 5 s interval). Measured (`BENCHMARKS.md`, start-up, 100 ms interval on 2 shared cores): 0 violations.
- * Counting from the grant instead needed 20 ms (20 %) at that interval.
- */
-function defaultIdentifyMargin(intervalMs: number): number {
-  return Math.round(intervalMs * 0.01);
-}
+  /** Reports a recovered fault: to `warning` listeners, or to Node's warning channel when there are none. */
+  #warn(error: unknown, context: string, shard: Shard | null): void {
+    const wrapped = error instanceof Error ? error : new Error(String(error));
+    if (!this.emit('warning', { error: wrapped, context, shard })) reportUnheardWarning(wrapped, context);
+  }
 
-function normalizeShardIds(
-  idsOrCount: readonly number[] | number,
-  totalShards: number | undefined,
-): { shardIds: readonly number[]; total: number } {
-  if (typeof idsOrCount === 'number') {
-    if (!Number.isInteger(idsOrCount) || idsOrCount < 1)
-      throw new InvalidArgumentError('count must be an integer ≥ 1');
-    return { shardIds: Array.from({ length: idsOrCount }, (_, index) => index), total: idsOrCount };
+  protected override onListenerError(event: string, error: unknown): void {
+    const wrapped = new ListenerError(event, error);
+    if (event === 'warning') reportUnheardWarning(wrapped);
+    else this.#warn(wrapped, `a listener for "${event}" failed`, null);
   }
-  const total = totalShards ?? 0;
-  if (!Number.isInteger(total) || total < 1)
-    throw new InvalidArgumentError('totalShards must be an integer ≥ 1');
-  const unique = new Set(idsOrCount);
-  if (unique.size !== idsOrCount.length) throw new InvalidArgumentError('shard ids must be unique');
-  for (const id of idsOrCount) {
-    if (!Number.isInteger(id) || id < 0 || id >= total) {
-      throw new InvalidArgumentError(`shard id ${id} is not in [0, ${total - 1}]`);
-    }
-  }
-  if (idsOrCount.length === 0) throw new InvalidArgumentError('at least one shard id is needed');
-  return { shardIds: [...idsOrCount], total };
 }

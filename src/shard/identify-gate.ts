@@ -10,7 +10,7 @@ export interface IdentifyGate {
    * Optional: the gateway answered the IDENTIFY this gate last let `shardId` send (READY or op 9), or
    * its connection closed first. Discord measures a bucket's interval between identifies as they
    * arrive; an answer proves the last one has arrived, so a gate that counts the next interval from
-   * here keeps the spacing on arrival however late that identify travelled (gateway.md §5).
+   * here keeps the spacing on arrival however late that identify travelled (docs/protocol/gateway.md §5).
    */
   identifyAnswered?(shardId: number): void;
 }
@@ -19,7 +19,7 @@ export interface IdentifyGate {
 export interface BucketIdentifyGateOptions {
   /** `max_concurrency` from `/gateway/bot`: identifies allowed per interval, one per bucket. */
   readonly maxConcurrency?: number;
-  /** Interval per bucket; Discord's is 5 s (gateway.md §5). */
+  /** Interval per bucket; Discord's is 5 s (docs/protocol/gateway.md §5). */
   readonly intervalMs?: number;
 }
 

@@ -40,7 +40,7 @@ interface PendingRequest {
 
 /**
  * Matches GUILD_MEMBERS_CHUNK dispatches to op 8 requests by nonce (chunks of different requests can
- * interleave, gateway.md §8.1) and fails a request on RATE_LIMITED or when no chunk came in time.
+ * interleave, docs/protocol/gateway.md §8.1) and fails a request on RATE_LIMITED or when no chunk came in time.
  */
 export class MemberRequests {
   readonly #pending = new Map<string, PendingRequest>();
@@ -50,7 +50,7 @@ export class MemberRequests {
   constructor(private readonly send: (payload: GatewaySendPayload) => Promise<void>) {}
 
   request(data: RequestGuildMembersOptions, chunkTimeoutMs: number): Promise<GuildMembersResult> {
-    // Nonces are at most 32 bytes, else Discord drops them silently (gateway.md §8.1).
+    // Nonces are at most 32 bytes, else Discord drops them silently (docs/protocol/gateway.md §8.1).
     const nonce = `${this.#prefix}${(this.#counter++).toString(36)}`;
     return new Promise<GuildMembersResult>((resolve, reject) => {
       const pending: PendingRequest = {

@@ -6,8 +6,11 @@ import type {
   GatewayVoiceStateUpdateData,
   Snowflake,
 } from 'discord-api-types/v10';
+import { InvalidArgumentError } from '../errors.js';
+import { MAX_TIMER_MS } from '../options/checks.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import type { ShardDispatchEvents } from './dispatch-events.js';
+import { memberRequestError } from './member-request-checks.js';
 import { MemberRequests } from './member-requests.js';
 import type { GuildMembersResult, RequestGuildMembersOptions } from './member-requests.js';
 
@@ -29,12 +32,23 @@ export class ShardGateway extends TypedEmitter<ShardDispatchEvents> {
   /** Created by the first member request; most shards never make one (BENCHMARKS.md, memory). */
   #members: MemberRequests | null = null;
   readonly #onListenerError: (event: string, error: unknown) => void;
+  /** The intents the shard identifies with: some requests are impossible without one. */
+  readonly #intents: number;
+  readonly #chunkTimeoutMs: number;
 
   /** @internal */
-  constructor(send: CommandSender, onListenerError: (event: string, error: unknown) => void) {
+  constructor(options: {
+    readonly send: CommandSender;
+    readonly onListenerError: (event: string, error: unknown) => void;
+    readonly intents: number;
+    /** Default wait for each GUILD_MEMBERS_CHUNK. */
+    readonly chunkTimeoutMs: number;
+  }) {
     super();
-    this.#send = send;
-    this.#onListenerError = onListenerError;
+    this.#send = options.send;
+    this.#onListenerError = options.onListenerError;
+    this.#intents = options.intents;
+    this.#chunkTimeoutMs = options.chunkTimeoutMs;
   }
 
   /** op 3: sets the bot's presence. */
@@ -50,14 +64,19 @@ export class ShardGateway extends TypedEmitter<ShardDispatchEvents> {
   /**
    * op 8: requests guild members; resolves with every GUILD_MEMBERS_CHUNK of this request (matched
    * by a nonce statecord sets). Rejects with `RequestTimeoutError` when no chunk arrives for
-   * `chunkTimeoutMs`, and with `GatewayRateLimitedError` on a RATE_LIMITED answer.
+   * `chunkTimeoutMs` (default: the shard's `memberChunkTimeoutMs`, 15 s), and with `GatewayRateLimitedError` on a RATE_LIMITED answer. A request Discord
+   * would never answer rejects at once: `MissingIntentError` for the whole member list without
+   * GUILD_MEMBERS or for presences without GUILD_PRESENCES, `InvalidArgumentError` for a malformed one.
    */
   requestGuildMembers(
     request: RequestGuildMembersOptions,
     options: { chunkTimeoutMs?: number } = {},
   ): Promise<GuildMembersResult> {
+    const impossible =
+      memberRequestError(request, this.#intents) ?? chunkTimeoutError(options.chunkTimeoutMs);
+    if (impossible !== null) return Promise.reject(impossible);
     this.#members ??= new MemberRequests(this.#send);
-    return this.#members.request(request, options.chunkTimeoutMs ?? 15_000);
+    return this.#members.request(request, options.chunkTimeoutMs ?? this.#chunkTimeoutMs);
   }
 
   /** op 31: asks for the soundboard sounds of guilds; each arrives as a `SOUNDBOARD_SOUNDS` dispatch. */
@@ -80,4 +99,9 @@ export class ShardGateway extends TypedEmitter<ShardDispatchEvents> {
   protected override onListenerError(event: string, error: unknown): void {
     this.#onListenerError(event, error);
   }
+}
+
+function chunkTimeoutError(ms: number | undefined): Error | null {
+  if (ms === undefined || (Number.isFinite(ms) && ms >= 1 && ms <= MAX_TIMER_MS)) return null;
+  return new InvalidArgumentError(`chunkTimeoutMs must be a number of milliseconds in [1, ${MAX_TIMER_MS}]`);
 }

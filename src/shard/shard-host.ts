@@ -4,7 +4,6 @@ import { createShardDelays, shardMachine } from '../../machines/index.js';
 import type { ShardInput } from '../../machines/index.js';
 import { createSocketLogic } from '../gateway/socket-actor.js';
 import type { ConnectionDeps } from '../gateway/socket-actor.js';
-import { BucketIdentifyGate } from './identify-gate.js';
 import type { IdentifyGate } from './identify-gate.js';
 import type { ShardOptions } from './shard-options.js';
 
@@ -33,8 +32,7 @@ export function identifyGateLogic(gate: IdentifyGate) {
 }
 
 /** A root actor of its own, wired with `provide()`: the default for `new Shard(...)`. @internal */
-export function standaloneHost(options: ShardOptions): ShardHost {
-  const gate = options.identifyGate ?? new BucketIdentifyGate();
+export function standaloneHost(options: ShardOptions, gate: IdentifyGate): ShardHost {
   return {
     identifyAnswered: (shardId) => gate.identifyAnswered?.(shardId),
     attach: ({ deps, input }) => {

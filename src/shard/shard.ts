@@ -1,26 +1,27 @@
 import { performance } from 'node:perf_hooks';
 import type { SnapshotFrom, StateValue } from 'xstate';
 import type { GatewayDispatchPayload, GatewaySendPayload } from 'discord-api-types/v10';
-import type { shardMachine, ShardFailureReason, ShardInput } from '../../machines/index.js';
-import {
-  InvalidArgumentError,
-  ShardStoppedError,
-  StatecordError,
-  UnsupportedCompressionError,
-  shardFailureError,
-} from '../errors.js';
-import { isZstdStreamSupported } from '../gateway/codec/index.js';
+import type { shardMachine, ShardEmitted, ShardFailureReason, ShardInput } from '../../machines/index.js';
+import { GatewayTimeoutError, ListenerError, ShardStoppedError, shardFailureError } from '../errors.js';
 import type { ShardFailureError } from '../errors.js';
 import { OutboundSender } from '../gateway/outbound/index.js';
 import { SequenceTracker } from '../gateway/sequence.js';
 import type { ConnectionDeps, ConnectionObservation } from '../gateway/socket-actor.js';
+import { GatewayHttp } from '../http/index.js';
+import { createDefaultIdentifyGate } from '../manager/identify/default-gate.js';
+import type { SessionStartGateEvents } from '../manager/identify/types.js';
+import { validateShardOptions } from '../options/validate-shard-options.js';
+import { reportUnheardWarning } from '../util/process-warning.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
+import { PrimedIdentifyGate } from './primed-identify-gate.js';
 import { standaloneHost } from './shard-host.js';
 import type { ShardActorRef, ShardHost } from './shard-host.js';
 import { ShardGateway } from './shard-gateway.js';
+import { shardIdentity } from './shard-identity.js';
 import type { ShardOptions, ShardSession } from './shard-options.js';
 import { shardStatus } from './shard-status.js';
 import type { ShardStatus } from './shard-status.js';
+import { handledRejection, StartWaiters } from './start-waiters.js';
 
 /** Events of a {@link Shard}. */
 export interface ShardEvents {
@@ -30,7 +31,7 @@ export interface ShardEvents {
   reconnected: { readonly sessionId: string; readonly isNewSession: boolean };
   /** A session could not be kept; Discord cannot replay what it held after `lastSequence`. */
   sessionLost: { readonly sessionId: string; readonly lastSequence: number | null };
-  /** The shard failed for good (a fatal close code). */
+  /** The shard failed for good (a fatal close code, or a token `GET /gateway/bot` rejected). */
   failure: {
     readonly reason: ShardFailureReason;
     readonly closeCode: number | null;
@@ -38,8 +39,17 @@ export interface ShardEvents {
   };
   /** The lifecycle state changed. */
   stateChange: { readonly from: ShardStatus; readonly to: ShardStatus };
-  /** Something went wrong that the shard recovers from by itself (an undecodable frame, a socket error, a throwing listener). */
+  /**
+   * Something went wrong that the shard recovers from by itself: a connection that failed or timed out,
+   * an undecodable frame, a throwing listener. Without a `warning` listener these go to
+   * `process.emitWarning`, once per error code.
+   */
   warning: { readonly error: Error; readonly context: string };
+  /**
+   * The default identify gate used up the daily session-start budget and holds this shard's identify
+   * until `resetAt` (Unix ms): going over would get the token reset (docs/protocol/gateway.md §5).
+   */
+  budgetExhausted: SessionStartGateEvents['budgetExhausted'];
 }
 
 /**
@@ -62,45 +72,40 @@ export class Shard extends TypedEmitter<ShardEvents> {
   readonly #actor: ShardActorRef;
   readonly #sequence: SequenceTracker;
   readonly #sender: OutboundSender;
+  /** The default gate of a standalone shard; asks `GET /gateway/bot` again on each start. */
+  readonly #primedGate: PrimedIdentifyGate | null = null;
   /** Socket closes in progress; created on the first (an idle shard has none). */
   #closing: Set<Promise<void>> | null = null;
   #status: ShardStatus = 'idle';
   #latency: number | null = null;
   #failure: ShardFailureError | null = null;
   #hasBeenReady = false;
-  #startWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+  readonly #startWaiters = new StartWaiters();
 
   /**
-   * @param options - what to connect with
+   * @param options - what to connect with; checked synchronously (`InvalidArgumentError` naming the option)
    * @param host - where the shard's actor lives: its own actor by default, or a manager's system. @internal
    */
   constructor(options: ShardOptions, host?: ShardHost) {
     super();
-    validateOptions(options);
+    const ownDefaultGate = host === undefined && options?.identifyGate === undefined;
+    validateShardOptions(options, ownDefaultGate && options.fetchGatewayInfo !== false);
     this.id = options.shardId ?? 0;
     this.shardCount = options.shardCount ?? 1;
     this.#sequence = new SequenceTracker(options.session?.sequence ?? null);
     this.#sender = new OutboundSender({});
-    this.gateway = new ShardGateway(
-      (payload: GatewaySendPayload) => this.#sender.send(payload, 'normal'),
-      (event, error) => this.#warn(error, `a listener for "${event}" threw`),
-    );
+    this.gateway = new ShardGateway({
+      send: (payload: GatewaySendPayload) => this.#sender.send(payload, 'normal'),
+      onListenerError: (event, error) =>
+        this.#warn(new ListenerError(event, error), `a listener for "${event}" failed`),
+      intents: options.intents,
+      chunkTimeoutMs: options.memberChunkTimeoutMs ?? 15_000,
+    });
+    if (ownDefaultGate) this.#primedGate = this.#createDefaultGate(options);
 
-    const shardHost = host ?? standaloneHost(options);
+    const shardHost = host ?? standaloneHost(options, options.identifyGate ?? this.#primedGate!);
     const deps: ConnectionDeps = {
-      identity: {
-        token: options.token,
-        intents: options.intents,
-        shard: [this.id, this.shardCount],
-        properties: {
-          os: process.platform,
-          browser: 'statecord',
-          device: 'statecord',
-          ...options.properties,
-        },
-        ...(options.presence === undefined ? {} : { presence: options.presence }),
-        ...(options.largeThreshold === undefined ? {} : { largeThreshold: options.largeThreshold }),
-      },
+      identity: shardIdentity(options, this.id, this.shardCount),
       compression: options.compress ?? 'zlib-stream',
       sequence: this.#sequence,
       sender: this.#sender,
@@ -154,11 +159,16 @@ export class Shard extends TypedEmitter<ShardEvents> {
 
   /**
    * Connects. Resolves when the session is live (READY, or RESUMED for a saved session); rejects with
-   * a `ShardFailureError` if the shard fails first, or `ShardStoppedError` if it is stopped first.
+   * a `ShardFailureError` if the shard fails first, or `ShardStoppedError` if it is stopped first. The
+   * promise is marked handled: a failure is also reported as `failure`, so not awaiting it never
+   * crashes the process.
    */
   start(): Promise<void> {
     const started = this.whenStarted();
-    if (this.#failure === null && this.#status !== 'ready') this.#actor.send({ type: 'shard.start' });
+    if (this.#failure === null && this.#status !== 'ready') {
+      if (this.#status === 'idle' || this.#status === 'stopped') this.#primedGate?.refresh();
+      this.#actor.send({ type: 'shard.start' });
+    }
     return started;
   }
 
@@ -167,7 +177,7 @@ export class Shard extends TypedEmitter<ShardEvents> {
    * token was rejected on another one). @internal
    */
   rejectStart(error: Error): void {
-    this.#settleStart(error);
+    this.#startWaiters.settle(error);
   }
 
   /**
@@ -186,12 +196,12 @@ export class Shard extends TypedEmitter<ShardEvents> {
 
   /**
    * A promise like `start()`'s, for a start requested elsewhere (the manager machine starts its
-   * shards itself). @internal
+   * shards itself). Marked handled, like `start()`'s. @internal
    */
   whenStarted(): Promise<void> {
-    if (this.#failure !== null) return Promise.reject(this.#failure);
+    if (this.#failure !== null) return handledRejection(this.#failure);
     if (this.#status === 'ready') return Promise.resolve();
-    return new Promise<void>((resolve, reject) => this.#startWaiters.push({ resolve, reject }));
+    return this.#startWaiters.add();
   }
 
   /**
@@ -207,43 +217,35 @@ export class Shard extends TypedEmitter<ShardEvents> {
     // The next start() begins a new run: its first live session is `connected` again.
     this.#hasBeenReady = false;
     const stopped = new ShardStoppedError();
-    this.#settleStart(stopped);
+    this.#startWaiters.settle(stopped);
     this.#sender.clear(stopped);
     this.gateway.failPending(stopped);
     if (this.#closing !== null) await Promise.all(this.#closing);
+  }
+
+  #createDefaultGate(options: ShardOptions): PrimedIdentifyGate {
+    const gate = createDefaultIdentifyGate();
+    gate.on('budgetExhausted', (event) => this.emit('budgetExhausted', event));
+    const http =
+      options.fetchGatewayInfo === false
+        ? null
+        : new GatewayHttp({
+            token: options.token,
+            ...(options.restUrl === undefined ? {} : { restUrl: options.restUrl }),
+          });
+    return new PrimedIdentifyGate(gate, http === null ? null : (signal) => http.getBot({ signal }), (error) =>
+      this.#warn(
+        error instanceof Error ? error : new Error(String(error)),
+        'GET /gateway/bot failed; identifying with the default identify limits',
+      ),
+    );
   }
 
   #wireMachine(): void {
     const actor = this.#actor;
     // One subscription for every emitted event: each `actor.on(type)` costs a Set and an observer per
     // shard (BENCHMARKS.md, memory).
-    actor.on('*', (emitted) => {
-      switch (emitted.type) {
-        case 'session.identified':
-          this.#becameReady(emitted.sessionId, false);
-          return;
-        case 'session.resumed':
-          this.#becameReady(emitted.sessionId, true);
-          return;
-        case 'session.lost': {
-          const lastSequence = this.#sequence.value;
-          this.#sequence.reset();
-          this.emit('sessionLost', { sessionId: emitted.sessionId, lastSequence });
-          return;
-        }
-        case 'shard.failed': {
-          const { reason, closeCode } = emitted;
-          const error = shardFailureError(reason, closeCode);
-          this.#failure = error;
-          // Final: the sender never reopens, so later commands reject at once instead of waiting forever.
-          this.#sender.close(error);
-          this.gateway.failPending(error);
-          this.#settleStart(error);
-          this.emit('failure', { reason, closeCode, error });
-          return;
-        }
-      }
-    });
+    actor.on('*', (emitted) => this.#onEmitted(emitted));
     actor.subscribe({
       next: (snapshot) => {
         const to = shardStatus(snapshot.value);
@@ -256,29 +258,59 @@ export class Shard extends TypedEmitter<ShardEvents> {
         // A machine error is a statecord bug; report it instead of crashing the process.
         const wrapped = error instanceof Error ? error : new Error(String(error));
         this.#warn(wrapped, 'the shard machine stopped with an error');
-        this.#settleStart(wrapped);
+        this.#startWaiters.settle(wrapped);
       },
     });
   }
 
+  #onEmitted(emitted: ShardEmitted): void {
+    switch (emitted.type) {
+      case 'session.identified':
+        this.#becameReady(emitted.sessionId, false);
+        return;
+      case 'session.resumed':
+        this.#becameReady(emitted.sessionId, true);
+        return;
+      case 'session.lost': {
+        const lastSequence = this.#sequence.value;
+        this.#sequence.reset();
+        this.emit('sessionLost', { sessionId: emitted.sessionId, lastSequence });
+        return;
+      }
+      case 'connection.timedOut': {
+        const config = this.#actor.getSnapshot().context.config;
+        const timeoutMs = {
+          hello: config.helloTimeoutMs,
+          ready: config.readyTimeoutMs,
+          resumed: config.resumeTimeoutMs,
+        }[emitted.awaited];
+        this.#warn(new GatewayTimeoutError(emitted.awaited, timeoutMs), 'the gateway did not answer in time');
+        return;
+      }
+      case 'shard.failed': {
+        const { reason, closeCode } = emitted;
+        const error = shardFailureError(reason, closeCode);
+        this.#failure = error;
+        // Final: the sender never reopens, so later commands reject at once instead of waiting forever.
+        this.#sender.close(error);
+        this.gateway.failPending(error);
+        this.#startWaiters.settle(error);
+        // Nobody listening for failure: it must not pass unnoticed.
+        if (!this.emit('failure', { reason, closeCode, error }))
+          this.#warn(error, 'the shard failed for good');
+        return;
+      }
+    }
+  }
+
   #becameReady(sessionId: string, resumed: boolean): void {
+    this.#startWaiters.settle(null);
     if (!this.#hasBeenReady) {
       this.#hasBeenReady = true;
-      this.#settleStart(null);
       this.emit('connected', { sessionId, resumed });
       return;
     }
-    this.#settleStart(null);
     this.emit('reconnected', { sessionId, isNewSession: !resumed });
-  }
-
-  #settleStart(error: Error | null): void {
-    const waiters = this.#startWaiters;
-    this.#startWaiters = [];
-    for (const waiter of waiters) {
-      if (error === null) waiter.resolve();
-      else waiter.reject(error);
-    }
   }
 
   #observe(observation: ConnectionObservation): void {
@@ -292,7 +324,7 @@ export class Shard extends TypedEmitter<ShardEvents> {
         this.#warn(observation.error, 'an inbound frame could not be decoded; reconnecting');
         return;
       case 'socket.error':
-        this.#warn(observation.error, 'socket error');
+        this.#warn(observation.error, 'the gateway connection failed; reconnecting');
         return;
       case 'socket.closing': {
         const closing = (this.#closing ??= new Set());
@@ -303,56 +335,15 @@ export class Shard extends TypedEmitter<ShardEvents> {
     }
   }
 
-  #warn(error: unknown, context: string): void {
-    const wrapped =
-      error instanceof Error ? error : new StatecordError('STATECORD_ERR_DECODE', String(error));
-    try {
-      this.emit('warning', { error: wrapped, context });
-    } catch {
-      // A throwing warning listener must not take the connection down.
-    }
+  /** Reports a recovered fault: to `warning` listeners, or to Node's warning channel when there are none. */
+  #warn(error: Error, context: string): void {
+    if (!this.emit('warning', { error, context })) reportUnheardWarning(error, context);
   }
 
   protected override onListenerError(event: string, error: unknown): void {
-    if (event === 'warning') return;
-    this.#warn(error, `a listener for "${event}" threw`);
-  }
-}
-
-function validateOptions(options: ShardOptions): void {
-  if (options.compress === 'zstd-stream' && !isZstdStreamSupported()) {
-    throw new UnsupportedCompressionError('zstd-stream');
-  }
-  if (typeof options.token !== 'string' || options.token.length === 0) {
-    throw new InvalidArgumentError('token must be a non-empty string');
-  }
-  if (!Number.isInteger(options.intents) || options.intents < 0) {
-    throw new InvalidArgumentError('intents must be a non-negative integer bitfield');
-  }
-  if (options.gatewayUrl !== undefined && !isWebSocketUrl(options.gatewayUrl)) {
-    throw new InvalidArgumentError('gatewayUrl must be a ws:// or wss:// URL');
-  }
-  if (
-    options.largeThreshold !== undefined &&
-    (!Number.isInteger(options.largeThreshold) || options.largeThreshold < 50 || options.largeThreshold > 250)
-  ) {
-    throw new InvalidArgumentError('largeThreshold must be an integer in [50, 250]');
-  }
-  const shardId = options.shardId ?? 0;
-  const shardCount = options.shardCount ?? 1;
-  if (!Number.isInteger(shardCount) || shardCount < 1) {
-    throw new InvalidArgumentError('shardCount must be an integer ≥ 1');
-  }
-  if (!Number.isInteger(shardId) || shardId < 0 || shardId >= shardCount) {
-    throw new InvalidArgumentError(`shardId must be an integer in [0, ${shardCount - 1}]`);
-  }
-}
-
-function isWebSocketUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'ws:' || url.protocol === 'wss:';
-  } catch {
-    return false;
+    const wrapped = new ListenerError(event, error);
+    // A failing warning listener cannot be told about itself: Node's channel takes it.
+    if (event === 'warning') reportUnheardWarning(wrapped);
+    else this.#warn(wrapped, `a listener for "${event}" failed`);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * `statecord/testing`: fake Discord servers for tests, faithful to the protocol (see
- * `shared/protocol/gateway.md` §11). Start one on loopback, point a client at it, script faults.
+ * docs/protocol/gateway.md §11). Start one on loopback, point a client at it, script faults.
  */
 export * from './fake-gateway/index.js';
 export * from './model/index.js';

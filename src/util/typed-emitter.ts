@@ -1,62 +1,122 @@
-import { EventEmitter } from 'node:events';
+import { ListenerError } from '../errors.js';
+import { reportUnheardWarning } from './process-warning.js';
 
 /** Maps event names to the single argument their listeners receive. */
 export type EventMap<T> = { [K in keyof T]: unknown };
 
 /**
- * A Node `EventEmitter` with typed event names and payloads. Listeners get one argument.
- * `captureRejections` routes a rejected async listener to the `error` path instead of leaving it unhandled.
+ * A listener of a {@link TypedEmitter}: it gets the event's payload. It may be `async`; a promise it
+ * returns is watched for rejection, never awaited.
+ */
+export type Listener<T> = (payload: T) => unknown;
+
+interface Registration {
+  readonly listener: Listener<never>;
+  readonly once: boolean;
+}
+
+/**
+ * An event emitter with typed event names and payloads, built for listeners that are not ours: each
+ * listener runs isolated. A listener that throws, or returns a promise that rejects, is reported to
+ * {@link TypedEmitter.onListenerError} (a `warning` on shards and managers), and every other listener
+ * of the event still runs. A gateway connection must not die, nor a neighbour starve, because of a bug
+ * in a bot's handler (DESIGN.md practice 19).
+ *
+ * Listener lists are copied on write, so `emit` (the dispatch hot path) allocates nothing and a
+ * listener added or removed during an emit takes effect from the next one.
  */
 export class TypedEmitter<Events extends EventMap<Events>> {
-  readonly #emitter = new EventEmitter();
-
-  constructor() {
-    // Many shards × many listeners is normal for a bot; the default warning at 10 would be noise.
-    this.#emitter.setMaxListeners(0);
-  }
+  /** Created on the first listener: most emitters of a big bot have few events listened to. */
+  #listeners: Map<string, readonly Registration[]> | null = null;
 
   /** Adds a listener. Returns a function that removes it. */
-  on<K extends keyof Events & string>(event: K, listener: (payload: Events[K]) => void): () => void {
-    this.#emitter.on(event, listener);
-    return () => this.#emitter.off(event, listener);
+  on<K extends keyof Events & string>(event: K, listener: Listener<Events[K]>): () => void {
+    this.#add(event, { listener, once: false });
+    return () => this.off(event, listener);
   }
 
   /** Adds a listener that runs once. Returns a function that removes it. */
-  once<K extends keyof Events & string>(event: K, listener: (payload: Events[K]) => void): () => void {
-    this.#emitter.once(event, listener);
-    return () => this.#emitter.off(event, listener);
+  once<K extends keyof Events & string>(event: K, listener: Listener<Events[K]>): () => void {
+    this.#add(event, { listener, once: true });
+    return () => this.off(event, listener);
   }
 
-  /** Removes a listener. */
-  off<K extends keyof Events & string>(event: K, listener: (payload: Events[K]) => void): void {
-    this.#emitter.off(event, listener);
+  /** Removes a listener (its most recent registration, as Node's `EventEmitter` does). */
+  off<K extends keyof Events & string>(event: K, listener: Listener<Events[K]>): void {
+    const list = this.#listeners?.get(event);
+    if (list === undefined) return;
+    const index = list.findLastIndex((registration) => registration.listener === listener);
+    if (index === -1) return;
+    this.#set(event, [...list.slice(0, index), ...list.slice(index + 1)]);
   }
 
   /** Number of listeners for an event. */
   listenerCount<K extends keyof Events & string>(event: K): number {
-    return this.#emitter.listenerCount(event);
+    return this.#listeners?.get(event)?.length ?? 0;
   }
 
   /**
-   * Emits an event. A listener that throws does not break the caller (a gateway connection must not
-   * die because of a bug in a bot's handler): the error is handed to `onListenerError`.
-   * @internal
+   * Calls every listener of `event` with `payload`, each isolated (see the class). Returns whether the
+   * event had listeners. @internal
    */
   emit<K extends keyof Events & string>(event: K, payload: Events[K]): boolean {
+    const list = this.#listeners?.get(event);
+    if (list === undefined) return false;
+    for (const registration of list) {
+      if (registration.once) this.#removeRegistration(event, registration);
+      this.#call(event, registration.listener as Listener<Events[K]>, payload);
+    }
+    return true;
+  }
+
+  /**
+   * Where a listener's throw or rejection goes. The default reports it as a process warning (once per
+   * code, Node's convention); shards and managers turn it into their `warning` event. @internal
+   */
+  protected onListenerError(event: string, error: unknown): void {
+    reportUnheardWarning(new ListenerError(event, error));
+  }
+
+  #call<T>(event: string, listener: Listener<T>, payload: T): void {
     try {
-      return this.#emitter.emit(event, payload);
+      const result = listener(payload);
+      if (isThenable(result)) result.then(undefined, (error: unknown) => this.#listenerFailed(event, error));
     } catch (error) {
-      this.onListenerError(event, error);
-      return true;
+      this.#listenerFailed(event, error);
     }
   }
 
-  /** Called when a listener throws. @internal */
-  protected onListenerError(event: string, error: unknown): void {
-    // Not swallowed, not fatal: surfaces as a process warning.
-    process.emitWarning(error instanceof Error ? error : new Error(String(error)), {
-      code: 'STATECORD_LISTENER_ERROR',
-      detail: `a listener for "${event}" threw`,
-    });
+  #listenerFailed(event: string, error: unknown): void {
+    try {
+      this.onListenerError(event, error);
+    } catch (reportError) {
+      // The report itself failed (e.g. a `warning` listener threw): Node's channel is the last resort.
+      reportUnheardWarning(new ListenerError(event, reportError));
+    }
   }
+
+  #add(event: string, registration: Registration): void {
+    this.#listeners ??= new Map();
+    this.#set(event, [...(this.#listeners.get(event) ?? []), registration]);
+  }
+
+  #removeRegistration(event: string, registration: Registration): void {
+    const list = this.#listeners?.get(event);
+    if (list === undefined) return;
+    this.#set(
+      event,
+      list.filter((candidate) => candidate !== registration),
+    );
+  }
+
+  #set(event: string, list: readonly Registration[]): void {
+    if (list.length === 0) this.#listeners?.delete(event);
+    else this.#listeners?.set(event, list);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
+  );
 }

@@ -117,7 +117,7 @@ describe('zlib-stream decoder', () => {
     expect(() => createInboundDecoder('zlib-stream').decode(later, true)).toThrow(GatewayDecodeError);
   });
 
-  it('rejects raw deflate without the zlib header (gateway.md §12.3)', async () => {
+  it('rejects raw deflate without the zlib header (docs/protocol/gateway.md §12.3)', async () => {
     const raw = await newEncoder(true).encode(hello);
     expect(() => createInboundDecoder('zlib-stream').decode(raw, true)).toThrow(GatewayDecodeError);
   });

@@ -2,7 +2,7 @@ import { constants, createDeflate, createDeflateRaw, type Deflate, type DeflateR
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /**
- * What the gateway does for `compress=zlib-stream` (gateway.md §1.4): one zlib-wrapped deflate stream
+ * What the gateway does for `compress=zlib-stream` (docs/protocol/gateway.md §1.4): one zlib-wrapped deflate stream
  * for the whole connection, with a Z_SYNC_FLUSH after each payload.
  */
 export class ZlibStreamEncoder {

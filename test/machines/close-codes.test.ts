@@ -51,7 +51,7 @@ describe('gateway close-code table', () => {
     [4012, { action: 'fail', reason: 'InvalidApiVersion' }],
     [4013, { action: 'fail', reason: 'InvalidIntents' }],
     [4014, { action: 'fail', reason: 'DisallowedIntents' }],
-  ])('close code %i → %o (gateway.md §4)', (code, outcome) => {
+  ])('close code %i → %o (docs/protocol/gateway.md §4)', (code, outcome) => {
     expect(closeOutcome(code)).toEqual(outcome);
   });
 

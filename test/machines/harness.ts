@@ -20,7 +20,7 @@ export interface PureShardOptions {
   readonly gate?: (input: IdentifyGateInput) => Promise<void>;
 }
 
-/** A heartbeat interval as seen in real captures (gateway.md §2.1). */
+/** A heartbeat interval as seen in real captures (docs/protocol/gateway.md §2.1). */
 export const HEARTBEAT_INTERVAL = 41_250;
 export const GATEWAY_URL = 'ws://gateway';
 export const RESUME_URL = 'ws://resume';

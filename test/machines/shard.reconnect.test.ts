@@ -72,7 +72,10 @@ describe('op 7 reconnect and resume', () => {
     shard.send({ type: 'gateway.reconnect' });
     shard.clock.increment(500);
     shard.hello();
-    expect(shard.context()).toMatchObject({ reconnectAttempts: 1, resumeAttempts: 1 });
+    shard.close(4000); // the gateway answers the first RESUME with a close: one failed attempt
+    shard.clock.increment(1_000);
+    shard.hello();
+    expect(shard.context()).toMatchObject({ reconnectAttempts: 2, resumeAttempts: 1 });
     shard.resumed();
     expect(shard.lifecycle()).toBe('ready');
     expect(shard.emitted.at(-1)).toEqual({ type: 'session.resumed', sessionId: SESSION_ID });
@@ -437,14 +440,15 @@ describe('resume failures', () => {
     expect(shard.context().session?.resumeUrl).toBe(RESUME_URL);
   });
 
-  it('after maxResumeAttempts (3) resumes in a row without RESUMED the next HELLO identifies instead', async () => {
+  it('after maxResumeAttempts (3) resumes in a row answered by a gateway close, the next HELLO identifies instead', async () => {
     const shard = await readyShard();
     for (let attempt = 1; attempt <= 3; attempt++) {
       shard.close(4000);
       shard.clock.increment(60_000);
       shard.hello();
       expect(onCurrentSocket(shard)).toEqual(['resume']);
-      expect(shard.context().resumeAttempts).toBe(attempt);
+      // The close that led here answered the previous RESUME (the first close came while ready).
+      expect(shard.context().resumeAttempts).toBe(attempt - 1);
     }
     shard.close(4000);
     shard.clock.increment(60_000);
@@ -454,6 +458,56 @@ describe('resume failures', () => {
     expect(onCurrentSocket(shard)).toEqual(['identify']);
     expect(shard.context().session).toBeNull();
     expect(shard.emitted.at(-1)).toEqual({ type: 'session.lost', sessionId: SESSION_ID });
+  });
+
+  it('a RESUME cut off by the transport (1006) before an answer is not a failed attempt: the resume is retried', async () => {
+    const shard = await readyShard({ config: { maxResumeAttempts: 1 } });
+    for (let drop = 0; drop < 5; drop++) {
+      shard.close(1006, 'transport');
+      shard.clock.increment(60_000);
+      shard.hello();
+      expect(onCurrentSocket(shard)).toEqual(['resume']);
+      expect(shard.context().resumeAttempts).toBe(0);
+    }
+    expect(shard.context().session).not.toBeNull();
+  });
+
+  it('a zombie connection while resuming is not a failed attempt either', async () => {
+    const shard = await readyShard({ config: { maxResumeAttempts: 1, resumeTimeoutMs: 600_000 } });
+    shard.close(1006, 'transport');
+    shard.clock.increment(60_000);
+    shard.hello();
+    // No frame at all: the first beat goes out, the next finds nothing arrived since.
+    shard.clock.increment(HEARTBEAT_INTERVAL / 2);
+    shard.clock.increment(HEARTBEAT_INTERVAL);
+    expect(shard.lifecycle()).toBe('reconnecting');
+    expect(shard.context().resumeAttempts).toBe(0);
+    shard.clock.increment(60_000);
+    shard.hello();
+    expect(onCurrentSocket(shard)).toEqual(['resume']);
+  });
+
+  it('a resume timeout is a failed attempt', async () => {
+    const shard = await readyShard({ config: { resumeTimeoutMs: 10_000 } });
+    shard.close(1006, 'transport');
+    shard.clock.increment(60_000);
+    shard.hello();
+    shard.alive();
+    shard.clock.increment(10_000);
+    expect(shard.context().resumeAttempts).toBe(1);
+  });
+
+  it('op 9 d:true in answer to a RESUME is a failed attempt, and the next connection resumes again', async () => {
+    const shard = await readyShard();
+    shard.close(1006, 'transport');
+    shard.clock.increment(60_000);
+    shard.hello();
+    shard.send({ type: 'gateway.invalidSession', resumable: true });
+    expect(shard.lifecycle()).toBe('reconnecting');
+    expect(shard.context().resumeAttempts).toBe(1);
+    shard.clock.increment(60_000);
+    shard.hello();
+    expect(onCurrentSocket(shard)).toEqual(['resume']);
   });
 
   it('maxResumeAttempts is configurable: with 1, the second reconnect identifies', async () => {

@@ -4,11 +4,11 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import fc from 'fast-check';
 
 /**
- * What the gateway protocol (gateway.md §2, §7) and statecord's documented decoding contract say a
+ * What the gateway protocol (docs/protocol/gateway.md §2, §7) and statecord's documented decoding contract say a
  * decoded inbound value must become, computed independently of the implementation:
  * - not an object, no integer `op`, `s` neither integer nor null/absent, `t` neither string nor
  *   null/absent: a decode error (`GatewayDecodeError`, `STATECORD_ERR_DECODE`);
- * - HELLO whose `heartbeat_interval` is not a positive finite number, READY without string
+ * - HELLO whose `heartbeat_interval` is not a number of ms a timer can wait, [1, 2^31 − 1], READY without string
  *   `session_id` and `resume_gateway_url`: a decode error;
  * - op 1 → heartbeat request, op 7 → reconnect, op 9 → invalid session (resumable only for `d: true`),
  *   op 11 → ACK, op 10 → hello; READY → ready + its dispatch (the sequence restarts at its `s`);
@@ -59,7 +59,7 @@ export function oracle(
       };
     case 10: {
       const interval = (d as { heartbeat_interval?: unknown } | null | undefined)?.heartbeat_interval;
-      if (typeof interval !== 'number' || !Number.isFinite(interval) || interval <= 0) return error;
+      if (typeof interval !== 'number' || !(interval >= 1 && interval <= 2_147_483_647)) return error;
       return { outcome: { kind: 'lifecycle', event: 'gateway.hello' }, sequence };
     }
     case 11:

@@ -27,7 +27,7 @@ async function answers(gate: RecordingGate, count: number): Promise<void> {
   throw new Error(`only ${gate.calls.join(', ')}`);
 }
 
-describe('the shard tells its identify gate when the gateway answered its IDENTIFY (gateway.md §5)', () => {
+describe('the shard tells its identify gate when the gateway answered its IDENTIFY (docs/protocol/gateway.md §5)', () => {
   it('on READY, once', async () => {
     const gate = new RecordingGate();
     const r = await rig({ shard: { identifyGate: gate, shardId: 1, shardCount: 2 } });

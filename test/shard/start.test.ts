@@ -127,7 +127,7 @@ describe('Shard.start()', () => {
     await r.sendAndReceive(3);
 
     expect(await warning).toMatchObject({
-      error: boom,
+      error: { code: 'STATECORD_ERR_LISTENER', event: 'MESSAGE_CREATE', cause: boom },
       context: expect.stringContaining('MESSAGE_CREATE') as string,
     });
     r.expectDeliveredExactlyOnce();

@@ -163,6 +163,8 @@ describe('handing a session to a new Shard', () => {
     expect(second.eventsOf('connected')).toEqual([{ sessionId: saved.sessionId, resumed: true }]);
     expect(first.gateway.stats).toMatchObject({ identifies: 1, resumes: 1 });
     second.expectDeliveredExactlyOnce(saved.sessionId, saved.sequence ?? 0);
-    expect(second.eventsOf('warning').map((w) => w.context)).toEqual(['socket error']);
+    expect(second.eventsOf('warning').map((w) => w.context)).toEqual([
+      'the gateway connection failed; reconnecting',
+    ]);
   });
 });

@@ -203,7 +203,7 @@ export class RawClient {
   private onMessage(data: Buffer, binary: boolean): void {
     this.rawMessages.push({ data, binary });
     if (this.inflate === null) return this.record(data.toString('utf8'));
-    // zlib-stream: buffer until the sync-flush suffix, then feed the ONE shared inflater (protocol §1.4).
+    // zlib-stream: buffer until the sync-flush suffix, then feed the ONE shared inflater (docs/protocol/gateway.md §1.4).
     this.zlibBuffer.push(data);
     const suffix = data.subarray(-4);
     if (data.length < 4 || !suffix.equals(Buffer.from([0, 0, 0xff, 0xff]))) return;

@@ -11,7 +11,7 @@ import { ZstdStreamDecoder } from './zstd-stream-decoder.js';
 
 /**
  * Creates the decoder for one connection. Call it again for every new connection: compression
- * contexts belong to a single socket (gateway.md §1.4, §1.5).
+ * contexts belong to a single socket (docs/protocol/gateway.md §1.4, §1.5).
  *
  * @example
  * const decoder = createInboundDecoder('zlib-stream');

@@ -5,7 +5,7 @@ import { parsePayload } from './parse-payload.js';
 
 /**
  * Decoder for `encoding=json` without transport compression: every message is exactly one payload
- * (gateway.md §1.3). Stateless, so it never gets poisoned.
+ * (docs/protocol/gateway.md §1.3). Stateless, so it never gets poisoned.
  *
  * Binary messages are parsed as UTF-8 JSON too. statecord never asks for payload compression
  * (Identify `compress: true`, §1.6), so Discord sends none; a zlib-compressed one would fail to parse.

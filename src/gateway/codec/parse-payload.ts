@@ -2,7 +2,7 @@ import type { GatewayReceivePayload } from 'discord-api-types/v10';
 import { GatewayDecodeError } from '../../errors.js';
 
 /**
- * Parses the JSON text of one payload and checks its envelope (gateway.md §2): an object whose `op` is
+ * Parses the JSON text of one payload and checks its envelope (docs/protocol/gateway.md §2): an object whose `op` is
  * an integer, whose `s` is an integer or null or absent, and whose `t` is a string or null or absent.
  * `d` is not inspected here, unknown fields are kept and key order does not matter (§12.24).
  *

@@ -4,7 +4,7 @@ import { GatewayDecodeError } from '../../errors.js';
  * Why this file exists: `node:zlib` has no public API that decompresses synchronously while keeping
  * one stream context alive across calls. The stream API (`write` + `flush(Z_SYNC_FLUSH, cb)`) runs on
  * the thread pool and calls back later, which would put an await on every gateway message. The
- * one-shot `inflateSync` cannot keep the context that zlib-stream needs (gateway.md §1.4), and the
+ * one-shot `inflateSync` cannot keep the context that zlib-stream needs (docs/protocol/gateway.md §1.4), and the
  * `_processChunk(chunk, flag)` path it uses closes the native handle after the call (verified on
  * Node 20.20: the second call throws "Cannot read properties of null (reading 'writeSync')").
  *
@@ -145,7 +145,7 @@ export class SyncDecompressor {
       inputOffset += consumed;
       inputLength = availIn;
       // Done when all input is consumed and the output room was not filled (a full buffer may mean
-      // more output is pending). This is also the loop zstd-stream needs (gateway.md §1.5).
+      // more output is pending). This is also the loop zstd-stream needs (docs/protocol/gateway.md §1.5).
       if (availIn === 0 && availOut !== 0) return produced;
       // Input left but no progress: the stream ended (zlib Z_STREAM_END) and trailing bytes remain.
       if (written === 0 && consumed === 0 && availOut !== 0) {

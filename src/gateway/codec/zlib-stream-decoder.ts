@@ -11,7 +11,7 @@ const SYNC_FLUSH_SUFFIX = 0x0000ffff;
 const NO_TAIL = 0xffffffff;
 
 /**
- * Decoder for `compress=zlib-stream` (gateway.md §1.4): one zlib stream for the whole connection, with
+ * Decoder for `compress=zlib-stream` (docs/protocol/gateway.md §1.4): one zlib stream for the whole connection, with
  * a `Z_SYNC_FLUSH` after each payload, so a payload is complete once the bytes received end in
  * `00 00 ff ff`. A payload may span several messages (§12.2).
  *

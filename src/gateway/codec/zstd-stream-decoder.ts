@@ -5,7 +5,7 @@ import type { InboundDecoder } from './inbound-decoder.js';
 import { parsePayload } from './parse-payload.js';
 import { SyncDecompressor } from './sync-decompressor.js';
 
-/** `zlib.createZstdDecompress`, which exists only in Node ≥ 22.15 / ≥ 23.8 (gateway.md §1.5). */
+/** `zlib.createZstdDecompress`, which exists only in Node ≥ 22.15 / ≥ 23.8 (docs/protocol/gateway.md §1.5). */
 type CreateZstdDecompress = (options?: { chunkSize?: number }) => object;
 
 function zstdFactory(): CreateZstdDecompress | undefined {
@@ -19,7 +19,7 @@ export function isZstdStreamSupported(): boolean {
 }
 
 /**
- * Decoder for `compress=zstd-stream` (gateway.md §1.5): one zstd context for the whole connection, and
+ * Decoder for `compress=zstd-stream` (docs/protocol/gateway.md §1.5): one zstd context for the whole connection, and
  * unlike zlib-stream every message is exactly one payload. The server never ends the zstd frame, so
  * the decoder does not wait for an end of frame; it decompresses until all input is consumed and the
  * output room was not filled (§12.4). Decoding is synchronous, through the same native-handle driver
@@ -50,7 +50,7 @@ export class ZstdStreamDecoder implements InboundDecoder {
     if (!isBinary && !this.#decompressor.failed) {
       throw new GatewayDecodeError('text frame on a zstd-stream connection');
     }
-    // Every zstd-stream message is a whole payload (gateway.md §1.5).
+    // Every zstd-stream message is a whole payload (docs/protocol/gateway.md §1.5).
     const text = this.#decompressor.push(data, true);
     return text === null ? null : parsePayload(text);
   }

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import { MAX_OUTBOUND_PAYLOAD_BYTES } from '../codec/encode-outbound.js';
 import { realSenderClock, type SenderClock } from './sender-clock.js';
 
-/** Options of an `OutboundSender`. Defaults are Discord's rules (gateway.md §5). */
+/** Options of an `OutboundSender`. Defaults are Discord's rules (docs/protocol/gateway.md §5). */
 export interface OutboundSenderOptions {
   /** Frames per window per connection. Default 120. */
   readonly limit?: number;

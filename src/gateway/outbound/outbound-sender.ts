@@ -21,7 +21,7 @@ interface PendingSend {
 
 /**
  * The shard's one way to write to the gateway, shared by all its connections. It keeps each
- * connection under the send limit (120 frames per 60 s, every frame counted, gateway.md §5, §12.17),
+ * connection under the send limit (120 frames per 60 s, every frame counted, docs/protocol/gateway.md §5, §12.17),
  * with a reserve for heartbeats, and rejects payloads over 4096 bytes before they can cost a 4002 close.
  *
  * Lifecycle: `attach(write)` on socket open (fresh window; heartbeats and handshakes flow), `open()`

@@ -1,6 +1,6 @@
 /** Options of a {@link SendWindow}. */
 export interface SendWindowOptions {
-  /** Most frames allowed in any window. Discord: 120 (gateway.md §5). */
+  /** Most frames allowed in any window. Discord: 120 (docs/protocol/gateway.md §5). */
   readonly limit: number;
   /** Window length in ms. Discord: 60 000. */
   readonly windowMs: number;
@@ -11,7 +11,7 @@ export interface SendWindowOptions {
 /**
  * A sliding-window log of send times: at most `limit` records in any `windowMs`. A record made at `t`
  * counts until `t + windowMs` (exclusive), so for the sorted send times `t[i + limit] - t[i] >= windowMs`
- * always holds. This is the gateway's rule of 120 frames per 60 s per connection (gateway.md §5); a
+ * always holds. This is the gateway's rule of 120 frames per 60 s per connection (docs/protocol/gateway.md §5); a
  * log, unlike a fixed window, never lets two bursts straddle a window boundary.
  *
  * The log is an array of the send times still in the window, oldest first: an idle connection's log
@@ -71,7 +71,7 @@ export class SendWindow {
     return leaving + this.windowMs - now;
   }
 
-  /** Forgets every record: a new connection starts with a fresh budget (gateway.md §5, §12.17). */
+  /** Forgets every record: a new connection starts with a fresh budget (docs/protocol/gateway.md §5, §12.17). */
   reset(): void {
     this.#times = [];
     this.#head = 0;

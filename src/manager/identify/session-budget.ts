@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import type { SessionStartBudget } from './types.js';
 
 /**
- * The daily session-start budget (protocol §5: `total` identifies per window, shared by all shards;
+ * The daily session-start budget (docs/protocol/gateway.md §5: `total` identifies per window, shared by all shards;
  * Resume is free). Every identify spends one; at `resetAt` the budget refills to `total` and the next
  * window ends `windowMs` later.
  */

@@ -38,14 +38,14 @@ interface Bucket {
 }
 
 /**
- * The default identify gate of a manager. It enforces both identify limits of protocol §5:
+ * The default identify gate of a manager. It enforces both identify limits of docs/protocol/gateway.md §5:
  * - one Identify per bucket (`shard_id % max_concurrency`) per `intervalMs`; buckets run in parallel,
  *   waiters of one bucket are served first come, first served. Buckets ready at the same moment are
  *   served in the order they were served last time (never-used buckets first, oldest waiter first),
  *   so a bucket keeps its place among the identifies sent in one tick, round after round;
  * - the daily session-start budget: every grant (re-identifies after reconnects too; a Resume never
  *   asks the gate) spends one of `remaining`; at 0 the gate holds every waiter until the reset, then
- *   refills to `total`. Going over it would get the token reset (protocol §5).
+ *   refills to `total`. Going over it would get the token reset (docs/protocol/gateway.md §5).
  *
  * An aborted waiter rejects with {@link ShardStoppedError}, leaves its queue and spends nothing: no
  * slot, no budget. Timers exist only while someone waits. In-process only; for several processes put a
@@ -145,7 +145,7 @@ export class SessionStartGate extends TypedEmitter<SessionStartGateEvents> imple
     return grants;
   }
 
-  /** The bucket of a shard: `shard_id % max_concurrency` (protocol §5). */
+  /** The bucket of a shard: `shard_id % max_concurrency` (docs/protocol/gateway.md §5). */
   bucketOf(shardId: number): number {
     return shardId % this.#maxConcurrency;
   }
@@ -217,7 +217,7 @@ export class SessionStartGate extends TypedEmitter<SessionStartGateEvents> imple
    * The gateway answered `shardId`'s IDENTIFY (READY or op 9), or its connection closed first: that
    * identify has arrived, if it ever will. If it was its bucket's last grant, the bucket's next interval
    * counts from now instead of from the grant. Discord measures the interval between identifies as they
-   * arrive (protocol §5), and the answer proves the last one arrived before now, so spacing holds on
+   * arrive (docs/protocol/gateway.md §5), and the answer proves the last one arrived before now, so spacing holds on
    * arrival however late that identify travelled (a busy event loop, a slow network), at the cost of
    * one round trip per round. Called by the shards of a `ShardManager`; later reports are ignored.
    */
@@ -309,7 +309,7 @@ export class SessionStartGate extends TypedEmitter<SessionStartGateEvents> imple
           (a.lastGrantSeq ?? -1) - (b.lastGrantSeq ?? -1) || (a.queue[0]?.seq ?? 0) - (b.queue[0]?.seq ?? 0),
       );
     for (const bucket of ready) {
-      // Protocol §5: never identify past the daily budget (Discord would reset the token).
+      // docs/protocol/gateway.md §5: never identify past the daily budget (Discord would reset the token).
       if (budget !== undefined && budget.remaining === 0) break;
       this.#grant(bucket, now);
     }
@@ -321,7 +321,7 @@ export class SessionStartGate extends TypedEmitter<SessionStartGateEvents> imple
     this.#holding = holding;
   }
 
-  /** Protocol §5: one Identify per bucket per interval. */
+  /** docs/protocol/gateway.md §5: one Identify per bucket per interval. */
   #isSlotFree(bucket: Bucket, now: number): boolean {
     return bucket.lastGrantAt === undefined || now >= this.#nextSlot(bucket);
   }

@@ -1,4 +1,4 @@
-/** A `session_start_limit` of `GET /gateway/bot` (protocol §1.1), with `reset_after` in milliseconds. */
+/** A `session_start_limit` of `GET /gateway/bot` (docs/protocol/gateway.md §1.1), with `reset_after` in milliseconds. */
 export interface SessionStartBudget {
   /** Identifies allowed per window (1000 for most bots). */
   readonly total: number;
@@ -10,9 +10,9 @@ export interface SessionStartBudget {
 
 /** What {@link SessionStartGate.configure} may change at run time, e.g. from fresh `/gateway/bot` numbers. */
 export interface SessionStartGateConfig {
-  /** `max_concurrency`: buckets are `shard_id % maxConcurrency` (protocol §5). */
+  /** `max_concurrency`: buckets are `shard_id % maxConcurrency` (docs/protocol/gateway.md §5). */
   readonly maxConcurrency?: number;
-  /** Time between two identifies of one bucket. Discord's is 5000 ms (protocol §5). */
+  /** Time between two identifies of one bucket. Discord's is 5000 ms (docs/protocol/gateway.md §5). */
   readonly intervalMs?: number;
   /** Replaces the daily session-start budget; `resetAfterMs` counts from now. */
   readonly budget?: SessionStartBudget;
@@ -27,7 +27,7 @@ export interface SessionStartGateOptions extends SessionStartGateConfig {
    */
   readonly answerTimeoutMs?: number;
   /**
-   * Length of every window after the first reset. Discord's budget is per 24 h (protocol §5), so the
+   * Length of every window after the first reset. Discord's budget is per 24 h (docs/protocol/gateway.md §5), so the
    * default is 86 400 000; feed fresh `/gateway/bot` numbers with `updateBudget` when you can.
    */
   readonly budgetWindowMs?: number;

@@ -7,13 +7,13 @@ import { handleIdentify, handleResume } from './handshake.js';
 import { decodeFrame, parseHeartbeat, rawDataToBuffer } from './inbound.js';
 
 /**
- * One frame from a client, checked in the order of protocol §11.2: the command limit (4008), size
+ * One frame from a client, checked in the order of docs/protocol/gateway.md §11.2: the command limit (4008), size
  * (4002), decoding (4002/4001); then recorded and routed by opcode with the auth-state rules.
  */
 export function handleClientFrame(state: GatewayState, conn: GatewayConnection, data: RawData): void {
   if (!conn.open) return;
   const now = Date.now();
-  // Every frame counts toward 120 / 60 s, heartbeats included (protocol §5) → 4008.
+  // Every frame counts toward 120 / 60 s, heartbeats included (docs/protocol/gateway.md §5) → 4008.
   if (!conn.countInbound(now)) return conn.closeWith(GatewayCloseCodes.RateLimited);
   const bytes = rawDataToBuffer(data);
   // Payloads over 4096 bytes close with 4002 (docs "Sending Events").

@@ -29,7 +29,7 @@ export function isZstdAvailable(): boolean {
 
 class PlainJsonCodec implements OutboundCodec {
   readonly compression = 'none';
-  // json without transport compression: every payload is one text frame (protocol §1.3).
+  // json without transport compression: every payload is one text frame (docs/protocol/gateway.md §1.3).
   encode(text: string): Promise<readonly string[]> {
     return Promise.resolve([text]);
   }
@@ -100,7 +100,7 @@ function splitBuffer(buffer: Buffer, parts: number): Buffer[] {
   return frames;
 }
 
-/** Builds the codec of a new connection. A fresh compression context per connection (protocol §1.4). */
+/** Builds the codec of a new connection. A fresh compression context per connection (docs/protocol/gateway.md §1.4). */
 export function createOutboundCodec(
   compression: TransportCompression,
   zlibFramesPerPayload = 1,
@@ -119,7 +119,7 @@ export function createOutboundCodec(
     case 'zstd-stream': {
       const create = zstdFactory();
       if (create === null) throw new Error('zstd-stream is not available in this runtime');
-      // ZSTD_e_flush after each payload; the frame is never ended (protocol §1.5). One frame per payload.
+      // ZSTD_e_flush after each payload; the frame is never ended (docs/protocol/gateway.md §1.5). One frame per payload.
       const flush = (zlib.constants as unknown as Record<string, number>)['ZSTD_e_flush'] ?? 1;
       return new StreamCodec(compression, create({ flush }), null, 1);
     }

@@ -29,7 +29,7 @@ import type {
 } from './types.js';
 
 /**
- * One client socket. State per protocol §11.2: awaiting auth → (Identify | Resume) → authenticated.
+ * One client socket. State per docs/protocol/gateway.md §11.2: awaiting auth → (Identify | Resume) → authenticated.
  * Inbound frames are handled by {@link handleClientFrame}; everything outbound goes through the
  * {@link Outbox}, in order.
  */
@@ -131,7 +131,7 @@ export class GatewayConnection implements FakeGatewayConnection, SessionOwner {
     const after =
       options.closeAfterMs === undefined ? this.state.options.reconnectCloseAfterMs : options.closeAfterMs;
     if (after === null || this.reconnectTimer !== null) return;
-    // Discord closes the socket itself a few seconds after op 7 if the client did not (protocol §3.4).
+    // Discord closes the socket itself a few seconds after op 7 if the client did not (docs/protocol/gateway.md §3.4).
     this.reconnectTimer = setTimeout(() => this.closeWith(GatewayCloseCodes.UnknownError), after);
     this.reconnectTimer.unref();
   }

@@ -107,6 +107,20 @@ export class FakeGateway extends EventEmitter<FakeGatewayEvents> {
     return `http://127.0.0.1:${this.listeningPort}/api`;
   }
 
+  /**
+   * What a client needs to use this gateway, in one object: its token, `gatewayUrl` and `restUrl`.
+   * Spread it into `Shard` or `ShardManager` options, so that nothing falls back to Discord's real
+   * REST API with a fake token.
+   *
+   * @example
+   * ```ts
+   * const shard = new Shard({ ...gateway.clientOptions, intents: GatewayIntentBits.Guilds });
+   * ```
+   */
+  get clientOptions(): { readonly token: string; readonly gatewayUrl: string; readonly restUrl: string } {
+    return { token: this.state.options.token, gatewayUrl: this.url, restUrl: this.restUrl };
+  }
+
   get port(): number {
     return this.listeningPort;
   }

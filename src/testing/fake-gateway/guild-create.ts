@@ -7,7 +7,7 @@ import type { Session } from './session.js';
 const HUGE_GUILD_MEMBERS = 75_000;
 
 /**
- * The GUILD_CREATE `d` a session receives for a guild, following protocol §8.1:
+ * The GUILD_CREATE `d` a session receives for a guild, following docs/protocol/gateway.md §8.1:
  * without GUILD_PRESENCES (or above 75k members) `members` holds only the bot and members in voice
  * and `presences` is empty; otherwise above `large_threshold` only online members and those with
  * roles, a nickname or a voice state; below it everyone.

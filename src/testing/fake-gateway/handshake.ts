@@ -36,7 +36,7 @@ function isIdentifyShape(d: unknown): d is Record<string, unknown> & { token: st
 }
 
 /**
- * op 2. Checks in the order of protocol §11.4: token (4004), intents (4013), privileged intents (4014),
+ * op 2. Checks in the order of docs/protocol/gateway.md §11.4: token (4004), intents (4013), privileged intents (4014),
  * shard (4010), guilds per shard (4011), identify bucket (op 9 false), session-start budget; then a
  * session starts: READY (`s = 1`) and one GUILD_CREATE per routed guild.
  */
@@ -155,7 +155,7 @@ function startSession(
 }
 
 /**
- * op 6 (protocol §11.6): unknown/expired session → op 9 false (socket stays open); `seq` ahead of the
+ * op 6 (docs/protocol/gateway.md §11.6): unknown/expired session → op 9 false (socket stays open); `seq` ahead of the
  * last `s` sent → 4007; replay buffer not reaching `seq + 1` → op 9 false; otherwise replay the missed
  * dispatches with their original `s`, then RESUMED with the next `s`.
  */

@@ -2,7 +2,7 @@ import type { APIGatewaySessionStartLimit } from 'discord-api-types/v10';
 import type { ResolvedFakeGatewayOptions } from './options.js';
 
 /**
- * The two identify limits of protocol §5: one Identify per bucket (`shard_id % max_concurrency`) per
+ * The two identify limits of docs/protocol/gateway.md §5: one Identify per bucket (`shard_id % max_concurrency`) per
  * `identifyIntervalMs`, and the daily `session_start_limit` that refills every `resetAfter` ms.
  * Refills are computed lazily, so no timer keeps the process alive.
  */

@@ -53,7 +53,7 @@ export function parseHeartbeat(d: unknown): { ok: true; seq: number | null } | {
   return isNonNegativeInteger(d) ? { ok: true, seq: d } : { ok: false };
 }
 
-/** op 3: all four keys are expected (protocol §8.3). */
+/** op 3: all four keys are expected (docs/protocol/gateway.md §8.3). */
 export function isPresenceUpdate(d: unknown): boolean {
   if (!isObject(d)) return false;
   const since = d['since'];

@@ -48,7 +48,7 @@ function selectMembers(
 }
 
 /**
- * op 8 (protocol §8.1–8.2). Requests for guilds this shard does not hold, and member-list requests
+ * op 8 (docs/protocol/gateway.md §8.1–8.2). Requests for guilds this shard does not hold, and member-list requests
  * (`query: ""`) without GUILD_MEMBERS, get no answer, as on Discord. A full list (`query:""`, `limit:0`)
  * more than once per guild per `memberRequestWindowMs` gets a RATE_LIMITED dispatch instead.
  */

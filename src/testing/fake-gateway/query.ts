@@ -17,7 +17,7 @@ export type QueryOutcome =
   /** Answer the upgrade request with HTTP 400 and this JSON message: a feature the fake does not offer. */
   | { readonly kind: 'refuse'; readonly message: string };
 
-/** API versions the gateway serves: 10, and 9 which Discord still accepts (protocol §1.2). */
+/** API versions the gateway serves: 10, and 9 which Discord still accepts (docs/protocol/gateway.md §1.2). */
 const SUPPORTED_VERSIONS = new Set(['10', '9']);
 
 /**

@@ -18,7 +18,7 @@ function sendError(res: ServerResponse, status: number, text: string): void {
 
 /**
  * `GET /gateway` → `{ url }` (no auth) and `GET /gateway/bot` → `{ url, shards, session_start_limit }`
- * with `Authorization: Bot <token>` (protocol §1.1). Everything else is a JSON 404/405.
+ * with `Authorization: Bot <token>` (docs/protocol/gateway.md §1.1). Everything else is a JSON 404/405.
  */
 export function createRestHandler(state: GatewayState): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {

@@ -2,7 +2,7 @@ import type { FakeGuild } from './options.js';
 
 /**
  * `shard_id = (guild_id >> 22) % num_shards`, in BigInt: snowflakes exceed 2^53 and JS `>>` truncates
- * to 32 bits, so Number math routes guilds to the wrong shard (protocol §6, pitfall 19).
+ * to 32 bits, so Number math routes guilds to the wrong shard (docs/protocol/gateway.md §6, pitfall 19).
  */
 export function shardIdForGuild(guildId: string, shardCount: number): number {
   return Number((BigInt(guildId) >> 22n) % BigInt(shardCount));

@@ -29,7 +29,7 @@ export interface SessionInit {
 }
 
 /**
- * A gateway session: the `s` counter and the replay buffer outlive sockets (protocol §7).
+ * A gateway session: the `s` counter and the replay buffer outlive sockets (docs/protocol/gateway.md §7).
  * At most one connection is attached; while none is, dispatches are buffered until the TTL ends.
  */
 export class Session {

@@ -8,7 +8,8 @@ import type { ShardEvents } from '../../shard/shard.js';
 import type { FakeGateway, FakeGatewayConnection } from '../fake-gateway/index.js';
 import { ManualClock } from './manual-clock.js';
 import { ManualIdentifyGate } from './manual-identify-gate.js';
-import { abstractShardState, shardModelInput } from './shard-model.js';
+import { HttpUnauthorizedError } from '../../errors.js';
+import { abstractShardState, REJECTED_TOKEN_CODE, shardModelInput } from './shard-model.js';
 import type { ShardModelEvent, ShardModelPath, ShardModelStep } from './shard-model.js';
 import { transitionKey } from './transitions.js';
 
@@ -164,11 +165,12 @@ class PathRun {
         (await this.#connection()).close('code' in event ? event.code : 4000);
         return;
       default:
-        await this.#executeXstateEvent(event.type);
+        await this.#executeXstateEvent(event);
     }
   }
 
-  async #executeXstateEvent(type: string): Promise<void> {
+  async #executeXstateEvent(event: ShardModelEvent): Promise<void> {
+    const type = event.type;
     if (type.startsWith('xstate.after.')) {
       const name = type.split('.')[2] as keyof ShardDelays;
       const delay = this.delays[name]({ context: this.shard.snapshot.context });
@@ -182,7 +184,13 @@ class PathRun {
     }
     if (type.startsWith('xstate.error.actor.')) {
       await this.gate.whenWaiting();
-      this.gate.refuse();
+      const rejectsToken =
+        'error' in event && (event.error as { code?: unknown } | undefined)?.code === REJECTED_TOKEN_CODE;
+      this.gate.refuse(
+        rejectsToken
+          ? new HttpUnauthorizedError({ method: 'GET', path: '/gateway/bot', attempts: 1, status: 401 })
+          : undefined,
+      );
       return;
     }
     throw new Error(`the model runner cannot produce event ${type}`);

@@ -47,6 +47,9 @@ export function abstractShardState(snapshot: ShardSnapshot): string {
   });
 }
 
+/** The error code with which the identify gate reports a token rejected by `GET /gateway/bot`. */
+export const REJECTED_TOKEN_CODE = 'STATECORD_ERR_HTTP_UNAUTHORIZED';
+
 /** Payload variants: one per guard branch the event can take. */
 const eventVariants: Record<string, readonly ShardModelEvent[]> = {
   'shard.stop': [
@@ -76,7 +79,16 @@ export function shardModelEvents(snapshot: ShardSnapshot): ShardModelEvent[] {
   const types = __unsafe_getAllOwnEventDescriptors(snapshot) as string[];
   return types
     .filter((type) => !type.includes('*'))
-    .flatMap((type): readonly ShardModelEvent[] => eventVariants[type] ?? [{ type } as ShardModelEvent]);
+    .flatMap((type): readonly ShardModelEvent[] => {
+      // The identify gate fails: for any reason, or because GET /gateway/bot rejected the token.
+      if (type.startsWith('xstate.error.actor.')) {
+        return [
+          { type } as ShardModelEvent,
+          { type, error: { code: REJECTED_TOKEN_CODE } } as ShardModelEvent,
+        ];
+      }
+      return eventVariants[type] ?? [{ type } as ShardModelEvent];
+    });
 }
 
 // xstate/graph's traversal functions are typed for machines without emitted events (see xstate.md §3).

@@ -27,7 +27,7 @@ const scenario = fc
   })
   .map((s) => ({ ...s, remaining: Math.floor(s.remainingShare * s.total) }));
 
-describe('SessionStartGate properties (protocol §5)', () => {
+describe('SessionStartGate properties (docs/protocol/gateway.md §5)', () => {
   it('for any arrival order and aborts: bucket spacing, budget per window, FIFO, nothing lost', async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (s) => {

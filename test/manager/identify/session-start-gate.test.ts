@@ -36,7 +36,7 @@ function setup(options: Omit<SessionStartGateOptions, 'now' | 'setTimeout' | 'cl
 const times = (grants: { at: number }[]) => grants.map((grant) => grant.at);
 const ids = (grants: { shardId: number }[]) => grants.map((grant) => grant.shardId);
 
-describe('SessionStartGate: buckets (protocol §5)', () => {
+describe('SessionStartGate: buckets (docs/protocol/gateway.md §5)', () => {
   it('is an IdentifyGate', () => {
     const gate: IdentifyGate = new SessionStartGate();
     expect(typeof gate.waitForIdentify).toBe('function');
@@ -61,7 +61,7 @@ describe('SessionStartGate: buckets (protocol §5)', () => {
     await Promise.all(all);
     const grants = events.identifyGranted;
     expect(grants).toHaveLength(64);
-    // Start order: shards 0–15 at once, then 16–31 after 5 s, … (protocol §6).
+    // Start order: shards 0–15 at once, then 16–31 after 5 s, … (docs/protocol/gateway.md §6).
     for (let wave = 0; wave < 4; wave += 1) {
       const inWave = grants.filter((grant) => grant.at === wave * 5000);
       expect(ids(inWave)).toEqual(Array.from({ length: 16 }, (_, i) => wave * 16 + i));
@@ -261,7 +261,7 @@ describe('SessionStartGate: abort', () => {
   });
 });
 
-describe('SessionStartGate: daily session-start budget (protocol §5)', () => {
+describe('SessionStartGate: daily session-start budget (docs/protocol/gateway.md §5)', () => {
   it('budget 10, 12 shards: 10 granted, 2 held until the reset, then granted', async () => {
     const { clock, gate, events, resolved, wait } = setup({
       maxConcurrency: 16,

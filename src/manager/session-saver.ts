@@ -1,0 +1,62 @@
+import type { Shard } from '../shard/shard.js';
+import type { ShardSession } from '../shard/shard-options.js';
+import type { SessionStore } from './session-store.js';
+
+/**
+ * Keeps a manager's session store current: a shard's session is saved as soon as it is live (READY or
+ * RESUMED), its sequence every `everyMs` while it moves, and on stop (kept for a resumable stop,
+ * deleted otherwise). A store error never throws: it is reported and the shard goes on.
+ */
+export class SessionSaver {
+  readonly #store: SessionStore;
+  readonly #everyMs: number;
+  readonly #onError: (error: unknown, shard: Shard) => void;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(store: SessionStore, everyMs: number, onError: (error: unknown, shard: Shard) => void) {
+    this.#store = store;
+    this.#everyMs = everyMs;
+    this.#onError = onError;
+  }
+
+  /** Saves (`keep`) or deletes a shard's session. Never rejects. */
+  async persist(shard: Shard, keep: boolean): Promise<void> {
+    try {
+      const session = shard.session;
+      if (keep && session !== null) await this.#store.set(shard.id, session);
+      else await this.#store.delete(shard.id);
+    } catch (error) {
+      this.#onError(error, shard);
+    }
+  }
+
+  /** Loads a shard's saved session (null: none); undefined when the store failed (reported). */
+  async load(shard: Shard): Promise<ShardSession | null | undefined> {
+    try {
+      return (await this.#store.get(shard.id)) ?? null;
+    } catch (error) {
+      this.#onError(error, shard);
+      return undefined;
+    }
+  }
+
+  /** Saves the sequences of live sessions every `everyMs` (only those that moved). */
+  start(shards: () => readonly Shard[]): void {
+    if (this.#timer !== null) return;
+    const saved = new Map<number, number | null>();
+    this.#timer = setInterval(() => {
+      for (const shard of shards()) {
+        const sequence = shard.session?.sequence ?? null;
+        if (shard.state !== 'ready' || saved.get(shard.id) === sequence) continue;
+        saved.set(shard.id, sequence);
+        void this.persist(shard, true);
+      }
+    }, this.#everyMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+}
