@@ -13,6 +13,7 @@ export type { ShardFailureReason };
  * | `STATECORD_ERR_MISSING_INTENT` | {@link MissingIntentError} | a request needs an intent the shard did not identify with |
  * | `STATECORD_ERR_NO_SHARDS` | {@link NoShardsError} | `startShards()` before any shard was created |
  * | `STATECORD_ERR_TOO_MANY_SHARDS` | {@link TooManyShardsError} | more shards asked of one manager than its `maxShards` |
+ * | `STATECORD_ERR_SESSION_SHARD_COUNT` | {@link SessionShardCountError} | a saved session was identified with another shard count (reported as a warning; the shard identifies) |
  * | `STATECORD_ERR_GATEWAY_CONNECTION` | {@link GatewayConnectionError} | a gateway connection could not be opened or failed (reported as a warning; the shard retries) |
  * | `STATECORD_ERR_GATEWAY_TIMEOUT` | {@link GatewayTimeoutError} | the gateway did not answer in time: no HELLO, READY or RESUMED (reported as a warning; the shard retries) |
  * | `STATECORD_ERR_PAYLOAD_TOO_LARGE` | {@link PayloadTooLargeError} | an outbound payload exceeds 4096 bytes (Discord closes with 4002) |
@@ -46,6 +47,7 @@ export type StatecordErrorCode =
   | 'STATECORD_ERR_MISSING_INTENT'
   | 'STATECORD_ERR_NO_SHARDS'
   | 'STATECORD_ERR_TOO_MANY_SHARDS'
+  | 'STATECORD_ERR_SESSION_SHARD_COUNT'
   | 'STATECORD_ERR_GATEWAY_CONNECTION'
   | 'STATECORD_ERR_GATEWAY_TIMEOUT'
   | 'STATECORD_ERR_PAYLOAD_TOO_LARGE'
@@ -147,6 +149,26 @@ export class TooManyShardsError extends StatecordError {
     );
     this.requested = requested;
     this.maxShards = maxShards;
+  }
+}
+
+/**
+ * A saved session was identified with another shard count than the shard that would resume it (the
+ * bot was resharded). A session keeps the guild routing of its count, so the shard identifies instead.
+ */
+export class SessionShardCountError extends StatecordError {
+  readonly shardId: number;
+  readonly savedShardCount: number;
+  readonly shardCount: number;
+
+  constructor(shardId: number, savedShardCount: number, shardCount: number) {
+    super(
+      'STATECORD_ERR_SESSION_SHARD_COUNT',
+      `the saved session of shard ${shardId} was identified with ${savedShardCount} shards, not ${shardCount}`,
+    );
+    this.shardId = shardId;
+    this.savedShardCount = savedShardCount;
+    this.shardCount = shardCount;
   }
 }
 

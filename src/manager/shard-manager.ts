@@ -7,6 +7,7 @@ import {
   HttpUnauthorizedError,
   ListenerError,
   NoShardsError,
+  SessionShardCountError,
   ShardStoppedError,
   ShardsRunningError,
   TooManyShardsError,
@@ -291,6 +292,15 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
       if (saved !== null) checkSession(saved, `session of shard ${shard.id} in the session store`);
     } catch (error) {
       this.#warn(error, 'the session store returned a malformed session; identifying instead', shard);
+      return;
+    }
+    if (saved?.shardCount !== undefined && saved.shardCount !== shard.shardCount) {
+      // The bot was resharded: that session routes guilds for another count (gateway.md §6).
+      this.#warn(
+        new SessionShardCountError(shard.id, saved.shardCount, shard.shardCount),
+        'a saved session was identified with another shard count; identifying instead',
+        shard,
+      );
       return;
     }
     // Nothing saved and nothing held: nothing to adopt (saves a machine event per shard at start).

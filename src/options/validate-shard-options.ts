@@ -15,7 +15,16 @@ export function validateShardOptions(options: ShardOptions, usesRest: boolean): 
   checkInteger('shardCount', shardCount, 1, MAX_SHARD_COUNT);
   checkInteger('shardId', options.shardId ?? 0, 0, shardCount - 1);
   validateClientOptions(options, [options.shardId ?? 0, shardCount], usesRest);
-  if (options.session !== undefined && options.session !== null) checkSession(options.session);
+  if (options.session !== undefined && options.session !== null) {
+    checkSession(options.session);
+    const saved = options.session.shardCount;
+    if (saved !== undefined && saved !== shardCount) {
+      failOption(
+        'session.shardCount',
+        `is ${saved}, but this shard identifies with ${shardCount} shards: a session keeps the routing it was identified with`,
+      );
+    }
+  }
   if (options.memberChunkTimeoutMs !== undefined) {
     checkDuration('memberChunkTimeoutMs', options.memberChunkTimeoutMs, 1);
   }
@@ -30,4 +39,5 @@ export function checkSession(session: unknown, option = 'session'): void {
   }
   if (sequence !== null) checkInteger(`${option}.sequence`, sequence, 0);
   if (resumeUrl !== null) checkUrl(`${option}.resumeUrl`, resumeUrl, ['ws:', 'wss:']);
+  if (session['shardCount'] !== undefined) checkInteger(`${option}.shardCount`, session['shardCount'], 1);
 }

@@ -9,6 +9,12 @@ export interface ShardSession {
   readonly sequence: number | null;
   /** `resume_gateway_url` from READY, or null to resume on the ordinary gateway URL. */
   readonly resumeUrl: string | null;
+  /**
+   * The shard count the session was identified with. A session routes guilds by it for its whole life
+   * (a RESUME names no shard), so it is resumed only by a shard of the same count (gateway.md §6).
+   * Optional: sessions saved without it are resumed as before.
+   */
+  readonly shardCount?: number;
 }
 
 /** Options of `new Shard(...)`: the shared client options, plus which shard this is. */

@@ -144,7 +144,12 @@ export class Shard extends TypedEmitter<ShardEvents> {
   get session(): ShardSession | null {
     const ref = this.#actor.getSnapshot().context.session;
     if (ref === null) return null;
-    return { sessionId: ref.sessionId, sequence: this.#sequence.value, resumeUrl: ref.resumeUrl };
+    return {
+      sessionId: ref.sessionId,
+      sequence: this.#sequence.value,
+      resumeUrl: ref.resumeUrl,
+      shardCount: this.shardCount,
+    };
   }
 
   /** Round trip of the last acknowledged heartbeat, in ms; null before the first. */

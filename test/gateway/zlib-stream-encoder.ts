@@ -1,4 +1,5 @@
 import { constants, createDeflate, createDeflateRaw, type Deflate, type DeflateRaw } from 'node:zlib';
+import { once } from 'node:events';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /**
@@ -26,10 +27,15 @@ export class ZlibStreamEncoder {
     return bytes;
   }
 
-  /** Ends the stream (Z_FINISH), as Discord never does, and returns the final bytes. */
+  /**
+   * Ends the stream (Z_FINISH), as Discord never does, and returns the final bytes. Waits for the
+   * readable side's 'end': `end()`'s callback only means the input was consumed, and under load the
+   * compressor's last output could still be on its way (a flaky test once).
+   */
   async finish(): Promise<Buffer> {
-    await new Promise<void>((resolve) => this.#deflate.end(() => resolve()));
-    await nextTurn();
+    const ended = once(this.#deflate, 'end');
+    this.#deflate.end();
+    await ended;
     return Buffer.concat(this.#chunks.splice(0));
   }
 

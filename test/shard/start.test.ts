@@ -13,7 +13,12 @@ describe.for<GatewayCompression>(['none', 'zlib-stream'])('Shard.start() with co
 
     expect(r.shard.state).toBe('ready');
     const [session] = r.gateway.sessions;
-    expect(r.shard.session).toEqual({ sessionId: session?.id, sequence: 1, resumeUrl: r.gateway.url });
+    expect(r.shard.session).toEqual({
+      sessionId: session?.id,
+      sequence: 1,
+      resumeUrl: r.gateway.url,
+      shardCount: 2,
+    });
     expect(r.received.map((payload) => [payload.t, payload.s])).toEqual([[GatewayDispatchEvents.Ready, 1]]);
   });
 
