@@ -8,13 +8,16 @@ import { validateGateway, validateGatewayBot, type Validated } from './validate.
 export type GatewayHttpOptions = RestClientOptions;
 
 /**
- * The gateway discovery routes of protocol §1.1 (`GET /gateway`, `GET /gateway/bot`) over undici,
- * with Discord's shapes checked and failures typed (`Http*Error`, see `errors.ts`).
+ * The gateway discovery routes of `docs/protocol/gateway.md` §1.1 (`GET /gateway`,
+ * `GET /gateway/bot`) over undici, with Discord's shapes checked and failures typed (`Http*Error`,
+ * see `errors.ts`). Every call is bounded in time (`deadlineMs` per attempt, `totalDeadlineMs` in
+ * all) and in memory (`maxBodyBytes`), and its `signal` ends it at any point.
  *
  * @example
  * ```ts
  * const http = new GatewayHttp({ token });
- * const { url, shards, session_start_limit } = await http.getBot();
+ * const stop = new AbortController(); // stop.abort() ends the call: HttpAbortedError
+ * const { url, shards, session_start_limit } = await http.getBot({ signal: stop.signal });
  * ```
  */
 export class GatewayHttp {

@@ -21,15 +21,59 @@ export interface RestClientOptions {
   readonly retryBackoffMs?: number;
   /** A 429 asking to wait longer than this is not waited out: it fails at once. Default 60 000 ms. */
   readonly maxRetryAfterMs?: number;
-  /** undici `headersTimeout` and `bodyTimeout` of each request. Default 15 000 ms. */
+  /**
+   * undici's `headersTimeout` and `bodyTimeout`: the longest silence allowed before the headers and
+   * between two body chunks (0 turns them off). It bounds a stalled connection, not a slow one: a
+   * body that drips a byte per second never trips it, which is what {@link deadlineMs} is for. Its
+   * failure is an `HttpNetworkError` with undici's code in `cause`. Default 15 000 ms.
+   */
   readonly timeoutMs?: number;
+  /**
+   * The deadline of each attempt: headers and the whole body within this many milliseconds, or the
+   * attempt is aborted, its socket closed, and it is retried like a network failure; after the last
+   * retry the call fails with `HttpTimeoutError` (`deadline: 'attempt'`). A positive integer up to
+   * 2^31 − 1. Default {@link DEFAULT_DEADLINE_MS}.
+   */
+  readonly deadlineMs?: number;
+  /**
+   * The deadline of the whole call, attempts and waits between them included, so no call outlives
+   * it. An attempt in flight when it passes is aborted: `HttpTimeoutError` (`deadline: 'call'`). A
+   * retry whose wait would end past it is not waited for: the call fails at once with the error of
+   * the last attempt (`HttpServerError`, `HttpRateLimitedError`, `HttpNetworkError`…). A positive
+   * integer up to 2^31 − 1. Default {@link DEFAULT_TOTAL_DEADLINE_MS}.
+   */
+  readonly totalDeadlineMs?: number;
+  /**
+   * The most bytes of a response body read into memory. A body past it (or a `content-length` above
+   * it) fails with `HttpResponseTooLargeError` at once, unread, never retried; whatever the status,
+   * since error bodies are read too. A positive safe integer. Default {@link DEFAULT_MAX_BODY_BYTES}.
+   */
+  readonly maxBodyBytes?: number;
 }
 
 /** Per-call options. */
 export interface RestCallOptions {
-  /** Aborts the call, including a wait before a retry; it then rejects with `HttpAbortedError`. */
+  /**
+   * Aborts the call, whether it waits for the headers, reads the body or waits before a retry; it
+   * then rejects with `HttpAbortedError` (the signal's reason as `cause`) and the socket is closed.
+   */
   readonly signal?: AbortSignal;
 }
 
 export const DEFAULT_REST_URL = 'https://discord.com/api/v10';
 export const DEFAULT_USER_AGENT = 'DiscordBot (https://www.npmjs.com/package/statecord, 0.1.0)';
+
+/**
+ * Default `deadlineMs`, 15 s: Discord answers the discovery routes in well under a second; the rest
+ * is room for a slow link or a cold TLS handshake.
+ */
+export const DEFAULT_DEADLINE_MS = 15_000;
+
+/**
+ * Default `totalDeadlineMs`, one minute: room for a few slow attempts and their backoffs, or a 429
+ * wait of tens of seconds. If all four default attempts run into `deadlineMs`, the last is cut short.
+ */
+export const DEFAULT_TOTAL_DEADLINE_MS = 60_000;
+
+/** Default `maxBodyBytes`, 1 MiB: the discovery routes answer a few hundred bytes. */
+export const DEFAULT_MAX_BODY_BYTES = 1_048_576;

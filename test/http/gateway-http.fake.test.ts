@@ -16,7 +16,7 @@ async function start(options: FakeGatewayOptions = {}): Promise<FakeGateway> {
   return gateway;
 }
 
-describe('GatewayHttp against the FakeGateway (protocol §1.1)', () => {
+describe('GatewayHttp against the FakeGateway (docs/protocol/gateway.md §1.1)', () => {
   it('GET /gateway returns { url } without a token check', async () => {
     const gateway = await start();
     const http = new GatewayHttp({ token: 'not-the-token', restUrl: gateway.restUrl });

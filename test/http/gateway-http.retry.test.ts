@@ -1,6 +1,7 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { Agent } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { GatewayHttp } from '../../src/http/index.js';
+import { GatewayHttp, type Sleep } from '../../src/http/index.js';
 import {
   HttpAbortedError,
   HttpError,
@@ -11,6 +12,7 @@ import {
   HttpUnauthorizedError,
   InvalidArgumentError,
 } from '../../src/errors.js';
+import { MAX_GATEWAY_SHARDS } from '../../src/http/validate.js';
 import { BOT_BODY, recordingSleep, useLocalServers } from './local-server.js';
 
 const TOKEN = 'MTA5OTk5OTk5OTk5OTk5OTk5OQ.retry-tests.not-a-real-token';
@@ -196,6 +198,13 @@ describe('GatewayHttp: malformed bodies', () => {
     ['url not a websocket URL', { ...BOT_BODY, url: 'https://discord.com' }, '"url"'],
     ['shards 0', { ...BOT_BODY, shards: 0 }, '"shards"'],
     ['shards a string', { ...BOT_BODY, shards: '9' }, '"shards"'],
+    ['shards 1.5', { ...BOT_BODY, shards: 1.5 }, '"shards"'],
+    ['shards above the bound', { ...BOT_BODY, shards: MAX_GATEWAY_SHARDS + 1 }, '"shards"'],
+    [
+      'remaining negative',
+      { ...BOT_BODY, session_start_limit: { ...BOT_BODY.session_start_limit, remaining: -1 } },
+      'remaining',
+    ],
     ['no session_start_limit', { url: BOT_BODY.url, shards: 1 }, '"session_start_limit"'],
     [
       'max_concurrency 0',
@@ -251,23 +260,33 @@ describe('GatewayHttp: network failures and aborts', () => {
   it('aborting during a 429 wait: HttpAbortedError, no further request', async () => {
     const server = await scripted([{ status: 429, body: { retry_after: 30 } }]);
     const controller = new AbortController();
-    const http = new GatewayHttp({ token: TOKEN, restUrl: server.restUrl });
+    let entered: () => void = () => {};
+    const waiting = new Promise<void>((resolve) => (entered = resolve));
+    const sleep: Sleep = async (ms, signal) => {
+      entered();
+      await delay(ms, undefined, signal === undefined ? {} : { signal });
+    };
+    const http = new GatewayHttp({ token: TOKEN, restUrl: server.restUrl, sleep });
     const pending = http.getBot({ signal: controller.signal });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await waiting;
     controller.abort();
     await expect(pending).rejects.toBeInstanceOf(HttpAbortedError);
     expect(server.requests).toHaveLength(1);
   });
 
   it('aborting an in-flight request: HttpAbortedError', async () => {
+    let arrived: () => void = () => {};
+    const requested = new Promise<void>((resolve) => (arrived = resolve));
     const server = await listen(() => {
-      /* never answers */
+      arrived(); // and never answers
     });
     const controller = new AbortController();
     const http = new GatewayHttp({ token: TOKEN, restUrl: server.restUrl });
     const pending = http.getGateway({ signal: controller.signal });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await requested;
     controller.abort();
     await expect(pending).rejects.toBeInstanceOf(HttpAbortedError);
+    expect(server.requests).toHaveLength(1);
+    await server.requests[0]?.closed;
   });
 });

@@ -14,7 +14,13 @@ export interface ScriptedResponse {
 export interface LocalServer {
   /** `http://127.0.0.1:PORT/api/v10`, to pass as `restUrl`. */
   readonly restUrl: string;
-  readonly requests: { method: string; path: string; headers: IncomingHttpHeaders }[];
+  readonly requests: {
+    method: string;
+    path: string;
+    headers: IncomingHttpHeaders;
+    /** Settles when the request's connection closes (the client went away or the server closed it). */
+    closed: Promise<void>;
+  }[];
 }
 
 /**
@@ -32,7 +38,8 @@ export function useLocalServers() {
   ): Promise<LocalServer> => {
     const requests: LocalServer['requests'] = [];
     const server = createServer((req, res) => {
-      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers });
+      const closed = new Promise<void>((resolve) => req.socket.once('close', () => resolve()));
+      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, closed });
       handler(req, res);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -93,3 +100,47 @@ export const BOT_BODY = {
   shards: 9,
   session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
 };
+
+/**
+ * A handler that answers 200 at once, then drips its body one byte every `everyMs` and never ends it:
+ * each chunk comes well within undici's per-chunk `bodyTimeout`, so only an overall deadline ends it.
+ * The first byte goes out with the headers.
+ */
+export function dripping(everyMs: number, byte = ' ') {
+  return (_req: IncomingMessage, res: ServerResponse): void => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{');
+    const timer = setInterval(() => res.write(byte), everyMs);
+    res.on('close', () => clearInterval(timer));
+  };
+}
+
+/**
+ * A handler that answers `status` and streams an endless body in `chunkBytes` chunks as fast as the
+ * client reads it (it waits for `drain`), until the client goes away. `written` counts the bytes it
+ * handed to the socket.
+ */
+export function endless(
+  options: { chunkBytes?: number; status?: number; headers?: Record<string, string> } = {},
+) {
+  const { chunkBytes = 16 * 1024, status = 200, headers = {} } = options;
+  const stats = { written: 0 };
+  const chunk = Buffer.alloc(chunkBytes, 0x20);
+  const handler = (_req: IncomingMessage, res: ServerResponse): void => {
+    res.on('error', () => {
+      /* the client went away mid-write: expected */
+    });
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    const pump = (): void => {
+      while (!res.destroyed) {
+        stats.written += chunk.length;
+        if (!res.write(chunk)) {
+          res.once('drain', pump);
+          return;
+        }
+      }
+    };
+    pump();
+  };
+  return { handler, stats };
+}

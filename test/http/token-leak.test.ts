@@ -81,6 +81,50 @@ describe('the token appears in no error', () => {
     expectNoToken(await timeout.getBot().catch((e: unknown) => e));
   });
 
+  it('a deadline passing while a body that echoes the token drips (each attempt, then the call)', async () => {
+    const server = await listen((req, res) => {
+      const echo = req.headers.authorization ?? '';
+      res.writeHead(200, { 'content-type': 'application/json', 'x-echo': echo });
+      res.write(`{"echo": "${echo}`);
+      const timer = setInterval(() => res.write(echo), 50);
+      res.on('close', () => clearInterval(timer));
+    });
+    const { sleep } = recordingSleep();
+    const attempt = new GatewayHttp({
+      token: TOKEN,
+      restUrl: server.restUrl,
+      deadlineMs: 150,
+      maxRetries: 1,
+      sleep,
+    });
+    const attemptError = await attempt.getBot().catch((e: unknown) => e);
+    expect(attemptError).toMatchObject({ code: 'STATECORD_ERR_HTTP_TIMEOUT', deadline: 'attempt' });
+    expectNoToken(attemptError);
+    const call = new GatewayHttp({ token: TOKEN, restUrl: server.restUrl, totalDeadlineMs: 150 });
+    const callError = await call.getBot().catch((e: unknown) => e);
+    expect(callError).toMatchObject({ code: 'STATECORD_ERR_HTTP_TIMEOUT', deadline: 'call' });
+    expectNoToken(callError);
+  });
+
+  it('a body above the cap that echoes the token, announced or streamed', async () => {
+    const announced = await listen((req, res) => {
+      const echo = req.headers.authorization ?? '';
+      res.writeHead(500, { 'content-length': String(2 ** 30), 'x-echo': echo });
+      res.write(echo);
+    });
+    const streamed = await listen((req, res) => {
+      const echo = req.headers.authorization ?? '';
+      res.writeHead(200, { 'content-type': 'application/json', 'x-echo': echo });
+      res.end(`{"message": "${echo.repeat(100)}"}`);
+    });
+    for (const server of [announced, streamed]) {
+      const http = new GatewayHttp({ token: TOKEN, restUrl: server.restUrl, maxBodyBytes: 1024 });
+      const error = await http.getBot().catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'STATECORD_ERR_HTTP_RESPONSE_TOO_LARGE' });
+      expectNoToken(error);
+    }
+  });
+
   it('an abort', async () => {
     const http = new GatewayHttp({ token: TOKEN, restUrl: 'http://127.0.0.1:9/api/v10' });
     expectNoToken(await http.getBot({ signal: AbortSignal.abort() }).catch((e: unknown) => e));
