@@ -45,6 +45,7 @@ async function connectStatecordShard(options: ConnectOptions): Promise<Connected
   const shard = new Shard({
     token: options.token,
     intents: options.intents,
+    restUrl: options.restUrl,
     gatewayUrl: options.url,
     compress: options.compression,
   });

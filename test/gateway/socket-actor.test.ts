@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createActor, setup } from 'xstate';
+import type { ShardEvent } from '../../machines/index.js';
+import { OutboundSender } from '../../src/gateway/outbound/index.js';
+import { SequenceTracker } from '../../src/gateway/sequence.js';
+import { createSocketLogic } from '../../src/gateway/socket-actor.js';
+import type { ConnectionDeps, ConnectionObservation } from '../../src/gateway/socket-actor.js';
+import { FakeGateway } from '../../src/testing/index.js';
+import type { GatewayCompression } from '../../src/gateway/gateway-url.js';
+import { expectNoConnectionWithin } from '../shard/harness.js';
+
+let gateway: FakeGateway | null = null;
+afterEach(async () => {
+  await gateway?.close();
+  gateway = null;
+});
+
+function depsWith(compression: GatewayCompression, observations: ConnectionObservation[]): ConnectionDeps {
+  return {
+    identity: {
+      token: 'token',
+      intents: 0,
+      shard: [0, 1],
+      properties: { os: 'x', browser: 'x', device: 'x' },
+    },
+    compression,
+    sequence: new SequenceTracker(null),
+    sender: new OutboundSender({}),
+    dispatch: () => undefined,
+    observe: (observation) => observations.push(observation),
+    identifyAnswered: () => undefined,
+    now: () => 0,
+  };
+}
+
+describe('the socket actor', () => {
+  // Regression: the decoder was created after the ws socket, so a bad compression threw with a socket
+  // that had no 'error' listener; its next ECONNRESET or HTTP 400 crashed the process.
+  it('reports a decoder it cannot create as a failed connect (1006) and opens no socket', async () => {
+    gateway = await FakeGateway.start();
+    const observations: ConnectionObservation[] = [];
+    const logic = createSocketLogic(() => depsWith('gzip' as GatewayCompression, observations));
+    const events: ShardEvent[] = [];
+    const closed = new Promise<void>((resolve) => {
+      // A parent that invokes the socket actor, as the shard machine does, and records what it sends back.
+      const parent = setup({ types: { events: {} as ShardEvent }, actors: { socket: logic } }).createMachine({
+        invoke: { src: 'socket', input: { url: gateway!.url, shardId: 0 } },
+        on: {
+          '*': {
+            actions: ({ event }) => {
+              events.push(event);
+              if (event.type === 'socket.closed') resolve();
+            },
+          },
+        },
+      });
+      createActor(parent).start();
+    });
+    await closed;
+
+    expect(events).toEqual([{ type: 'socket.closed', code: 1006, initiator: 'transport' }]);
+    expect(observations).toMatchObject([
+      { type: 'socket.error', error: { code: 'STATECORD_ERR_GATEWAY_CONNECTION' } },
+    ]);
+    await expectNoConnectionWithin(gateway, 300);
+  });
+});
