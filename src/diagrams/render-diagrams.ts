@@ -1,11 +1,18 @@
 import type { AnyStateMachine } from 'xstate';
-import { gatewayCloseCodeRules, managerMachine, shardMachine } from '../../machines/index.js';
+import {
+  gatewayCloseCodeRules,
+  managerMachine,
+  shardMachine,
+  voiceCloseCodeRules,
+  voiceMachine,
+} from '../../machines/index.js';
 import { stateTable, toMermaid, transitionTable } from './mermaid.js';
 
 /** The machines that get a diagram, by file name. */
 export const diagramMachines: Readonly<Record<string, AnyStateMachine>> = {
   shard: shardMachine,
   manager: managerMachine,
+  voice: voiceMachine,
 };
 
 const header = (name: string) =>
@@ -18,6 +25,17 @@ function closeCodeTable(): string {
     rows.push(`| ${rule.code} | ${rule.name} | ${outcome} | ${rule.why} |`);
   }
   rows.push('| any other (1000, 1001, 1006, 1011, …) | — | resume | The session may live on; op 9 says if it does not. |');
+  return rows.join('\n');
+}
+
+function voiceCloseCodeTable(): string {
+  const rows = ['| code | name | outcome | why |', '| --- | --- | --- | --- |'];
+  for (const rule of voiceCloseCodeRules) {
+    const outcome = rule.outcome.action === 'fail' ? `fail (${rule.outcome.reason})` : rule.outcome.action;
+    rows.push(`| ${rule.code} | ${rule.name} | ${outcome} | ${rule.why} |`);
+  }
+  rows.push('| below 4000 (1000, 1001, 1005, 1006, 1011, …) | — | resume | The voice session survives a transport-level close. |');
+  rows.push('| any other 4xxx | — | rejoin | An unknown code: treat the voice session as gone. |');
   return rows.join('\n');
 }
 
@@ -44,6 +62,7 @@ export function renderDiagram(name: string, machine: AnyStateMachine): string {
     '',
   ];
   if (name === 'shard') parts.push('## Gateway close codes', '', closeCodeTable(), '');
+  if (name === 'voice') parts.push('## Voice close codes', '', voiceCloseCodeTable(), '');
   return parts.join('\n');
 }
 
