@@ -54,7 +54,7 @@ export interface VoiceContext {
   readonly joinedChannelId: string | null;
   /** `endpoint` of the last VOICE_SERVER_UPDATE (the token stays in the adapter); null until one with an endpoint. */
   readonly endpoint: string | null;
-  /** Whether the voice server has answered IDENTIFY (READY) in this session: it can be resumed. */
+  /** Whether this voice session was established (SESSION_DESCRIPTION or RESUMED): it can be resumed. */
   readonly identified: boolean;
   readonly heartbeatIntervalMs: number | null;
   /** The last heartbeat was acknowledged (op 6); a heartbeat due while false means a zombie connection. */
@@ -80,6 +80,7 @@ export interface VoiceInput {
 /** Events the voice machine accepts. */
 export type VoiceEvent =
   // From the user.
+  | { type: 'voice.join' }
   | { type: 'voice.move'; channelId: string }
   | { type: 'voice.setSelf'; selfMute: boolean; selfDeaf: boolean }
   | { type: 'voice.leave' }

@@ -295,7 +295,7 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
       return;
     }
     if (saved?.shardCount !== undefined && saved.shardCount !== shard.shardCount) {
-      // The bot was resharded: that session routes guilds for another count (gateway.md §6).
+      // The bot was resharded: that session routes guilds for another count (docs/protocol/gateway.md §6).
       this.#warn(
         new SessionShardCountError(shard.id, saved.shardCount, shard.shardCount),
         'a saved session was identified with another shard count; identifying instead',

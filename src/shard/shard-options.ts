@@ -11,7 +11,7 @@ export interface ShardSession {
   readonly resumeUrl: string | null;
   /**
    * The shard count the session was identified with. A session routes guilds by it for its whole life
-   * (a RESUME names no shard), so it is resumed only by a shard of the same count (gateway.md §6).
+   * (a RESUME names no shard), so it is resumed only by a shard of the same count (docs/protocol/gateway.md §6).
    * Optional: sessions saved without it are resumed as before.
    */
   readonly shardCount?: number;
