@@ -2,7 +2,13 @@
  * `statecord/machines`: the pure lifecycle statecharts. They import only xstate, so they run the same
  * in production, in model-based tests, in diagrams and in the visualizer.
  */
-export { shardMachine, defaultShardTiming, connectionUrl, willResume } from './shard.machine.js';
+export {
+  shardMachine,
+  defaultShardTiming,
+  connectionUrl,
+  willResume,
+  voiceActorId,
+} from './shard.machine.js';
 export { RESUMABLE_CLOSE_CODE, SESSION_ENDING_CLOSE_CODE } from './shard.machine.js';
 export type { ShardMachine } from './shard.machine.js';
 export { createShardDelays } from './shard.delays.js';

@@ -1,6 +1,7 @@
 import { assign, emit, enqueueActions, fromCallback, fromPromise, sendTo, setup } from 'xstate';
 import { closeOutcome } from './close-codes.js';
 import { createShardDelays } from './shard.delays.js';
+import { voiceMachine } from './voice.machine.js';
 import type {
   IdentifyGateInput,
   ShardContext,
@@ -29,6 +30,11 @@ export const defaultShardTiming: ShardTimingConfig = {
 export const RESUMABLE_CLOSE_CODE = 4000;
 /** Client close code that ends the session: Discord shows the bot offline and discards the session. */
 export const SESSION_ENDING_CLOSE_CODE = 1000;
+
+/** The actor id (and system id) of a guild's voice connection: one per guild (docs/protocol/voice.md §1.1). */
+export function voiceActorId(guildId: string): string {
+  return `voice-${guildId}`;
+}
 
 /** Whether the next connection will RESUME (and so should go to `resume_gateway_url`). */
 export function willResume(context: ShardContext): boolean {
@@ -74,6 +80,8 @@ export const shardMachine = setup({
     socket: fromCallback<SocketCommand, SocketInput, ShardEvent>(() => undefined),
     /** Resolves when this shard may identify (max_concurrency buckets, daily budget). */
     identifyGate: fromPromise<void, IdentifyGateInput>(() => Promise.resolve()),
+    /** A voice connection of a guild of this shard (`voiceMachine`, its sockets provided). */
+    voice: voiceMachine,
   },
   delays: createShardDelays(() => 0.5),
   guards: {
@@ -111,6 +119,14 @@ export const shardMachine = setup({
       event.error.code === 'STATECORD_ERR_HTTP_UNAUTHORIZED',
   },
   actions: {
+    spawnVoice: enqueueActions(({ event, enqueue }) => {
+      if (event.type !== 'shard.openVoice') return;
+      const id = voiceActorId(event.voice.guildId);
+      enqueue.spawnChild('voice', { id, systemId: id, input: event.voice });
+    }),
+    stopVoice: enqueueActions(({ event, enqueue }) => {
+      if (event.type === 'shard.closeVoice') enqueue.stopChild(voiceActorId(event.guildId));
+    }),
     closeSocket: enqueueActions(({ event, enqueue }) => {
       const command = closeCommandFor(event);
       if (command !== null) enqueue.sendTo('socket', command);
@@ -204,6 +220,17 @@ export const shardMachine = setup({
     config: { ...defaultShardTiming, ...input.config },
   }),
   initial: 'idle',
+  on: {
+    'shard.openVoice': {
+      description:
+        'A voice connection of one of its guilds: a child actor of the shard, in the same system (docs/protocol/voice.md §1).',
+      actions: 'spawnVoice',
+    },
+    'shard.closeVoice': {
+      description: 'The voice connection is over: stop its actor.',
+      actions: 'stopVoice',
+    },
+  },
   states: {
     idle: {
       description: 'Created, not started.',

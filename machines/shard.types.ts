@@ -1,4 +1,5 @@
 import type { ShardFailureReason } from './close-codes.js';
+import type { VoiceInput } from './voice.types.js';
 
 /** Tunables of a shard's lifecycle. All times in ms. */
 export interface ShardTimingConfig {
@@ -81,7 +82,11 @@ export type ShardEvent =
   /** op 9 */
   | { type: 'gateway.invalidSession'; resumable: boolean }
   /** op 1 sent by the server: heartbeat at once. */
-  | { type: 'gateway.heartbeatRequest' };
+  | { type: 'gateway.heartbeatRequest' }
+  /** A voice connection of this shard starts: a child actor of the shard (`voiceActorId`). */
+  | { type: 'shard.openVoice'; voice: VoiceInput }
+  /** A voice connection of this shard is over: its child actor is stopped. */
+  | { type: 'shard.closeVoice'; guildId: string };
 
 /** Commands the machine sends to the socket actor; the adapter turns them into frames. */
 export type SocketCommand =

@@ -253,7 +253,7 @@ export const voiceMachine = setup({
     disconnection: null,
     config: { ...defaultVoiceTiming, ...input.config },
   }),
-  initial: 'signalling',
+  initial: 'idle',
   on: {
     'voice.leave': {
       description: 'leave(): op 4 with a null channel; the connection is over.',
@@ -264,6 +264,10 @@ export const voiceMachine = setup({
     'voice.speak': { actions: 'wantSpeaking' },
   },
   states: {
+    idle: {
+      description: 'Created as a child of its shard; the adapter listens before the first op 4 goes out.',
+      on: { 'voice.join': { target: 'signalling' } },
+    },
     signalling: {
       description:
         'op 4 sent through the shard; waiting for our VOICE_STATE_UPDATE and VOICE_SERVER_UPDATE, in either order (docs/protocol/voice.md §1.2).',

@@ -13,6 +13,11 @@ export type { ShardFailureReason };
  * | `STATECORD_ERR_MISSING_INTENT` | {@link MissingIntentError} | a request needs an intent the shard did not identify with |
  * | `STATECORD_ERR_NO_SHARDS` | {@link NoShardsError} | `startShards()` before any shard was created |
  * | `STATECORD_ERR_TOO_MANY_SHARDS` | {@link TooManyShardsError} | more shards asked of one manager than its `maxShards` |
+ * | `STATECORD_ERR_UNKNOWN_GUILD` | {@link UnknownGuildError} | a voice join for a guild that is not on that shard (or not in this process) |
+ * | `STATECORD_ERR_VOICE_ALREADY_JOINED` | {@link VoiceAlreadyJoinedError} | a second voice join for a guild that has a connection (move it instead) |
+ * | `STATECORD_ERR_VOICE_LEFT` | {@link VoiceLeftError} | `leave()` was called before the connection was ready |
+ * | `STATECORD_ERR_VOICE_DISCONNECTED` | {@link VoiceDisconnectedError} | a voice connection was disconnected before it was ready (see `reason`) |
+ * | `STATECORD_ERR_VOICE_FRAME` | {@link VoiceFrameError} | a voice gateway frame could not be read (reported as a warning; the frame is ignored) |
  * | `STATECORD_ERR_SESSION_SHARD_COUNT` | {@link SessionShardCountError} | a saved session was identified with another shard count (reported as a warning; the shard identifies) |
  * | `STATECORD_ERR_GATEWAY_CONNECTION` | {@link GatewayConnectionError} | a gateway connection could not be opened or failed (reported as a warning; the shard retries) |
  * | `STATECORD_ERR_GATEWAY_TIMEOUT` | {@link GatewayTimeoutError} | the gateway did not answer in time: no HELLO, READY or RESUMED (reported as a warning; the shard retries) |
@@ -48,6 +53,11 @@ export type StatecordErrorCode =
   | 'STATECORD_ERR_NO_SHARDS'
   | 'STATECORD_ERR_TOO_MANY_SHARDS'
   | 'STATECORD_ERR_SESSION_SHARD_COUNT'
+  | 'STATECORD_ERR_VOICE_FRAME'
+  | 'STATECORD_ERR_UNKNOWN_GUILD'
+  | 'STATECORD_ERR_VOICE_ALREADY_JOINED'
+  | 'STATECORD_ERR_VOICE_LEFT'
+  | 'STATECORD_ERR_VOICE_DISCONNECTED'
   | 'STATECORD_ERR_GATEWAY_CONNECTION'
   | 'STATECORD_ERR_GATEWAY_TIMEOUT'
   | 'STATECORD_ERR_PAYLOAD_TOO_LARGE'
@@ -149,6 +159,68 @@ export class TooManyShardsError extends StatecordError {
     );
     this.requested = requested;
     this.maxShards = maxShards;
+  }
+}
+
+/**
+ * A voice join named a guild this shard does not hold: guilds go to shard `(guild_id >> 22) % shard_count`
+ * (docs/protocol/gateway.md §6), or, for a manager, to a shard this process does not run.
+ */
+export class UnknownGuildError extends StatecordError {
+  readonly guildId: string;
+
+  constructor(guildId: string, message: string) {
+    super('STATECORD_ERR_UNKNOWN_GUILD', message);
+    this.guildId = guildId;
+  }
+}
+
+/** A voice join for a guild that already has a connection: one per guild (move it with `connection.move()`). */
+export class VoiceAlreadyJoinedError extends StatecordError {
+  readonly guildId: string;
+
+  constructor(guildId: string) {
+    super(
+      'STATECORD_ERR_VOICE_ALREADY_JOINED',
+      `guild ${guildId} already has a voice connection; use connection.move(channelId) or leave() it first`,
+    );
+    this.guildId = guildId;
+  }
+}
+
+/** `leave()` was called before the voice connection was ready: the pending join rejects with this. */
+export class VoiceLeftError extends StatecordError {
+  constructor(guildId: string) {
+    super(
+      'STATECORD_ERR_VOICE_LEFT',
+      `the voice connection of guild ${guildId} was left before it was ready`,
+    );
+  }
+}
+
+/**
+ * A voice connection was disconnected before it was ready (a join rejects with this): `reason` says
+ * why (`TimedOut`, `CloseCode` with `closeCode`, `RemovedFromChannel`, …).
+ */
+export class VoiceDisconnectedError extends StatecordError {
+  readonly reason: string;
+  readonly closeCode: number | null;
+
+  constructor(guildId: string, reason: string, closeCode: number | null) {
+    const code = closeCode === null ? '' : ` (close ${closeCode})`;
+    super(
+      'STATECORD_ERR_VOICE_DISCONNECTED',
+      `the voice connection of guild ${guildId} was disconnected: ${reason}${code}`,
+    );
+    this.reason = reason;
+    this.closeCode = closeCode;
+  }
+}
+
+/** A voice gateway frame could not be read (docs/protocol/voice.md §2). It is ignored, with a warning. */
+export class VoiceFrameError extends StatecordError {
+  constructor(message: string, cause?: unknown) {
+    super('STATECORD_ERR_VOICE_FRAME', message, cause === undefined ? undefined : { cause });
   }
 }
 

@@ -4,6 +4,7 @@ import type { managerMachine } from '../../machines/index.js';
 import type { ConnectionDeps } from '../gateway/socket-actor.js';
 import type { IdentifyGate } from '../shard/identify-gate.js';
 import type { ShardActorRef, ShardHost } from '../shard/shard-host.js';
+import { VoiceRegistry } from '../voice/voice-logic.js';
 
 /**
  * Hosts a manager's shards in its actor system: the manager machine spawns each shard's actor; this
@@ -16,6 +17,8 @@ export class ManagedShardHost implements ShardHost {
   manager: Actor<typeof managerMachine> | null = null;
   /** The manager's identify gate, told when a shard's IDENTIFY was answered. */
   gate: IdentifyGate | null = null;
+  /** Every shard's voice connections (guild ids are unique across shards). */
+  readonly voice = new VoiceRegistry();
 
   identifyAnswered(shardId: number): void {
     this.gate?.identifyAnswered?.(shardId);

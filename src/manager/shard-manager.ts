@@ -21,6 +21,7 @@ import { isLoopbackUrl } from '../options/loopback.js';
 import { validateManagerOptions } from '../options/validate-manager-options.js';
 import { checkSession } from '../options/validate-shard-options.js';
 import { identifyGateLogic } from '../shard/shard-host.js';
+import { createVoiceLogic } from '../voice/voice-logic.js';
 import { Shard } from '../shard/shard.js';
 import type { IdentifyGate } from '../shard/identify-gate.js';
 import { handledRejection } from '../shard/start-waiters.js';
@@ -115,6 +116,7 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
       actors: {
         socket: createSocketLogic((shardId) => this.#host.depsFor(shardId)),
         identifyGate: identifyGateLogic(this.#gate),
+        voice: createVoiceLogic(this.#host.voice, options.random ?? Math.random),
       },
       delays: createShardDelays(options.random ?? Math.random),
     });

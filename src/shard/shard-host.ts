@@ -4,6 +4,7 @@ import { createShardDelays, shardMachine } from '../../machines/index.js';
 import type { ShardInput } from '../../machines/index.js';
 import { createSocketLogic } from '../gateway/socket-actor.js';
 import type { ConnectionDeps } from '../gateway/socket-actor.js';
+import { createVoiceLogic, VoiceRegistry } from '../voice/voice-logic.js';
 import type { IdentifyGate } from './identify-gate.js';
 import type { ShardOptions } from './shard-options.js';
 
@@ -22,6 +23,8 @@ export interface ShardHost {
   }): ShardActorRef;
   /** Tells the shard's identify gate that the gateway answered its IDENTIFY (see {@link IdentifyGate}). */
   identifyAnswered(shardId: number): void;
+  /** Where the shard's voice actors find their sockets' dependencies, by guild id. */
+  readonly voice: VoiceRegistry;
 }
 
 /** The identify gate as the machine's `identifyGate` actor. */
@@ -33,15 +36,19 @@ export function identifyGateLogic(gate: IdentifyGate) {
 
 /** A root actor of its own, wired with `provide()`: the default for `new Shard(...)`. @internal */
 export function standaloneHost(options: ShardOptions, gate: IdentifyGate): ShardHost {
+  const voice = new VoiceRegistry();
+  const random = options.random ?? Math.random;
   return {
+    voice,
     identifyAnswered: (shardId) => gate.identifyAnswered?.(shardId),
     attach: ({ deps, input }) => {
       const logic = shardMachine.provide({
         actors: {
           socket: createSocketLogic(() => deps),
           identifyGate: identifyGateLogic(gate),
+          voice: createVoiceLogic(voice, random),
         },
-        delays: createShardDelays(options.random ?? Math.random),
+        delays: createShardDelays(random),
       });
       const actor = createActor(logic, {
         input,

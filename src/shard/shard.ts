@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { SnapshotFrom, StateValue } from 'xstate';
+import { GatewayDispatchEvents } from 'discord-api-types/v10';
 import type { GatewayDispatchPayload, GatewaySendPayload } from 'discord-api-types/v10';
 import type { shardMachine, ShardEmitted, ShardFailureReason, ShardInput } from '../../machines/index.js';
 import { GatewayTimeoutError, ListenerError, ShardStoppedError, shardFailureError } from '../errors.js';
@@ -22,6 +23,9 @@ import type { ShardOptions, ShardSession } from './shard-options.js';
 import { shardStatus } from './shard-status.js';
 import type { ShardStatus } from './shard-status.js';
 import { handledRejection, StartWaiters } from './start-waiters.js';
+import { ShardVoice } from '../voice/shard-voice.js';
+import { voiceActorId } from '../../machines/index.js';
+import type { VoiceActorRef } from '../voice/voice-connection.js';
 
 /** Events of a {@link Shard}. */
 export interface ShardEvents {
@@ -81,6 +85,14 @@ export class Shard extends TypedEmitter<ShardEvents> {
   #failure: ShardFailureError | null = null;
   #hasBeenReady = false;
   readonly #startWaiters = new StartWaiters();
+  readonly #host: ShardHost;
+  readonly #random: () => number;
+  /** Created by the first use of `voice`: most shards never join a voice channel. */
+  #voice: ShardVoice | null = null;
+  /** The bot's user id, from READY. */
+  #userId: string | null = null;
+  /** Sessions this shard has identified (a new one after the first means the old one was lost). */
+  #sessionsIdentified = 0;
 
   /**
    * @param options - what to connect with; checked synchronously (`InvalidArgumentError` naming the option)
@@ -104,12 +116,18 @@ export class Shard extends TypedEmitter<ShardEvents> {
     if (ownDefaultGate) this.#primedGate = this.#createDefaultGate(options);
 
     const shardHost = host ?? standaloneHost(options, options.identifyGate ?? this.#primedGate!);
+    this.#host = shardHost;
+    this.#random = options.random ?? Math.random;
     const deps: ConnectionDeps = {
       identity: shardIdentity(options, this.id, this.shardCount),
       compression: options.compress ?? 'zlib-stream',
       sequence: this.#sequence,
       sender: this.#sender,
-      dispatch: (payload: GatewayDispatchPayload) => this.gateway.deliver(payload),
+      dispatch: (payload: GatewayDispatchPayload) => {
+        // The bot's user id: voice connections identify with it (docs/protocol/voice.md §1.2).
+        if (payload.t === GatewayDispatchEvents.Ready) this.#userId = payload.d.user.id;
+        this.gateway.deliver(payload);
+      },
       observe: (observation) => this.#observe(observation),
       identifyAnswered: () => shardHost.identifyAnswered(this.id),
       now: () => performance.now(),
@@ -150,6 +168,20 @@ export class Shard extends TypedEmitter<ShardEvents> {
       resumeUrl: ref.resumeUrl,
       shardCount: this.shardCount,
     };
+  }
+
+  /** The bot's user id, from READY; null before the first. */
+  get userId(): string | null {
+    return this.#userId;
+  }
+
+  /**
+   * The voice connections of this shard's guilds (Discore's `ShardVoiceManager`):
+   * `await shard.voice.join(guildId, channelId)`.
+   */
+  get voice(): ShardVoice {
+    this.#voice ??= this.#createVoice();
+    return this.#voice;
   }
 
   /** Round trip of the last acknowledged heartbeat, in ms; null before the first. */
@@ -221,6 +253,7 @@ export class Shard extends TypedEmitter<ShardEvents> {
     }
     // The next start() begins a new run: its first live session is `connected` again.
     this.#hasBeenReady = false;
+    this.#voice?.shardChanged('unavailable');
     const stopped = new ShardStoppedError();
     this.#startWaiters.settle(stopped);
     this.#sender.clear(stopped);
@@ -244,6 +277,44 @@ export class Shard extends TypedEmitter<ShardEvents> {
         'GET /gateway/bot failed; identifying with the default identify limits',
       ),
     );
+  }
+
+  #createVoice(): ShardVoice {
+    const actor = this.#actor;
+    const host = this.#host;
+    return new ShardVoice({
+      shardId: this.id,
+      shardCount: this.shardCount,
+      random: this.#random,
+      openVoice: (input) => {
+        if (actor.getSnapshot().status !== 'active') throw this.#failure ?? new ShardStoppedError();
+        actor.send({ type: 'shard.openVoice', voice: input });
+        const child = actor.system.get(voiceActorId(input.guildId)) as VoiceActorRef | undefined;
+        if (child === undefined)
+          throw new Error(`the shard machine did not start a voice actor for ${input.guildId}`);
+        return child;
+      },
+      closeVoice: (guildId) => {
+        if (actor.getSnapshot().status === 'active') actor.send({ type: 'shard.closeVoice', guildId });
+      },
+      registerVoice: (guildId, deps) => host.voice.set(guildId, deps),
+      updateVoiceState: (guildId, channelId, selfMute, selfDeaf) =>
+        this.gateway.updateVoiceState({
+          guild_id: guildId,
+          channel_id: channelId,
+          self_mute: selfMute,
+          self_deaf: selfDeaf,
+        }),
+      userId: () => this.#userId,
+      listen: ({ voiceState, voiceServer }) => {
+        const offState = this.gateway.on('VOICE_STATE_UPDATE', voiceState);
+        const offServer = this.gateway.on('VOICE_SERVER_UPDATE', voiceServer);
+        return () => {
+          offState();
+          offServer();
+        };
+      },
+    });
   }
 
   #wireMachine(): void {
@@ -271,6 +342,8 @@ export class Shard extends TypedEmitter<ShardEvents> {
   #onEmitted(emitted: ShardEmitted): void {
     switch (emitted.type) {
       case 'session.identified':
+        // A new session after an earlier one: the voice sessions tied to the old one are gone (§1.2).
+        if (this.#sessionsIdentified++ > 0) this.#voice?.shardChanged('sessionReplaced');
         this.#becameReady(emitted.sessionId, false);
         return;
       case 'session.resumed':
@@ -300,6 +373,7 @@ export class Shard extends TypedEmitter<ShardEvents> {
         this.#sender.close(error);
         this.gateway.failPending(error);
         this.#startWaiters.settle(error);
+        this.#voice?.shardChanged('unavailable');
         // Nobody listening for failure: it must not pass unnoticed.
         if (!this.emit('failure', { reason, closeCode, error }))
           this.#warn(error, 'the shard failed for good');

@@ -36,6 +36,8 @@ const shardEventTypes: Record<ShardEvent['type'], true> = {
   'gateway.reconnect': true,
   'gateway.invalidSession': true,
   'gateway.heartbeatRequest': true,
+  'shard.openVoice': true,
+  'shard.closeVoice': true,
 };
 const managerEventTypes: Record<Exclude<ManagerEvent['type'], `xstate.${string}`>, true> = {
   'manager.createShards': true,
