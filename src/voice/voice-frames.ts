@@ -49,7 +49,7 @@ export function routeVoiceFrame(
   }
   if (typeof payload['seq'] === 'number' && Number.isInteger(payload['seq']))
     deps.sequence.value = payload['seq'];
-  routeOp(payload['op'] as VoiceOpcodes, payload['d'], deps, sendBack);
+  routeOp(payload['op'], payload['d'], deps, sendBack);
 }
 
 function routeOp(
