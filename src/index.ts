@@ -20,3 +20,14 @@ export type {
   SessionStartGateEvents,
   SessionStartGateOptions,
 } from './manager/identify/index.js';
+export { VoiceConnection } from './voice/voice-connection.js';
+export type { VoiceConnectionEvents } from './voice/voice-connection.js';
+export { ShardVoice } from './voice/shard-voice.js';
+export type { VoiceJoinOptions } from './voice/shard-voice.js';
+export { ManagerVoice } from './voice/manager-voice.js';
+export type { VoiceConnectionStatus } from './voice/voice-status.js';
+export type { AudioPlayback, AudioSource, PlayOptions } from './voice/audio-playback.js';
+export type { VoiceReceiver } from './voice/voice-receiver.js';
+export { oggOpusFile, loadOpusEncoder, MissingOpusEncoderError, OggDemuxError } from './voice/media/index.js';
+export type { OpusEncoder } from './voice/media/index.js';
+export type { VoiceDisconnection, VoiceDisconnectReason, VoiceTimingConfig } from '../machines/index.js';

@@ -22,6 +22,7 @@ import { validateManagerOptions } from '../options/validate-manager-options.js';
 import { checkSession } from '../options/validate-shard-options.js';
 import { identifyGateLogic } from '../shard/shard-host.js';
 import { createVoiceLogic } from '../voice/voice-logic.js';
+import { ManagerVoice } from '../voice/manager-voice.js';
 import { Shard } from '../shard/shard.js';
 import type { IdentifyGate } from '../shard/identify-gate.js';
 import { handledRejection } from '../shard/start-waiters.js';
@@ -81,6 +82,8 @@ export interface ShardManagerEvents {
 export class ShardManager extends TypedEmitter<ShardManagerEvents> {
   /** REST calls: `manager.http.gateway.getBot()`, `getBotRequiredShards()`. */
   readonly http: { readonly gateway: GatewayHttp };
+  /** Voice connections, each joined on the shard that holds its guild: `manager.voice.join(guildId, channelId)`. */
+  readonly voice: ManagerVoice;
   readonly #options: ShardManagerOptions;
   readonly #actor: Actor<typeof managerMachine>;
   readonly #host = new ManagedShardHost();
@@ -100,6 +103,7 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
     validateManagerOptions(options);
     this.#options = options;
     this.#maxShards = options.maxShards ?? DEFAULT_MAX_SHARDS;
+    this.voice = new ManagerVoice({ shards: () => this.#shards, totalShards: () => this.totalShardCount });
     this.http = {
       gateway: new GatewayHttp({
         token: options.token,
