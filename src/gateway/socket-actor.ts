@@ -71,10 +71,14 @@ export function createSocketLogic(depsFor: (shardId: number) => ConnectionDeps) 
       queueMicrotask(() => sendBack({ type: 'socket.closed', code: 1006, initiator: 'transport' }));
       return () => undefined;
     }
-    const onError = (error: Error) =>
-      deps.observe({ type: 'socket.error', error: new GatewayConnectionError(where, error) });
-    ws.on('error', onError);
     let live = true;
+    // Set when this side closes: `ws` reports terminating a socket still connecting as an error
+    // ("closed before the connection was established"), which is no fault.
+    let closingByUs = false;
+    const onError = (error: Error) => {
+      if (!closingByUs) deps.observe({ type: 'socket.error', error: new GatewayConnectionError(where, error) });
+    };
+    ws.on('error', onError);
     // Set when a heartbeat is sent; the first frame after it is reported as life (zombie detection).
     let awaitingLife = false;
     // An IDENTIFY was handed to the sender and the gateway has not answered it yet.
@@ -183,6 +187,7 @@ export function createSocketLogic(depsFor: (shardId: number) => ConnectionDeps) 
     function shutDown(code: number | null): void {
       if (!live && ws.readyState === WebSocket.CLOSED) return;
       live = false;
+      closingByUs = true;
       answerIdentify();
       ws.off('open', onOpen);
       ws.off('message', onMessage);

@@ -1,11 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { GatewayCloseCodes, GatewayDispatchEvents, GatewayOpcodes } from 'discord-api-types/v10';
-import type {
-  APIVoiceState,
-  GatewayChannelInfoChannel,
-  GatewaySoundboardSoundsDispatchData,
-  GatewayVoiceServerUpdateDispatchData,
-} from 'discord-api-types/v10';
+import type { GatewayChannelInfoChannel, GatewaySoundboardSoundsDispatchData } from 'discord-api-types/v10';
 import type { GatewayConnection } from './connection.js';
 import type { GatewayState } from './gateway-state.js';
 import {
@@ -35,7 +29,7 @@ export function handleAuthenticatedCommand(
     case GatewayOpcodes.VoiceStateUpdate: {
       const request = parseVoiceStateUpdate(d);
       if (request === null) return conn.closeWith(GatewayCloseCodes.UnknownOpcode);
-      if (session !== null) answerVoiceStateUpdate(state, session, request);
+      if (session !== null) state.voice.onVoiceStateUpdate(session, request);
       return;
     }
     case GatewayOpcodes.RequestGuildMembers:
@@ -53,41 +47,6 @@ export function handleAuthenticatedCommand(
       return;
     }
   }
-}
-
-/**
- * op 4 → VOICE_STATE_UPDATE for the bot (needs GUILD_VOICE_STATES, like any voice state), and on a join
- * VOICE_SERVER_UPDATE with `voiceEndpoint` and a random token. Nothing else of voice is simulated.
- */
-function answerVoiceStateUpdate(
-  state: GatewayState,
-  session: Session,
-  request: { guild_id: string; channel_id: string | null; self_mute: boolean; self_deaf: boolean },
-): void {
-  if (!state.options.answerVoiceStateUpdates || state.guildOnShard(session, request.guild_id) === undefined) {
-    return;
-  }
-  const voiceState: APIVoiceState = {
-    guild_id: request.guild_id,
-    channel_id: request.channel_id,
-    user_id: state.botUserId,
-    session_id: session.id,
-    deaf: false,
-    mute: false,
-    self_deaf: request.self_deaf,
-    self_mute: request.self_mute,
-    self_video: false,
-    suppress: false,
-    request_to_speak_timestamp: null,
-  };
-  state.dispatchToSession(session, GatewayDispatchEvents.VoiceStateUpdate, voiceState);
-  if (request.channel_id === null) return;
-  const server: GatewayVoiceServerUpdateDispatchData = {
-    token: randomBytes(8).toString('hex'),
-    guild_id: request.guild_id,
-    endpoint: state.options.voiceEndpoint,
-  };
-  state.dispatchToSession(session, GatewayDispatchEvents.VoiceServerUpdate, server);
 }
 
 /** op 31 → one SOUNDBOARD_SOUNDS dispatch per requested guild of this shard. */

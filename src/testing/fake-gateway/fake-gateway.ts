@@ -23,7 +23,9 @@ import type {
   ReceivedFrame,
   SessionInfo,
 } from './types.js';
+import type { FakeVoiceServer } from '../fake-voice/index.js';
 import { waitForEvent, type WaitForOptions } from './wait-for.js';
+import type { FakeGatewayVoice, VoiceAttachOptions } from './voice-types.js';
 
 /** How long `close()` waits for clients to answer the close frame before dropping them. */
 const SHUTDOWN_GRACE_MS = 250;
@@ -189,6 +191,19 @@ export class FakeGateway extends EventEmitter<FakeGatewayEvents> {
       if (record !== null) records.push(record);
     }
     return records;
+  }
+
+  /**
+   * Sends op 4 joins to a fake voice server: VOICE_SERVER_UPDATE then points at `server.endpoint` with a
+   * token the server expects (docs/protocol/voice.md §1.2). Returns the detach function.
+   */
+  attachVoice(server: FakeVoiceServer, options: VoiceAttachOptions = {}): () => void {
+    return this.state.voice.attach(server, options);
+  }
+
+  /** The bot's voice states and the voice faults that are gateway dispatches (moves, null endpoint, kicks). */
+  get voice(): FakeGatewayVoice {
+    return this.state.voice;
   }
 
   /** Calls `listener` for every new connection (before Hello is sent); returns the unsubscribe function. */

@@ -12,6 +12,7 @@ import type {
   ReceivedFrame,
   FakeGatewayStats,
 } from './types.js';
+import { VoiceBridge } from './voice-bridge.js';
 
 export type Emit = <K extends keyof FakeGatewayEvents>(event: K, ...args: FakeGatewayEvents[K]) => void;
 
@@ -47,6 +48,8 @@ export class GatewayState {
   /** Connections still to receive op 7 before Hello. */
   reconnectsBeforeHello: number;
   url = '';
+  /** Voice: op 4 answers, voice servers, the bot's voice states (docs/protocol/voice.md §1). */
+  readonly voice: VoiceBridge;
   private nextConnectionId = 1;
 
   constructor(
@@ -56,6 +59,7 @@ export class GatewayState {
     this.guilds = new Map(options.guilds.map((guild) => [guild.id, guild]));
     this.limits = new IdentifyLimits(options, Date.now());
     this.reconnectsBeforeHello = options.sendReconnectBeforeHello;
+    this.voice = new VoiceBridge(this);
   }
 
   get botUserId(): string {
@@ -126,5 +130,7 @@ export class GatewayState {
   destroySession(session: Session): void {
     session.destroy();
     this.sessions.delete(session.id);
+    // "The main gateway session was dropped": its voice sessions end with 4014 (docs/protocol/voice.md §1.2).
+    this.voice.onSessionEnded(session);
   }
 }

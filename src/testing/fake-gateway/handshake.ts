@@ -122,6 +122,8 @@ function startSession(
 ): void {
   state.sessions.set(session.id, session);
   conn.bindSession(session);
+  // A fresh session holds the shard's guilds now: voice states of older sessions end (docs/protocol/voice.md §1.2).
+  state.voice.onSessionStarted(session);
   const { options } = state;
   const ready: GatewayReadyDispatchData & { _trace: string[] } = {
     v: Number(conn.query.version ?? 10),

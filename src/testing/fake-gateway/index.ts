@@ -3,6 +3,7 @@ export {
   DEFAULT_FAKE_TOKEN,
   DEFAULT_FAKE_USER,
   type FakeGatewayOptions,
+  type FakeGatewayVoiceOptions,
   type FakeGuild,
   type FakeGuildMember,
   type FakeGuildPresence,
@@ -36,3 +37,9 @@ export type {
   ServerPayload,
   SessionInfo,
 } from './types.js';
+export type {
+  FakeGatewayVoice,
+  FakeGatewayVoiceState,
+  VoiceAttachOptions,
+  VoiceDispatchOrder,
+} from './voice-types.js';

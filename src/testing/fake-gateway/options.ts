@@ -1,7 +1,17 @@
 import type { APIUser, GatewayGuildCreateDispatchData, Snowflake } from 'discord-api-types/v10';
 import { InvalidArgumentError } from '../../errors.js';
+import type { FakeVoiceServer } from '../fake-voice/index.js';
 import { DEFINED_INTENTS_MASK } from './intents.js';
 import type { LoosePayload } from './types.js';
+import type { VoiceDispatchOrder } from './voice-types.js';
+
+/** Voice options of {@link FakeGatewayOptions}: where op 4 joins go (docs/protocol/voice.md §1.2). */
+export interface FakeGatewayVoiceOptions {
+  /** Voice servers that answer op 4 joins, as if attached with `gateway.attachVoice` (every guild). Default none. */
+  servers?: FakeVoiceServer | readonly FakeVoiceServer[];
+  /** Which of VOICE_STATE_UPDATE and VOICE_SERVER_UPDATE goes first. Default `'state-first'`. */
+  dispatchOrder?: VoiceDispatchOrder;
+}
 
 /**
  * A guild the fake gateway knows about. Only `id` is required; every other field of a GUILD_CREATE
@@ -83,8 +93,13 @@ export interface FakeGatewayOptions {
   memberRequestWindowMs?: number;
   /** Answer op 4 with VOICE_STATE_UPDATE (and VOICE_SERVER_UPDATE on join). Default true. */
   answerVoiceStateUpdates?: boolean;
-  /** `endpoint` of VOICE_SERVER_UPDATE. Default `'voice.statecord.invalid:443'` (never resolves). */
+  /**
+   * `endpoint` of VOICE_SERVER_UPDATE for guilds no attached voice server serves.
+   * Default `'voice.statecord.invalid:443'` (never resolves).
+   */
   voiceEndpoint?: string | null;
+  /** Fake voice servers and the order of the two voice dispatches. */
+  voice?: FakeGatewayVoiceOptions;
   /** How many of the next connections get op 7 Reconnect before Hello. Default 0. */
   sendReconnectBeforeHello?: number;
   /** Split every zlib-stream payload over this many WebSocket frames (true = 2). Default 1 (no split). */
@@ -128,6 +143,10 @@ export interface ResolvedFakeGatewayOptions {
   readonly memberRequestWindowMs: number;
   readonly answerVoiceStateUpdates: boolean;
   readonly voiceEndpoint: string | null;
+  readonly voice: {
+    readonly servers: readonly FakeVoiceServer[];
+    readonly dispatchOrder: VoiceDispatchOrder;
+  };
   readonly sendReconnectBeforeHello: number;
   readonly splitZlibFrames: number;
   readonly reconnectCloseAfterMs: number;
@@ -173,6 +192,21 @@ function resolveGuilds(guilds: FakeGuild[] | undefined): FakeGuild[] {
     seen.add(guild.id);
   }
   return [...(guilds ?? [])];
+}
+
+function resolveVoice(voice: FakeGatewayVoiceOptions = {}): ResolvedFakeGatewayOptions['voice'] {
+  const order = voice.dispatchOrder ?? 'state-first';
+  if (order !== 'state-first' && order !== 'server-first') {
+    throw new InvalidArgumentError(
+      'FakeGateway option "voice.dispatchOrder" must be state-first or server-first',
+      {
+        option: 'voice.dispatchOrder',
+      },
+    );
+  }
+  const servers =
+    voice.servers === undefined ? [] : Array.isArray(voice.servers) ? voice.servers : [voice.servers];
+  return { servers: [...(servers as readonly FakeVoiceServer[])], dispatchOrder: order };
 }
 
 /** Applies defaults and rejects impossible values with {@link InvalidArgumentError}. */
@@ -237,6 +271,7 @@ export function resolveOptions(options: FakeGatewayOptions = {}): ResolvedFakeGa
     answerVoiceStateUpdates: options.answerVoiceStateUpdates ?? true,
     voiceEndpoint:
       options.voiceEndpoint === undefined ? 'voice.statecord.invalid:443' : options.voiceEndpoint,
+    voice: resolveVoice(options.voice),
     sendReconnectBeforeHello: integer('sendReconnectBeforeHello', options.sendReconnectBeforeHello, 0, 0),
     splitZlibFrames: split === true ? 2 : split === false ? 1 : integer('splitZlibFrames', split, 1, 1, 64),
     reconnectCloseAfterMs: integer('reconnectCloseAfterMs', options.reconnectCloseAfterMs, 5000, 0),

@@ -18,6 +18,8 @@ export function waitForEvent<T>(
   event: string,
   predicate: ((value: T) => boolean) | undefined,
   options: WaitForOptions = {},
+  /** The fake named in rejection messages. */
+  owner = 'FakeGateway',
 ): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 5000;
   return new Promise<T>((resolve, reject) => {
@@ -41,11 +43,11 @@ export function waitForEvent<T>(
     };
     const onAbort = (): void => {
       cleanup();
-      reject(new Error(`FakeGateway closed while waiting for "${event}"`));
+      reject(new Error(`${owner} closed while waiting for "${event}"`));
     };
     const timer = setTimeout(() => {
       cleanup();
-      reject(new RequestTimeoutError(`FakeGateway.waitFor("${event}") timed out after ${timeoutMs} ms`));
+      reject(new RequestTimeoutError(`${owner}.waitFor("${event}") timed out after ${timeoutMs} ms`));
     }, timeoutMs);
     timer.unref();
     if (options.signal?.aborted === true) return onAbort();

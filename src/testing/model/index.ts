@@ -5,3 +5,20 @@ export { runShardPath, modelTiming } from './run-shard-path.js';
 export type { RunShardPathOptions, ShardPathContext } from './run-shard-path.js';
 export { ManualClock } from './manual-clock.js';
 export { ManualIdentifyGate } from './manual-identify-gate.js';
+export { shardModelSkippedEvents } from './shard-model.js';
+export type { ShardModelPathKind } from './shard-model.js';
+export {
+  checkGatewayProtocol,
+  formatViolations,
+  protocolRules,
+  ProtocolViolationError,
+} from './protocol-oracles.js';
+export type {
+  ProtocolOracleConfig,
+  ProtocolRule,
+  ProtocolRuleId,
+  ProtocolViolation,
+} from './protocol-oracles.js';
+export type { ProtocolTraceEntry } from './protocol-trace.js';
+export { ShardPathClock } from './shard-path-clock.js';
+export type { ProtocolRuleChecker } from './protocol-oracles.js';

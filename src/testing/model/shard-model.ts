@@ -16,11 +16,20 @@ export interface ShardModelStep {
   readonly state: string;
 }
 
-/** A path from the initial state, ending with the edge it was made for. */
+/**
+ * How a path was made: `edge` runs one edge of the graph (the shortest path to its source, the edge,
+ * and, when the edge leaves the shard waiting to reconnect, the next connection); the probes continue
+ * from a state with what the gateway does when things go wrong (see {@link shardModelPaths}).
+ */
+export type ShardModelPathKind = 'edge' | 'silence' | 'refused-resumes';
+
+/** A path from the initial state, ending with the edge (or the probe) it was made for. */
 export interface ShardModelPath {
   readonly steps: readonly ShardModelStep[];
-  /** `from --event--> to` of the last step, in abstract states. */
+  /** `from --event--> to` of the edge, in abstract states (for a probe: `<kind> from <state>`). */
   readonly edge: string;
+  /** Absent on paths made before probes existed: an edge path. */
+  readonly kind?: ShardModelPathKind;
 }
 
 /** Input of the model's machine: small resume budget so the "resumes exhausted" branch is reachable. */
@@ -74,11 +83,17 @@ const eventVariants: Record<string, readonly ShardModelEvent[]> = {
   ],
 };
 
+/**
+ * Events the shard model leaves out: a voice connection is a child actor of the shard with a model of
+ * its own, and opening or closing one does not change the shard's gateway lifecycle.
+ */
+export const shardModelSkippedEvents: ReadonlySet<string> = new Set(['shard.openVoice', 'shard.closeVoice']);
+
 /** The events to try in a state: every event the active states handle, with payload variants. */
 export function shardModelEvents(snapshot: ShardSnapshot): ShardModelEvent[] {
   const types = __unsafe_getAllOwnEventDescriptors(snapshot) as string[];
   return types
-    .filter((type) => !type.includes('*'))
+    .filter((type) => !type.includes('*') && !shardModelSkippedEvents.has(type))
     .flatMap((type): readonly ShardModelEvent[] => {
       // The identify gate fails: for any reason, or because GET /gateway/bot rejected the token.
       if (type.startsWith('xstate.error.actor.')) {
@@ -94,15 +109,117 @@ export function shardModelEvents(snapshot: ShardSnapshot): ShardModelEvent[] {
 // xstate/graph's traversal functions are typed for machines without emitted events (see xstate.md §3).
 const graphLogic = shardMachine as unknown as ActorLogic<ShardSnapshot, ShardModelEvent, ShardInput>;
 
+/** An edge of the abstract graph. */
+interface ModelEdge {
+  readonly event: ShardModelEvent;
+  readonly from: string;
+  readonly to: string;
+}
+
+/** The parts of an abstract state the path builders look at. */
+function describe(state: string): { lifecycle: string | null; heartbeat: string | null; alive: boolean } {
+  const parsed = JSON.parse(state) as { value: unknown; alive: boolean };
+  const connection =
+    typeof parsed.value === 'object' && parsed.value !== null && 'connection' in parsed.value
+      ? (parsed.value as { connection: { lifecycle: unknown; heartbeat: unknown } }).connection
+      : null;
+  const name = (value: unknown) =>
+    typeof value === 'string' ? value : value === undefined || value === null ? null : Object.keys(value)[0]!;
+  return {
+    lifecycle: connection === null ? null : name(connection.lifecycle),
+    heartbeat: connection === null ? null : name(connection.heartbeat),
+    alive: parsed.alive,
+  };
+}
+
+const isTimer = (edge: ModelEdge, name: string) => edge.event.type.startsWith(`xstate.after.${name}.`);
+
+/**
+ * The shortest continuation from `from` along edges `allowed` accepts until an edge `goal` accepts,
+ * counting with `count` (e.g. failed resumes) on the way; null when there is none.
+ */
+function continueFrom(
+  outgoing: ReadonlyMap<string, readonly ModelEdge[]>,
+  from: string,
+  rules: {
+    allowed: (edge: ModelEdge) => boolean;
+    goal: (edge: ModelEdge, count: number) => boolean;
+    count?: (edge: ModelEdge, count: number) => number;
+  },
+): ShardModelStep[] | null {
+  const start = { state: from, count: 0, steps: [] as ShardModelStep[] };
+  const seen = new Set([`${from}#0`]);
+  for (let queue = [start]; queue.length > 0;) {
+    const next: typeof queue = [];
+    for (const node of queue) {
+      for (const edge of outgoing.get(node.state) ?? []) {
+        if (!rules.allowed(edge)) continue;
+        const steps = [...node.steps, { event: edge.event, state: edge.to }];
+        if (rules.goal(edge, node.count)) return steps;
+        const count = rules.count?.(edge, node.count) ?? 0;
+        const key = `${edge.to}#${count}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        next.push({ state: edge.to, count, steps });
+      }
+    }
+    queue = next;
+  }
+  return null;
+}
+
+/**
+ * What happens while the gateway refuses every RESUME: it asks for reconnects, says HELLO, answers a
+ * RESUME with op 9 d:true or a 4000 close or lets it time out, and lets an IDENTIFY through; it never
+ * answers RESUMED, and never ends the session itself (op 9 d:false, 4007).
+ */
+function refusesResumes(edge: ModelEdge): boolean {
+  const event = edge.event;
+  if (event.type === 'gateway.invalidSession') return 'resumable' in event && event.resumable;
+  if (event.type === 'socket.closed') return 'code' in event && event.code === 4000;
+  return (
+    event.type === 'gateway.reconnect' ||
+    event.type === 'gateway.hello' ||
+    event.type.startsWith('xstate.done.actor.') ||
+    isTimer(edge, 'reconnectBackoff') ||
+    isTimer(edge, 'resumeTimeout') ||
+    isTimer(edge, 'invalidSessionWait')
+  );
+}
+
+/** A failed RESUME: answered with op 9 d:true or a resumable close, or timed out. */
+function failsResume(edge: ModelEdge): boolean {
+  if (describe(edge.from).lifecycle !== 'resuming') return false;
+  const event = edge.event;
+  return (
+    (event.type === 'gateway.invalidSession' && 'resumable' in event && event.resumable) ||
+    event.type === 'socket.closed' ||
+    isTimer(edge, 'resumeTimeout')
+  );
+}
+
 /**
  * Explores the pure machine and returns one path per edge of its abstract state graph: the shortest
- * path to the edge's source state, then the edge. Executing them all takes every transition.
+ * path to the edge's source state, then the edge. Executing them all takes every transition. An edge
+ * that leaves the shard in `reconnecting` is followed by the next connection, so that where the
+ * shard reconnects to is seen too.
+ *
+ * Edge coverage alone cannot see a counter or a timer that is not reset: the state after the bug looks
+ * like one the shortest paths already reach. So `probes` continue from states with what the gateway
+ * does when things go wrong, long enough for the protocol oracles to judge:
+ * - `silence`: from every state where heartbeats are acknowledged, the gateway goes silent; only the
+ *   heartbeat timers run until the shard drops the connection (the zombie rule, re-armed timers);
+ * - `refused-resumes`: from every live session, the gateway refuses every RESUME until the shard
+ *   identifies, or resumes once more than `maxResumeAttempts` allow (the resume budget).
+ * `probeErrors` names start states from which a probe cannot reach its end in the model.
  */
 export function shardModelPaths(): {
   paths: ShardModelPath[];
+  probes: ShardModelPath[];
   states: number;
   edges: number;
   errors: string[];
+  probeErrors: string[];
 } {
   const [initial] = initialTransition(shardMachine, shardModelInput);
   const traversal = {
@@ -126,16 +243,63 @@ export function shardModelPaths(): {
     .flatMap((edge) => [edge.state, edge.nextState])
     .filter((state) => state.status === 'error')
     .map((state) => abstractShardState(state));
-  const paths: ShardModelPath[] = [];
-  for (const edge of edges) {
-    const from = abstractShardState(edge.state);
-    const to = abstractShardState(edge.nextState);
-    const prefix = shortest.get(from);
-    if (prefix === undefined) continue;
-    paths.push({
-      steps: [...prefix, { event: edge.event, state: to }],
-      edge: `${from} --${edge.event.type}--> ${to}`,
-    });
+  const outgoing = new Map<string, ModelEdge[]>();
+  const modelEdges = edges.map((edge): ModelEdge => ({
+    event: edge.event,
+    from: abstractShardState(edge.state),
+    to: abstractShardState(edge.nextState),
+  }));
+  for (const edge of modelEdges) {
+    const list = outgoing.get(edge.from) ?? [];
+    list.push(edge);
+    outgoing.set(edge.from, list);
   }
-  return { paths, states: Object.keys(adjacency).length, edges: edges.length, errors };
+
+  const paths: ShardModelPath[] = [];
+  for (const edge of modelEdges) {
+    const prefix = shortest.get(edge.from);
+    if (prefix === undefined) continue;
+    const steps = [...prefix, { event: edge.event, state: edge.to }];
+    const backoff = (outgoing.get(edge.to) ?? []).find((next) => isTimer(next, 'reconnectBackoff'));
+    if (backoff !== undefined) steps.push({ event: backoff.event, state: backoff.to });
+    paths.push({ steps, edge: `${edge.from} --${edge.event.type}--> ${edge.to}`, kind: 'edge' });
+  }
+
+  const maxResumes = shardModelInput.config?.maxResumeAttempts ?? 1;
+  const probes: ShardModelPath[] = [];
+  const probeErrors: string[] = [];
+  const probe = (kind: ShardModelPathKind, from: string, rules: Parameters<typeof continueFrom>[2]) => {
+    const prefix = shortest.get(from);
+    const rest = continueFrom(outgoing, from, rules);
+    if (prefix === undefined || rest === null) probeErrors.push(`no ${kind} probe from ${from}`);
+    else probes.push({ steps: [...prefix, ...rest], edge: `${kind} from ${from}`, kind });
+  };
+  for (const state of shortest.keys()) {
+    const { lifecycle, heartbeat, alive } = describe(state);
+    if (heartbeat === 'beating' && alive) {
+      probe('silence', state, {
+        allowed: (edge) => isTimer(edge, 'firstHeartbeat') || isTimer(edge, 'heartbeatInterval'),
+        goal: (edge) => describe(edge.to).lifecycle === null,
+      });
+    }
+    if (lifecycle === 'ready') {
+      probe('refused-resumes', state, {
+        allowed: refusesResumes,
+        count: (edge, count) => Math.min(count + (failsResume(edge) ? 1 : 0), maxResumes + 1),
+        goal: (edge, count) =>
+          edge.event.type.startsWith('xstate.done.actor.') ||
+          (edge.event.type === 'gateway.hello' &&
+            describe(edge.to).lifecycle === 'resuming' &&
+            count >= maxResumes),
+      });
+    }
+  }
+  return {
+    paths,
+    probes,
+    states: Object.keys(adjacency).length,
+    edges: edges.length,
+    errors,
+    probeErrors,
+  };
 }

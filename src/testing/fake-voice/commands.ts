@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { VoiceCloseCodes, VoiceOpcodes } from 'discord-api-types/voice/v8';
+import type { VoiceConnection } from './connection.js';
+import { parseSelectProtocol, parseSpeaking } from './inbound.js';
+import { releaseHeldPackets } from './media-receiver.js';
+import type { VoiceSession } from './session.js';
+import type { VoiceServerState } from './voice-state.js';
+
+/**
+ * The `dave_protocol_version` of Session Description. The server picks the lowest version shared by the
+ * call (docs/protocol/voice.md §4.1); the fake does not speak DAVE yet, so it is 0 (transport encryption
+ * only) in every call.
+ *
+ * DAVE issue: this is where a non-stage call whose client offered `max_dave_protocol_version ≥ 1`
+ * gets version 1, and the external sender (op 25) follows Session Description.
+ */
+function negotiateDaveProtocolVersion(_session: VoiceSession): number {
+  return 0;
+}
+
+/**
+ * op 1 (docs/protocol/voice.md §2.3 step 3–4): a malformed payload → 4020; a protocol other than `udp` →
+ * 4012; a mode not offered in Ready → 4016 (the discontinued modes included). Accepted: Session
+ * Description (op 4) with the mode, the session's 32-byte key and the DAVE version. The address and port
+ * are where the server sends audio from now on.
+ */
+export function handleSelectProtocol(state: VoiceServerState, conn: VoiceConnection, d: unknown): void {
+  const parsed = parseSelectProtocol(d);
+  if (parsed.kind === 'malformed') return conn.closeWith(VoiceCloseCodes.BadRequest);
+  if (parsed.kind === 'unknown-protocol') return conn.closeWith(VoiceCloseCodes.UnknownProtocol);
+  if (!state.options.modes.includes(parsed.mode)) {
+    return conn.closeWith(VoiceCloseCodes.UnknownEncryptionMode);
+  }
+  const session = conn.attachedSession;
+  if (session === null) return;
+  session.mode = parsed.mode;
+  session.clientAddress = { address: parsed.address, port: parsed.port };
+  session.daveProtocolVersion = negotiateDaveProtocolVersion(session);
+  // Real Session Descriptions carry more fields than the docs list; clients must tolerate them.
+  session.sendSequenced(VoiceOpcodes.SessionDescription, {
+    audio_codec: 'opus',
+    video_codec: 'H264',
+    media_session_id: randomBytes(16).toString('hex'),
+    mode: parsed.mode,
+    secret_key: [...session.key],
+    dave_protocol_version: session.daveProtocolVersion,
+  });
+  state.emit('selectProtocol', {
+    connectionId: conn.id,
+    sessionId: session.id,
+    address: parsed.address,
+    port: parsed.port,
+    mode: parsed.mode,
+    discovered: session.discoveredAddress,
+    at: Date.now(),
+  });
+}
+
+/**
+ * op 5 from the client (docs/protocol/voice.md §2.2, §2.3 step 5): malformed → 4020. An SSRC other than the
+ * session's is recorded as a violation and otherwise ignored ("disconnected with an invalid SSRC" names no
+ * code). A non-zero flag allows RTP from then on and releases RTP that arrived just before it; the rest
+ * of the call gets op 5 `{user_id, ssrc, speaking}` mapping the SSRC to the user.
+ */
+export function handleSpeaking(state: VoiceServerState, conn: VoiceConnection, d: unknown): void {
+  const parsed = parseSpeaking(d);
+  if (parsed === null) return conn.closeWith(VoiceCloseCodes.BadRequest);
+  const session = conn.attachedSession;
+  if (session === null) return;
+  if (parsed.ssrc !== session.ssrc) {
+    state.violation(
+      'speaking-ssrc-mismatch',
+      session,
+      parsed.ssrc,
+      `Speaking carried SSRC ${parsed.ssrc}, the session's is ${session.ssrc}`,
+    );
+    return;
+  }
+  session.speaking = parsed.speaking;
+  state.emit('speaking', {
+    connectionId: conn.id,
+    sessionId: session.id,
+    speaking: parsed.speaking,
+    delay: parsed.delay,
+    ssrc: parsed.ssrc,
+    at: Date.now(),
+  });
+  for (const other of state.sessionsInCall(session.guildId, session.channelId)) {
+    if (other.userId === session.userId) continue;
+    other.sendSequenced(VoiceOpcodes.Speaking, {
+      user_id: session.userId,
+      ssrc: session.ssrc,
+      speaking: parsed.speaking,
+    });
+  }
+  if (parsed.speaking !== 0) {
+    session.hasSpoken = true;
+    releaseHeldPackets(state, session);
+  }
+}

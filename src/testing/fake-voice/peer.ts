@@ -1,0 +1,175 @@
+import { randomInt } from 'node:crypto';
+import { VoiceOpcodes } from 'discord-api-types/voice/v8';
+import { InvalidArgumentError } from '../../errors.js';
+import { buildRtpHeader } from './rtp.js';
+import type { VoiceSession } from './session.js';
+import { sealRtpPayload } from './transport-crypto.js';
+import type { FakeVoiceFrame } from './records.js';
+import type { VoiceServerState } from './voice-state.js';
+
+/** 20 ms of 48 kHz audio: the RTP timestamp step per packet (docs/protocol/voice.md §3.5). */
+const SAMPLES_PER_FRAME = 960;
+
+/** Options of {@link FakeVoicePeer.speak}. */
+export interface PeerSpeakOptions {
+  /** Milliseconds between packets, on a drift-free schedule. Default 20 (real time); 0 sends all at once. */
+  readonly intervalMs?: number;
+  /** Speaking flags announced first (op 5). Default 1 (microphone). */
+  readonly speaking?: number;
+}
+
+/** One audio packet a peer sent to one client session. */
+export interface PeerSentPacket {
+  readonly sessionId: string;
+  readonly seq: number;
+  readonly timestamp: number;
+  /** The transport nonce counter the packet carried. */
+  readonly nonce: number;
+  readonly opus: Buffer;
+  readonly at: number;
+}
+
+/**
+ * A fake member of a call: listed in Clients Connect (op 11), it hears what clients send (decrypted by
+ * the server) and can speak: Speaking (op 5) mapping its SSRC to its user id, then RTP encrypted for each
+ * listening client with that client's mode and key (docs/protocol/voice.md §3.2–§3.4).
+ */
+export interface FakeVoicePeer {
+  readonly userId: string;
+  /** Its one channel, or null when it is in every call on the server. */
+  readonly channelId: string | null;
+  readonly ssrc: number;
+  readonly present: boolean;
+  /** Frames other members sent in its calls while it was present, in arrival order. */
+  readonly heard: readonly FakeVoiceFrame[];
+  /** Packets it sent, one entry per receiving session. */
+  readonly sent: readonly PeerSentPacket[];
+  /** Sends Speaking `{user_id, ssrc, speaking}` to every client session in its calls. */
+  setSpeaking(flags?: number): void;
+  /**
+   * Sends `frames` as RTP to every client session in its calls that selected a protocol and is not
+   * deafened (a deafened member gets no audio). Announces its SSRC first where not yet done. Resolves
+   * when the last packet went out (or the server closed).
+   */
+  speak(frames: readonly Uint8Array[], options?: PeerSpeakOptions): Promise<void>;
+  /** Leaves: Client Disconnect (op 13) to the sessions of its calls. */
+  leave(): void;
+}
+
+/**
+ * The end-to-end layer of a sent frame: none without DAVE.
+ *
+ * DAVE issue: encrypt with the peer's DAVE session here (silence frames pass through).
+ */
+function sealEndToEnd(_session: VoiceSession, opus: Buffer): Buffer {
+  return opus;
+}
+
+/** The {@link FakeVoicePeer} implementation; the server state owns its instances. */
+export class Peer implements FakeVoicePeer {
+  readonly ssrc: number;
+  readonly sentLog: PeerSentPacket[] = [];
+  present = true;
+  private sequence = randomInt(0, 2 ** 16);
+  private timestamp = randomInt(0, 2 ** 32);
+  /** Positions in the server's frame record: what arrived while the peer was present (time stamps may tie). */
+  private readonly joinedIndex: number;
+  private leftIndex: number | null = null;
+
+  constructor(
+    private readonly state: VoiceServerState,
+    readonly userId: string,
+    readonly channelId: string | null,
+  ) {
+    this.ssrc = state.allocateSsrc();
+    this.joinedIndex = state.frames.length;
+  }
+
+  get heard(): readonly FakeVoiceFrame[] {
+    return this.state.frames
+      .slice(this.joinedIndex, this.leftIndex ?? undefined)
+      .filter((frame) => frame.userId !== this.userId && this.isIn(frame.guildId, frame.channelId));
+  }
+
+  get sent(): readonly PeerSentPacket[] {
+    return this.sentLog;
+  }
+
+  /** Whether the peer is in the call of this guild channel. */
+  isIn(_guildId: string, channelId: string): boolean {
+    return this.channelId === null || this.channelId === channelId;
+  }
+
+  setSpeaking(flags = 1): void {
+    for (const session of this.sessions()) this.announce(session, flags);
+  }
+
+  async speak(frames: readonly Uint8Array[], options: PeerSpeakOptions = {}): Promise<void> {
+    const intervalMs = options.intervalMs ?? 20;
+    if (!Number.isSafeInteger(intervalMs) || intervalMs < 0 || intervalMs > 1000) {
+      throw new InvalidArgumentError(`speak "intervalMs" must be an integer in [0, 1000], got ${intervalMs}`);
+    }
+    if (!this.present) throw new InvalidArgumentError(`peer ${this.userId} left the call`);
+    let announced = false;
+    for (const session of this.sessions()) {
+      if (session.announcedSsrcs.has(this.ssrc)) continue;
+      this.announce(session, options.speaking ?? 1);
+      announced = true;
+    }
+    // Speaking goes over TCP, audio over UDP: give the mapping one packet interval's head start.
+    if (announced && intervalMs > 0 && !(await this.state.sleep(intervalMs))) return;
+    let next = Date.now();
+    for (let index = 0; index < frames.length; index++) {
+      if (this.state.closed || !this.present) return;
+      this.sendFrame(Buffer.from(frames[index]!));
+      if (index === frames.length - 1 || intervalMs === 0) continue;
+      next += intervalMs;
+      if (!(await this.state.sleep(Math.max(0, next - Date.now())))) return;
+    }
+  }
+
+  leave(): void {
+    if (!this.present) return;
+    this.present = false;
+    this.leftIndex = this.state.frames.length;
+    for (const session of this.sessions()) {
+      session.sendSequenced(VoiceOpcodes.ClientDisconnect, { user_id: this.userId });
+    }
+  }
+
+  /** Live client sessions in the peer's calls. */
+  private sessions(): VoiceSession[] {
+    return [...this.state.sessions.values()].filter(
+      (session) => session.userId !== this.userId && this.isIn(session.guildId, session.channelId),
+    );
+  }
+
+  private announce(session: VoiceSession, flags: number): void {
+    session.sendSequenced(VoiceOpcodes.Speaking, { user_id: this.userId, ssrc: this.ssrc, speaking: flags });
+    session.announcedSsrcs.add(this.ssrc);
+  }
+
+  /** One RTP packet per listening session: same seq/timestamp for all, each sealed with its own key and nonce. */
+  private sendFrame(opus: Buffer): void {
+    this.sequence = (this.sequence + 1) & 0xffff;
+    this.timestamp = (this.timestamp + SAMPLES_PER_FRAME) >>> 0;
+    const header = buildRtpHeader(this.sequence, this.timestamp, this.ssrc);
+    const udp = this.state.udp;
+    if (udp === null) return;
+    for (const session of this.sessions()) {
+      const { mode, clientAddress } = session;
+      if (mode === null || clientAddress === null || session.grant.selfDeaf) continue;
+      session.txNonce = (session.txNonce + 1) >>> 0;
+      const sealed = sealRtpPayload(mode, session.key, header, session.txNonce, sealEndToEnd(session, opus));
+      udp.send(Buffer.concat([header, sealed]), clientAddress, session.ssrc, true);
+      this.sentLog.push({
+        sessionId: session.id,
+        seq: this.sequence,
+        timestamp: this.timestamp,
+        nonce: session.txNonce,
+        opus,
+        at: Date.now(),
+      });
+    }
+  }
+}

@@ -1,0 +1,181 @@
+import type { FakeVoiceServer } from './fake-voice-server.js';
+import type { VoiceChannelKind } from './options.js';
+import type {
+  FakeVoiceFrame,
+  VoiceAddress,
+  VoiceCloseRecord,
+  VoiceDiscoveryRecord,
+  VoiceHeartbeatRecord,
+  VoiceIdentifyAttempt,
+  VoiceReadyRecord,
+  VoiceReceivedFrame,
+  VoiceResumeAttempt,
+  VoiceSelectProtocolRecord,
+  VoiceSpeakingRecord,
+  VoiceViolation,
+} from './records.js';
+import type { UdpDelayOptions, UdpFaultHandle, UdpFaultOptions } from './udp-faults.js';
+
+/** What the main gateway tells a voice server about a member allowed to connect (docs/protocol/voice.md §1.2). */
+export interface VoiceGrantRequest {
+  /** `server_id` of the voice Identify: the guild. */
+  readonly guildId: string;
+  /** The channel of the call (the DAVE group id later). */
+  readonly channelId: string;
+  readonly userId: string;
+  /** `session_id` of the member's VOICE_STATE_UPDATE. */
+  readonly sessionId: string;
+  /** `token` of VOICE_SERVER_UPDATE; default a fresh random one. */
+  readonly token?: string;
+  readonly selfMute?: boolean;
+  /** A deafened member receives no audio (Discord's SFU forwards none to it). Default false. */
+  readonly selfDeaf?: boolean;
+  /** Default: the server's `channels` entry, else its `defaultChannelKind`. */
+  readonly channelKind?: VoiceChannelKind;
+}
+
+/** An Identify the server will accept: the four values a client must send, and the call it joins. */
+export interface VoiceGrant {
+  readonly guildId: string;
+  readonly channelId: string;
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly token: string;
+  /** `host:port` of the server that issued it, as VOICE_SERVER_UPDATE carries it. */
+  readonly endpoint: string;
+  readonly channelKind: VoiceChannelKind;
+  readonly selfMute: boolean;
+  readonly selfDeaf: boolean;
+  /** Set once replaced or withdrawn: Identify and Resume with its token are closed with 4006. */
+  readonly revoked: boolean;
+}
+
+/** Options of a move to a new VOICE_SERVER_UPDATE (another server, or the same one with a new token). */
+export interface MoveEndpointOptions {
+  /** The server to move to; default the same one (a new token, as a channel move gives). */
+  readonly to?: FakeVoiceServer;
+  /** Move to another channel of the guild as well (a VOICE_STATE_UPDATE goes out too). */
+  readonly channelId?: string;
+  /** Close code for the old voice connection; null leaves it open. Default 4022 across servers, else 4014. */
+  readonly closeCode?: number | null;
+}
+
+/** Options of the null-endpoint and forced-disconnect faults. */
+export interface VoiceSignalCloseOptions {
+  /** Close code for the voice connection; null leaves it open (its grant is revoked all the same). */
+  readonly closeCode?: number | null;
+}
+
+/** Options of a region change: a null endpoint, then a VOICE_SERVER_UPDATE for `to`. */
+export interface ChangeRegionOptions {
+  readonly to: FakeVoiceServer;
+  /** Close code for the old voice connection once the new endpoint went out. Default 4022; null leaves it open. */
+  readonly closeCode?: number | null;
+}
+
+/**
+ * How a voice server reaches the main gateway that issued a grant, for faults that are gateway
+ * dispatches (docs/protocol/voice.md §1.2). `FakeGateway` implements it when a server is attached.
+ */
+export interface VoiceSignalling {
+  moveEndpoint(grant: VoiceGrant, options: MoveEndpointOptions): void;
+  sendNullEndpoint(grant: VoiceGrant, options: VoiceSignalCloseOptions): void;
+  changeRegion(grant: VoiceGrant, options: ChangeRegionOptions): void;
+  forceDisconnect(grant: VoiceGrant, options: VoiceSignalCloseOptions): void;
+}
+
+/** A voice session as tests see it: what was negotiated, what arrived, and faults to inject. */
+export interface FakeVoiceSession {
+  /** `session_id` of the Identify. */
+  readonly id: string;
+  readonly guildId: string;
+  readonly channelId: string;
+  readonly userId: string;
+  readonly token: string;
+  readonly ssrc: number;
+  /** The transport mode of Select Protocol (null before it). */
+  readonly mode: string | null;
+  /** A copy of the 32-byte `secret_key` of Session Description. */
+  readonly secretKey: Buffer;
+  readonly status: 'connected' | 'disconnected' | 'destroyed';
+  readonly connectionId: number | null;
+  /** `seq` of the last sequenced message sent (-1 for none). */
+  readonly lastSeq: number;
+  /** Address and port of Select Protocol (where the server sends audio). */
+  readonly clientAddress: VoiceAddress | null;
+  readonly discoveredAddress: VoiceAddress | null;
+  /** Flags of the client's last Speaking (0 before any). */
+  readonly speaking: number;
+  readonly maxDaveProtocolVersion: number;
+  /** `dave_protocol_version` of Session Description; 0 until the DAVE issue. */
+  readonly daveProtocolVersion: number;
+  /** Audio frames this session sent, decrypted, in arrival order. */
+  readonly frames: readonly FakeVoiceFrame[];
+  readonly decryptFailures: number;
+  /** Sends a sequenced message to the session (buffered for Resume while it has no socket). */
+  sendPayload(op: number, d: unknown): void;
+  /** Drops UDP datagrams of this session (see {@link UdpFaultOptions}). */
+  dropUdp(options: UdpFaultOptions): UdpFaultHandle;
+  /** Delays UDP datagrams of this session. */
+  delayUdp(options: UdpDelayOptions): UdpFaultHandle;
+  /** Revokes the session's grant and closes its socket with `closeCode` (default 4014), as a kick would. */
+  end(closeCode?: number): void;
+  /** Through the linked gateway: a new VOICE_SERVER_UPDATE (see {@link MoveEndpointOptions}). */
+  moveEndpoint(options?: MoveEndpointOptions): void;
+  /** Through the linked gateway: VOICE_SERVER_UPDATE with `endpoint: null`. */
+  sendNullEndpoint(options?: VoiceSignalCloseOptions): void;
+  /** Through the linked gateway: a null endpoint, then a new server. */
+  changeRegion(options: ChangeRegionOptions): void;
+  /** Through the linked gateway: VOICE_STATE_UPDATE with `channel_id: null`, and the socket closed (4014). */
+  forceDisconnect(options?: VoiceSignalCloseOptions): void;
+}
+
+/** A server message to send as is; `sequenced` gives it the session's next `seq` and buffers it. */
+export interface VoiceServerPayload {
+  readonly op: number;
+  readonly d?: unknown;
+  readonly sequenced?: boolean;
+}
+
+/** A live voice WebSocket, as tests see it. Every method is a fault or scenario to inject. */
+export interface FakeVoiceConnection {
+  readonly id: number;
+  /** The `v` query parameter as sent. */
+  readonly version: string | null;
+  readonly sessionId: string | null;
+  readonly session: FakeVoiceSession | null;
+  readonly open: boolean;
+  /** Closes with `code` (1000 or 3000–4999) and a reason (default Discord's wording). */
+  close(code: number, reason?: string): void;
+  /** Drops the TCP connection without a close frame; the session stays resumable. */
+  terminate(): void;
+  /** Stop answering heartbeats with op 6, until `resumeHeartbeatAcks()`. */
+  stopHeartbeatAcks(): void;
+  resumeHeartbeatAcks(): void;
+  /** Sends Hello (again, or for the first time with `holdHello`). */
+  sendHello(): void;
+  /** Sends bytes as they are: a string as a text frame, a Buffer as a binary frame. */
+  sendRaw(data: string | Buffer): void;
+  /** Sends a JSON payload; with `sequenced` (needs a session) it gets a `seq` and is buffered. */
+  sendPayload(payload: VoiceServerPayload): void;
+  /** Sends a binary message `[seq][op][payload]` with the session's next `seq` (buffered for replay). */
+  sendBinary(op: number, payload: Uint8Array): void;
+}
+
+/** Events of `FakeVoiceServer`; wait for them with `server.waitFor(name, predicate)`. */
+export interface FakeVoiceServerEvents {
+  connection: [FakeVoiceConnection];
+  frame: [VoiceReceivedFrame];
+  identify: [VoiceIdentifyAttempt];
+  ready: [VoiceReadyRecord];
+  resume: [VoiceResumeAttempt];
+  selectProtocol: [VoiceSelectProtocolRecord];
+  speaking: [VoiceSpeakingRecord];
+  heartbeat: [VoiceHeartbeatRecord];
+  discovery: [VoiceDiscoveryRecord];
+  audio: [FakeVoiceFrame];
+  violation: [VoiceViolation];
+  close: [VoiceCloseRecord];
+  /** A session ended for good (revoked, non-resumable close, TTL, shutdown). */
+  sessionEnd: [{ readonly sessionId: string; readonly userId: string; readonly at: number }];
+}
