@@ -59,6 +59,7 @@ export function startPureVoice(input: Partial<VoiceInput> = {}) {
   actor.subscribe({ error: (error) => errors.push(error) });
   actor.on('*', (event) => emitted.push(event));
   actor.start();
+  actor.send({ type: 'voice.join' });
   live.push({ errors, stop: () => actor.stop() });
 
   const send = (event: VoiceEvent) => actor.send(event);
