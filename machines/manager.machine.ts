@@ -68,7 +68,8 @@ export const managerMachine = setup({
       context.readyShards.length > 0 &&
       context.readyShards.length === context.shardIds.length - context.failedShards.length - 1,
     failureDoomsAll: ({ event }) => event.type === 'shard.failed' && reasonsFatalForAll.has(event.reason),
-    hasShards: ({ context }) => context.shardIds.length > 0,
+    /** Shards to start, and no failure that dooms them all (a rejected token needs new shards). */
+    canStart: ({ context }) => context.shardIds.length > 0 && context.failure === null,
     allWavesStarted: ({ context }) => context.pendingStartWaves.length === 0,
     nothingLeftToStart: ({ context }) =>
       context.pendingStartWaves.length === 0 && context.openingWave.length === 0,
@@ -149,13 +150,18 @@ export const managerMachine = setup({
     /** Every shard whose wave has come: the others wait for theirs (a shard ignores a second start). */
     startDueShards: enqueueActions(({ context, enqueue }) => {
       const pending = new Set([...context.pendingStartWaves.flat(), ...context.openingWave]);
+      const failed = new Set(context.failedShards.map((failure) => failure.shardId));
       for (const id of context.shardIds) {
-        if (!pending.has(id)) enqueue.sendTo(shardActorId(id), { type: 'shard.start' });
+        if (!pending.has(id) && !failed.has(id)) enqueue.sendTo(shardActorId(id), { type: 'shard.start' });
       }
     }),
     stopShards: enqueueActions(({ context, event, enqueue }) => {
       const resumable = event.type === 'manager.stop' && event.resumable;
-      for (const id of context.shardIds) enqueue.sendTo(shardActorId(id), { type: 'shard.stop', resumable });
+      // A failed shard's actor is final: it has nothing to stop.
+      const failed = new Set(context.failedShards.map((failure) => failure.shardId));
+      for (const id of context.shardIds) {
+        if (!failed.has(id)) enqueue.sendTo(shardActorId(id), { type: 'shard.stop', resumable });
+      }
     }),
     markReady: assign({
       readyShards: ({ context, event }) =>
@@ -225,8 +231,9 @@ export const managerMachine = setup({
         'manager.createShards': { actions: 'replaceShards' },
         'manager.createRecommendedShards': { target: 'fetchingGatewayInfo' },
         'manager.start': {
-          description: 'Nothing to start without shards: the adapter refuses before asking.',
-          guard: 'hasShards',
+          description:
+            'Nothing to start without shards, or with shards a rejected token doomed (createShards makes new ones).',
+          guard: 'canStart',
           target: 'preparing',
         },
       },
@@ -349,7 +356,7 @@ export const managerMachine = setup({
       description: 'Every shard was stopped because of a failure that dooms them all (e.g. close 4004).',
       on: {
         'manager.createShards': { target: 'idle', actions: 'replaceShards' },
-        'manager.stop': { target: 'idle' },
+        'manager.stop': { target: 'idle', actions: 'forgetReady' },
       },
     },
   },

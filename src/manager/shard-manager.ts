@@ -218,7 +218,7 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
     if (this.#shards.length === 0) throw new NoShardsError();
     const toStart = this.#shards.filter((shard) => shard.state === 'idle' || shard.state === 'stopped');
     const failure = this.#actor.getSnapshot().context.failure;
-    if (this.state === 'failed' && failure !== null) {
+    if (failure !== null) {
       // Every shard was doomed (a rejected token); starting again needs new shards (createShards).
       return toStart.map(() => handledRejection(shardFailureError(failure, null)));
     }
@@ -328,10 +328,14 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
     this.#actor.on('manager.shardsCreated', ({ shardIds, totalShards }) =>
       this.#createShardObjects(shardIds, totalShards),
     );
-    this.#actor.on('manager.ready', () => this.emit('ready', { shards: this.#shards.length }));
+    this.#actor.on('manager.ready', ({ readyShards }) => this.emit('ready', { shards: readyShards }));
     this.#actor.on('manager.failed', ({ reason }) => {
       const error = shardFailureError(reason, null);
-      for (const shard of this.#shards) shard.rejectStart(error);
+      for (const shard of this.#shards) {
+        shard.rejectStart(error);
+        // The token is rejected: the sessions it started can never be resumed.
+        void this.#saver.persist(shard, false);
+      }
       if (!this.emit('failure', { reason, error })) this.#warn(error, 'every shard failed', null);
     });
     this.#actor.on('manager.gatewayInfoFailed', ({ error }) => this.#settleGatewayInfo(error));

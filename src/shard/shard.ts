@@ -129,7 +129,14 @@ export class Shard extends TypedEmitter<ShardEvents> {
         this.gateway.deliver(payload);
       },
       observe: (observation) => this.#observe(observation),
-      identifyAnswered: () => shardHost.identifyAnswered(this.id),
+      identifyAnswered: () => {
+        // The gate may be the user's: its fault is reported, never allowed into the connection.
+        try {
+          shardHost.identifyAnswered(this.id);
+        } catch (error) {
+          this.#warn(new ListenerError('identifyAnswered', error), 'the identify gate threw');
+        }
+      },
       now: () => performance.now(),
     };
     const session = options.session;

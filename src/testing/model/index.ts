@@ -5,6 +5,21 @@ export { runShardPath, modelTiming } from './run-shard-path.js';
 export type { RunShardPathOptions, ShardPathContext } from './run-shard-path.js';
 export { ManualClock } from './manual-clock.js';
 export { ManualIdentifyGate } from './manual-identify-gate.js';
+export { managerModelEvents, managerModelInput } from './manager-model-events.js';
+export type {
+  ManagerModelEvent,
+  ManagerModelState,
+  ManagerSnapshot,
+  ShardsModel,
+} from './manager-model-events.js';
+export { abstractManagerState, managerModelPaths, managerTransitionKey } from './manager-model.js';
+export type { ManagerModelPath, ManagerModelStep, ManagerPathStep } from './manager-model.js';
+export { runManagerPath, WaveTimingError } from './manager-path-runner.js';
+export type { RunManagerPathOptions } from './manager-path-runner.js';
+export { ManagerOracleError, ManagerOracles } from './manager-oracles.js';
+export { RestFront } from './manager-rest-front.js';
+export type { RestFrontAnswer } from './manager-rest-front.js';
+export { FaultInjectingGate } from './manager-fault-gate.js';
 export { shardModelSkippedEvents } from './shard-model.js';
 export type { ShardModelPathKind } from './shard-model.js';
 export {
