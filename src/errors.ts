@@ -1,4 +1,5 @@
 import type { ShardFailureReason } from '../machines/index.js';
+import type { MediaErrorCode } from './voice/media/errors.js';
 
 export type { ShardFailureReason };
 
@@ -17,6 +18,7 @@ export type { ShardFailureReason };
  * | `STATECORD_ERR_VOICE_ALREADY_JOINED` | {@link VoiceAlreadyJoinedError} | a second voice join for a guild that has a connection (move it instead) |
  * | `STATECORD_ERR_VOICE_LEFT` | {@link VoiceLeftError} | `leave()` was called before the connection was ready |
  * | `STATECORD_ERR_VOICE_DISCONNECTED` | {@link VoiceDisconnectedError} | a voice connection was disconnected before it was ready (see `reason`) |
+ * | `STATECORD_ERR_OGG`, `STATECORD_ERR_OPUS_ENCODER_MISSING`, `STATECORD_ERR_AUDIO_SOURCE`, `STATECORD_ERR_AUDIO_SINK` | `OggDemuxError`, `MissingOpusEncoderError`, `AudioSourceError`, `AudioSinkError` | audio playback (their table is in `src/voice/media/errors.ts`) |
  * | `STATECORD_ERR_VOICE_FRAME` | {@link VoiceFrameError} | a voice gateway frame could not be read (reported as a warning; the frame is ignored) |
  * | `STATECORD_ERR_SESSION_SHARD_COUNT` | {@link SessionShardCountError} | a saved session was identified with another shard count (reported as a warning; the shard identifies) |
  * | `STATECORD_ERR_GATEWAY_CONNECTION` | {@link GatewayConnectionError} | a gateway connection could not be opened or failed (reported as a warning; the shard retries) |
@@ -70,6 +72,7 @@ export type StatecordErrorCode =
   | 'STATECORD_ERR_RATE_LIMITED'
   | 'STATECORD_ERR_SESSION_STORE_CORRUPT'
   | HttpErrorCode
+  | MediaErrorCode
   | ShardFailureErrorCode;
 
 /** Codes of the errors that end a shard in `failed`. */

@@ -26,8 +26,16 @@ export { ShardVoice } from './voice/shard-voice.js';
 export type { VoiceJoinOptions } from './voice/shard-voice.js';
 export { ManagerVoice } from './voice/manager-voice.js';
 export type { VoiceConnectionStatus } from './voice/voice-status.js';
-export type { AudioPlayback, AudioSource, PlayOptions } from './voice/audio-playback.js';
+export { AudioPlayback } from './voice/audio-playback.js';
+export type { AudioSource, PlayOptions } from './voice/audio-playback.js';
 export type { VoiceReceiver } from './voice/voice-receiver.js';
-export { oggOpusFile, loadOpusEncoder, MissingOpusEncoderError, OggDemuxError } from './voice/media/index.js';
+export {
+  oggOpusFile,
+  loadOpusEncoder,
+  MissingOpusEncoderError,
+  OggDemuxError,
+  AudioSourceError,
+  AudioSinkError,
+} from './voice/media/index.js';
 export type { OpusEncoder } from './voice/media/index.js';
 export type { VoiceDisconnection, VoiceDisconnectReason, VoiceTimingConfig } from '../machines/index.js';

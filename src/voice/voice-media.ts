@@ -11,12 +11,12 @@ import {
   RtpPacketizer,
   VoicePacketReader,
   VoicePacketWriter,
-  type AudioTrack,
   type PacketSource,
   type PlayOptions,
   VOICE_ENCRYPTION_MODES,
   type VoiceEncryptionMode,
 } from './media/index.js';
+import { AudioPlayback } from './audio-playback.js';
 import type { VoiceMediaSession, VoiceReadyInfo } from './voice-deps.js';
 
 /** How often IP discovery is asked again while unanswered (a datagram may be lost). */
@@ -58,6 +58,8 @@ export class VoiceMedia implements VoiceMediaSession {
     readonly timer: NodeJS.Timeout;
   } | null = null;
   #player: AudioPlayerCore | null = null;
+  /** The player was paused because media was held (not by the user): it resumes with media. */
+  #autoPaused = false;
   #setSpeaking: (speaking: boolean) => void = () => undefined;
   #garbage = 0;
   #dropped = 0;
@@ -123,14 +125,22 @@ export class VoiceMedia implements VoiceMediaSession {
     ask();
   }
 
-  /** SESSION_DESCRIPTION came and the machine is ready: frames flow. */
+  /** SESSION_DESCRIPTION came and the machine is ready: frames flow (a held playback goes on). */
   openMedia(): void {
     this.#open = true;
+    if (this.#autoPaused) {
+      this.#autoPaused = false;
+      this.#player?.resume();
+    }
   }
 
-  /** Not ready (resuming, reconnecting): frames are dropped until media opens again. */
+  /**
+   * Not ready (resuming, reconnecting): the playing source pauses where it is, so that no frame is
+   * lost to a connection that cannot carry it, and goes on when media opens again.
+   */
   holdMedia(): void {
     this.#open = false;
+    if (this.#player?.state === 'playing' && this.#player.pause()) this.#autoPaused = true;
   }
 
   /** Closes this session's UDP socket (the session is over; a resume never gets here). */
@@ -146,13 +156,16 @@ export class VoiceMedia implements VoiceMediaSession {
   }
 
   /** Plays a source (replacing the one playing); `setSpeaking` sends op 5 through the machine. */
-  play(source: PacketSource, options: PlayOptions, setSpeaking: (speaking: boolean) => void): AudioTrack {
+  play(source: PacketSource, options: PlayOptions, setSpeaking: (speaking: boolean) => void): AudioPlayback {
     this.#setSpeaking = setSpeaking;
-    this.#player ??= new AudioPlayerCore({
+    const player = (this.#player ??= new AudioPlayerCore({
       sendOpus: (frame) => this.#sendOpus(frame),
       setSpeaking: (on) => this.#setSpeaking(on),
-    });
-    return this.#player.play(source, options);
+    }));
+    const track = player.play(source, options);
+    // Played while media is held: it starts paused and goes on when the connection is ready.
+    if (!this.#open && player.pause()) this.#autoPaused = true;
+    return new AudioPlayback(track, player);
   }
 
   /** Stops everything: the player, the receiver, the socket. */

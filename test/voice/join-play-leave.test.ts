@@ -3,6 +3,7 @@ import { GatewayIntentBits } from 'discord-api-types/v10';
 import { Shard } from '../../src/shard/index.js';
 import { BucketIdentifyGate } from '../../src/shard/index.js';
 import { FakeGateway, FakeVoiceServer } from '../../src/testing/index.js';
+import { framesOf } from './voice-rig.js';
 
 const GUILD_ID = '81384788765712384';
 const CHANNEL_ID = '81384788765712390';
@@ -30,10 +31,7 @@ describe('a shard joins a stage channel of the FakeGateway', () => {
     const connection = await shard.voice.join(GUILD_ID, CHANNEL_ID);
     expect(connection.state).toBe('ready');
     const frames = Array.from({ length: 10 }, (_, i) => Uint8Array.from([0xfc, i, i, i]));
-    async function* source() {
-      for (const frame of frames) yield frame;
-    }
-    await connection.play(source()).finished;
+    await connection.play(framesOf(frames)).finished;
     if (!voice.frames.some((frame) => frame.opus[1] === 9))
       await voice.waitFor('audio', (frame) => frame.opus[1] === 9, { timeoutMs: 5_000 });
     const got = voice.frames.map((frame) => [...frame.opus]).filter((bytes) => bytes[0] === 0xfc);

@@ -101,8 +101,18 @@ export class VoiceBridge implements FakeGatewayVoice {
       owned.selfDeaf = request.self_deaf;
       if (owned.grant !== null) owned.server?.updateVoiceState(owned.grant, owned);
       // Same channel with a live allocation: only the voice state changes (mute/deaf).
-      if (owned.channelId === request.channel_id && owned.endpoint !== null) {
+      if (
+        owned.channelId === request.channel_id &&
+        owned.endpoint !== null &&
+        !this.voiceSessionEnded(owned)
+      ) {
         return this.dispatchState(session, owned.guildId, owned.channelId, owned.voiceSessionId, owned);
+      }
+      // Same channel, but the voice session of that allocation is over (closed for good, timed out):
+      // joining again is a new allocation, answered with both dispatches, as a first join is (§1.2).
+      if (owned.channelId === request.channel_id) {
+        this.allocate(owned, owned.server);
+        return this.dispatchBoth(owned);
       }
       // A channel move: a new token even on the same server; the old session cannot be reused (§1.2).
       return this.reallocate(owned, { channelId: request.channel_id, closeCode: 4014 });
@@ -182,6 +192,20 @@ export class VoiceBridge implements FakeGatewayVoice {
     // "Voice server changed" is 4022; a move on the same server disconnects the old session (4014).
     const code = options.closeCode === undefined ? (to !== from ? 4022 : 4014) : options.closeCode;
     if (old !== null) from?.revoke(old, code);
+  }
+
+  /** Whether a client used this allocation and its voice session is over: nothing can resume it. */
+  private voiceSessionEnded(voice: BotVoiceState): boolean {
+    const grant = voice.grant;
+    if (grant === null || voice.server === null) return false;
+    const server = voice.server;
+    const live = server.sessions.some(
+      (candidate) => candidate.token === grant.token && candidate.status !== 'destroyed',
+    );
+    const used = server.received.some(
+      (frame) => frame.op === 0 && (frame.d as { token?: unknown } | null)?.token === grant.token,
+    );
+    return used && !live;
   }
 
   /** Registers the Identify on `server` (or, with none attached, a token for `voiceEndpoint`). */

@@ -21,29 +21,35 @@ function negotiateDaveProtocolVersion(_session: VoiceSession): number {
 /**
  * op 1 (docs/protocol/voice.md §2.3 step 3–4): a malformed payload → 4020; a protocol other than `udp` →
  * 4012; a mode not offered in Ready → 4016 (the discontinued modes included). Accepted: Session
- * Description (op 4) with the mode, the session's 32-byte key and the DAVE version. The address and port
- * are where the server sends audio from now on.
+ * Description (op 4) with the mode, the session's 32-byte key and the DAVE version (with
+ * `holdSessionDescription`, when `connection.releaseSessionDescription()` says so). The address and port
+ * are where the server sends audio from then on.
  */
 export function handleSelectProtocol(state: VoiceServerState, conn: VoiceConnection, d: unknown): void {
   const parsed = parseSelectProtocol(d);
   if (parsed.kind === 'malformed') return conn.closeWith(VoiceCloseCodes.BadRequest);
   if (parsed.kind === 'unknown-protocol') return conn.closeWith(VoiceCloseCodes.UnknownProtocol);
-  if (!state.options.modes.includes(parsed.mode)) {
+  const session = conn.attachedSession;
+  const offered =
+    session === null || session.offeredModes.length === 0 ? state.options.modes : session.offeredModes;
+  if (!offered.includes(parsed.mode)) {
     return conn.closeWith(VoiceCloseCodes.UnknownEncryptionMode);
   }
-  const session = conn.attachedSession;
   if (session === null) return;
-  session.mode = parsed.mode;
-  session.clientAddress = { address: parsed.address, port: parsed.port };
-  session.daveProtocolVersion = negotiateDaveProtocolVersion(session);
-  // Real Session Descriptions carry more fields than the docs list; clients must tolerate them.
-  session.sendSequenced(VoiceOpcodes.SessionDescription, {
-    audio_codec: 'opus',
-    video_codec: 'H264',
-    media_session_id: randomBytes(16).toString('hex'),
-    mode: parsed.mode,
-    secret_key: [...session.key],
-    dave_protocol_version: session.daveProtocolVersion,
+  conn.answerOrHold('sessionDescription', () => {
+    // The key is in use from here on: RTP before this point is RTP before Session Description.
+    session.mode = parsed.mode;
+    session.clientAddress = { address: parsed.address, port: parsed.port };
+    session.daveProtocolVersion = negotiateDaveProtocolVersion(session);
+    // Real Session Descriptions carry more fields than the docs list; clients must tolerate them.
+    session.sendSequenced(VoiceOpcodes.SessionDescription, {
+      audio_codec: 'opus',
+      video_codec: 'H264',
+      media_session_id: randomBytes(16).toString('hex'),
+      mode: parsed.mode,
+      secret_key: [...session.key],
+      dave_protocol_version: session.daveProtocolVersion,
+    });
   });
   state.emit('selectProtocol', {
     connectionId: conn.id,

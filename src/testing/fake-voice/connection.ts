@@ -13,6 +13,15 @@ import type { VoiceSession } from './session.js';
 import type { FakeVoiceConnection, FakeVoiceSession, VoiceServerPayload } from './types.js';
 import type { ClosableOwner, VoiceServerState } from './voice-state.js';
 
+/** The answers a connection can hold back (options `holdReady`, `holdSessionDescription`, `holdResumed`). */
+export type HeldAnswer = 'ready' | 'sessionDescription' | 'resumed';
+
+const HOLD_OPTIONS = {
+  ready: 'holdReady',
+  sessionDescription: 'holdSessionDescription',
+  resumed: 'holdResumed',
+} as const;
+
 /**
  * One voice WebSocket (docs/protocol/voice.md §2.3): Hello on connect, then awaiting Identify or Resume,
  * then authenticated with a session attached. Inbound frames go to {@link handleVoiceClientFrame}; `ws`
@@ -27,6 +36,11 @@ export class VoiceConnection implements FakeVoiceConnection, ClosableOwner {
   private serverClose: { code: number; reason: string } | null = null;
   private lastSession: VoiceSession | null = null;
   private watchdog: NodeJS.Timeout | null = null;
+  /** The answer a `hold*` option holds back (Ready, Session Description, Resumed). */
+  private pending: {
+    readonly kind: HeldAnswer;
+    readonly answer: (modes?: readonly string[]) => void;
+  } | null = null;
 
   constructor(
     private readonly state: VoiceServerState,
@@ -113,11 +127,40 @@ export class VoiceConnection implements FakeVoiceConnection, ClosableOwner {
     this.requireSession().sendSequencedBinary(op, payload);
   }
 
+  get held(): HeldAnswer | null {
+    return this.pending?.kind ?? null;
+  }
+
+  releaseReady(options: { readonly modes?: readonly string[] } = {}): boolean {
+    return this.releaseHeld('ready', options.modes);
+  }
+
+  releaseSessionDescription(): boolean {
+    return this.releaseHeld('sessionDescription');
+  }
+
+  releaseResumed(): boolean {
+    return this.releaseHeld('resumed');
+  }
+
   // ── Used by the handlers and the session ──────────────────────────────────────────────────────
+
+  /**
+   * Answers at once, or, when the option for `kind` is set, keeps the answer until its release method
+   * is called (dropped if the connection closes first). One answer is held at a time: the protocol
+   * never has two outstanding.
+   */
+  answerOrHold(kind: HeldAnswer, answer: (modes?: readonly string[]) => void): void {
+    if (!this.state.options[HOLD_OPTIONS[kind]]) return answer();
+    this.pending = { kind, answer };
+    this.state.emit('hold', { kind, connectionId: this.id, sessionId: this.sessionId, at: Date.now() });
+  }
 
   /** VoiceSessionOwner: one frame of the attached session, or any connection-level frame. */
   deliver(data: string | Buffer): void {
-    if (!this.closing && this.socket.readyState === WebSocket.OPEN) this.socket.send(data);
+    if (this.closing || this.socket.readyState !== WebSocket.OPEN) return;
+    this.socket.send(data);
+    this.state.recordSent(this.id, this.attached?.id ?? null, data);
   }
 
   /** VoiceSessionOwner: another connection resumed our session. */
@@ -167,6 +210,14 @@ export class VoiceConnection implements FakeVoiceConnection, ClosableOwner {
     });
   }
 
+  private releaseHeld(kind: HeldAnswer, modes?: readonly string[]): boolean {
+    const pending = this.pending;
+    if (pending?.kind !== kind) return false;
+    this.pending = null;
+    if (this.open) pending.answer(modes);
+    return true;
+  }
+
   private requireSession(): VoiceSession {
     if (this.attached === null) {
       throw new InvalidArgumentError(`voice connection ${this.id} has no session for a sequenced message`);
@@ -195,6 +246,7 @@ export class VoiceConnection implements FakeVoiceConnection, ClosableOwner {
   }
 
   private onClose(code: number, reason: string): void {
+    this.pending = null;
     if (this.watchdog !== null) clearTimeout(this.watchdog);
     this.watchdog = null;
     this.closing = true;

@@ -51,6 +51,10 @@ import { VoiceServerState } from './voice-state.js';
  * - Hello, Heartbeat ACK and Resumed carry no `seq`; every other server message does.
  * - RTP before Speaking waits `speakingGraceMs` for it, then is a violation (dropped by default).
  * - Repeated or older transport nonces are dropped as replays and recorded as violations.
+ *
+ * For tests that decide when each answer goes out (model-based runs), `holdHello`, `holdUpgrades`,
+ * `holdReady`, `holdDiscovery`, `holdSessionDescription` and `holdResumed` keep the corresponding answer
+ * back until a release method lets it go; every check still happens at once, and every rule stays active.
  */
 export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
   private readonly state: VoiceServerState;
@@ -228,6 +232,32 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
   /** Through the gateway: VOICE_STATE_UPDATE `channel_id: null` and the socket closed (4014). */
   forceDisconnect(options: VoiceSignalCloseOptions & GrantSelector = {}): number {
     return this.signal(options, (link, grant) => link.forceDisconnect(grant, options));
+  }
+
+  /** Upgrade requests `holdUpgrades` holds (clients whose sockets are still connecting). */
+  get heldUpgrades(): number {
+    return this.state.upgrades.count;
+  }
+
+  /** Completes the oldest held upgrade (option `holdUpgrades`): the client's socket opens. False when none waits. */
+  releaseUpgrade(): boolean {
+    return this.state.upgrades.release();
+  }
+
+  /** Drops the oldest held upgrade's TCP connection unanswered: the client's socket fails (1006). False when none waits. */
+  refuseUpgrade(): boolean {
+    return this.state.upgrades.refuse();
+  }
+
+  /**
+   * Answers the held IP discovery (option `holdDiscovery`) of the session with `ssrc`, or of every
+   * session that has one. Returns how many were answered.
+   */
+  releaseDiscovery(ssrc?: number): number {
+    const sessions = [...this.state.sessions.values()].filter(
+      (session) => ssrc === undefined || session.ssrc === ssrc,
+    );
+    return sessions.filter((session) => session.releaseDiscovery()).length;
   }
 
   /** Calls `listener` for every new connection (before Hello); returns the unsubscribe function. */

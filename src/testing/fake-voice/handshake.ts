@@ -10,7 +10,8 @@ import type { VoiceServerState } from './voice-state.js';
  * issued — a revoked token (4006), no live grant for `server_id` (4011), a token that does not authenticate
  * this user and voice session (4004); then DAVE: a non-stage call needs `max_dave_protocol_version ≥ 1`
  * (4017). Accepted: a session starts, Ready (op 2) goes out, then Clients Connect (op 11) with the
- * members already in the call, and the call learns of the newcomer.
+ * members already in the call, and the call learns of the newcomer (with `holdReady`, all of that when
+ * `connection.releaseReady()` says so).
  */
 export function handleVoiceIdentify(state: VoiceServerState, conn: VoiceConnection, d: unknown): void {
   const identify = parseIdentify(d);
@@ -39,37 +40,43 @@ export function handleVoiceIdentify(state: VoiceServerState, conn: VoiceConnecti
     return reject(VoiceCloseCodes.EndToEndEncryptionDAVEProtocolRequired);
   }
 
-  const session = state.startSession(grant, identify.maxDaveProtocolVersion);
-  conn.bindSession(session);
-  state.count('identifies');
+  // Accepted: a second Identify on this socket is 4005 from now on, even while Ready is held.
+  conn.markAuthenticated();
   report('ready', null);
-  // Real Ready frames also carry `streams` and `experiments`; clients must tolerate unknown fields.
-  session.sendSequenced(VoiceOpcodes.Ready, {
-    ssrc: session.ssrc,
-    ip: '127.0.0.1',
-    port: state.udp?.port ?? 0,
-    modes: state.options.modes,
-    experiments: [],
-    streams: [],
-  });
-  const others = state.othersInCall(session);
-  if (others.length > 0) session.sendSequenced(VoiceOpcodes.ClientsConnect, { user_ids: others });
-  state.announceArrival(session);
-  state.emit('ready', {
-    connectionId: conn.id,
-    sessionId: session.id,
-    guildId: session.guildId,
-    channelId: session.channelId,
-    userId: session.userId,
-    ssrc: session.ssrc,
+  conn.answerOrHold('ready', (modes) => {
+    const session = state.startSession(grant, identify.maxDaveProtocolVersion);
+    session.offeredModes = modes ?? state.options.modes;
+    conn.bindSession(session);
+    state.count('identifies');
+    // Real Ready frames also carry `streams` and `experiments`; clients must tolerate unknown fields.
+    session.sendSequenced(VoiceOpcodes.Ready, {
+      ssrc: session.ssrc,
+      ip: '127.0.0.1',
+      port: state.udp?.port ?? 0,
+      modes: session.offeredModes,
+      experiments: [],
+      streams: [],
+    });
+    const others = state.othersInCall(session);
+    if (others.length > 0) session.sendSequenced(VoiceOpcodes.ClientsConnect, { user_ids: others });
+    state.announceArrival(session);
+    state.emit('ready', {
+      connectionId: conn.id,
+      sessionId: session.id,
+      guildId: session.guildId,
+      channelId: session.channelId,
+      userId: session.userId,
+      ssrc: session.ssrc,
+    });
   });
 }
 
 /**
  * op 7 (docs/protocol/voice.md §2.4): a token never issued → 4004; a session that is unknown, ended or
  * revoked, a `seq_ack` never sent, or a replay buffer that no longer holds every missed message → 4006.
- * Otherwise Resumed (op 9), then every buffered message after `seq_ack`, in order. SSRC, key, UDP
- * association and nonce state are the session's and carry over.
+ * Otherwise Resumed (op 9), then every buffered message after `seq_ack`, in order (with `holdResumed`,
+ * when `connection.releaseResumed()` says so, checked again then). SSRC, key, UDP association and nonce
+ * state are the session's and carry over.
  */
 export function handleVoiceResume(state: VoiceServerState, conn: VoiceConnection, d: unknown): void {
   const resume = parseResume(d);
@@ -100,12 +107,20 @@ export function handleVoiceResume(state: VoiceServerState, conn: VoiceConnection
   ) {
     return reject(VoiceCloseCodes.SessionNoLongerValid);
   }
-  const missed = session.buffer.after(resume.seqAck ?? -1);
-  if (missed === null) return reject(VoiceCloseCodes.SessionNoLongerValid);
+  if (session.buffer.after(resume.seqAck ?? -1) === null) return reject(VoiceCloseCodes.SessionNoLongerValid);
 
-  conn.bindSession(session);
-  state.count('resumes');
-  conn.deliver(serializeVoiceFrame(VoiceOpcodes.Resumed, null));
-  for (const entry of missed) conn.deliver(entry.data);
-  report('resumed', null, missed.length);
+  // Accepted: a second Identify or Resume on this socket is 4005 from now on, even while Resumed is held.
+  conn.markAuthenticated();
+  conn.answerOrHold('resumed', () => {
+    // While held, the session may have ended (revoked, expired, resumed elsewhere and closed).
+    const missed = session.buffer.after(resume.seqAck ?? -1);
+    if (state.sessions.get(resume.token) !== session || grant.revoked || missed === null) {
+      return reject(VoiceCloseCodes.SessionNoLongerValid);
+    }
+    conn.bindSession(session);
+    state.count('resumes');
+    conn.deliver(serializeVoiceFrame(VoiceOpcodes.Resumed, null));
+    for (const entry of missed) conn.deliver(entry.data);
+    report('resumed', null, missed.length);
+  });
 }

@@ -40,4 +40,10 @@ export type {
   VoiceSpeakingRecord,
   VoiceViolation,
   VoiceViolationKind,
+  VoiceDatagramKind,
+  VoiceDatagramRecord,
+  VoiceHoldKind,
+  VoiceHoldRecord,
+  VoiceSentFrame,
+  VoiceUpgradeRecord,
 } from './records.js';

@@ -65,6 +65,32 @@ export interface FakeVoiceServerOptions {
   rtpBeforeSpeaking?: RtpBeforeSpeakingAction;
   /** Do not send Hello on connect; each connection waits for `connection.sendHello()`. Default false. */
   holdHello?: boolean;
+  /**
+   * Hold every WebSocket upgrade request until `server.releaseUpgrade()` accepts it (or
+   * `server.refuseUpgrade()` drops its TCP connection): the client's socket stays "connecting" meanwhile.
+   * A request whose client gives up while held is forgotten. Default false.
+   */
+  holdUpgrades?: boolean;
+  /**
+   * Hold the answer to an accepted Identify (Ready, then Clients Connect) until `connection.releaseReady()`.
+   * The checks and their close codes still happen at once. Default false.
+   */
+  holdReady?: boolean;
+  /**
+   * Hold the answer to IP discovery until `server.releaseDiscovery()` (or `session.releaseDiscovery()`),
+   * which answers the latest request of the session. Default false.
+   */
+  holdDiscovery?: boolean;
+  /**
+   * Hold Session Description (op 4) after an accepted Select Protocol until
+   * `connection.releaseSessionDescription()`; RTP before it is a violation, as always. Default false.
+   */
+  holdSessionDescription?: boolean;
+  /**
+   * Hold Resumed (op 9) and the replay after an accepted Resume until `connection.releaseResumed()`.
+   * The checks and their close codes still happen at once. Default false.
+   */
+  holdResumed?: boolean;
   /** Record WebSocket frames and audio frames (`received`, `frames`). Default true. */
   record?: boolean;
 }
@@ -87,6 +113,11 @@ export interface ResolvedFakeVoiceServerOptions {
   readonly speakingGraceMs: number;
   readonly rtpBeforeSpeaking: RtpBeforeSpeakingAction;
   readonly holdHello: boolean;
+  readonly holdUpgrades: boolean;
+  readonly holdReady: boolean;
+  readonly holdDiscovery: boolean;
+  readonly holdSessionDescription: boolean;
+  readonly holdResumed: boolean;
   readonly record: boolean;
 }
 
@@ -192,6 +223,11 @@ export function resolveVoiceOptions(options: FakeVoiceServerOptions = {}): Resol
     speakingGraceMs: integer('speakingGraceMs', options.speakingGraceMs, 1000, 0, 60_000),
     rtpBeforeSpeaking,
     holdHello: options.holdHello ?? false,
+    holdUpgrades: options.holdUpgrades ?? false,
+    holdReady: options.holdReady ?? false,
+    holdDiscovery: options.holdDiscovery ?? false,
+    holdSessionDescription: options.holdSessionDescription ?? false,
+    holdResumed: options.holdResumed ?? false,
     record: options.record ?? true,
   };
 }

@@ -177,3 +177,52 @@ export interface FakeVoiceServerStats {
     readonly client: Readonly<Record<number, number>>;
   };
 }
+
+/** One message the server sent on a voice WebSocket (replayed messages included, with their original `seq`). */
+export interface VoiceSentFrame {
+  readonly connectionId: number;
+  /** Session of the connection when it was sent (null before Identify/Resume was answered). */
+  readonly sessionId: string | null;
+  readonly op: number;
+  /** Top-level `seq` of a JSON message, or the u16 of a binary one; null when it carries none. */
+  readonly seq: number | null;
+  /** `d` of a JSON message; null for a binary one. */
+  readonly d: unknown;
+  readonly binary: boolean;
+  readonly at: number;
+}
+
+/** What a datagram on the media socket was taken for. */
+export type VoiceDatagramKind = 'discovery' | 'rtp' | 'keepalive' | 'other';
+
+/** One datagram that reached the media socket (after inbound faults), as the server classified it. */
+export interface VoiceDatagramRecord {
+  readonly kind: VoiceDatagramKind;
+  /** The SSRC it names (RTP header or discovery request); null for other datagrams. */
+  readonly ssrc: number | null;
+  readonly from: VoiceAddress;
+  readonly size: number;
+  readonly at: number;
+}
+
+/** A WebSocket upgrade request the server accepted for `?v=8` (before a hold, if `holdUpgrades`). */
+export interface VoiceUpgradeRecord {
+  /** Path and query of the request. */
+  readonly url: string;
+  /** Held until `releaseUpgrade()` / `refuseUpgrade()`. */
+  readonly held: boolean;
+  readonly at: number;
+}
+
+/** What a `hold*` option is holding. */
+export type VoiceHoldKind = 'upgrade' | 'ready' | 'discovery' | 'sessionDescription' | 'resumed';
+
+/** Something a `hold*` option now holds: a release method lets it go. */
+export interface VoiceHoldRecord {
+  readonly kind: VoiceHoldKind;
+  /** The connection it waits on (null for upgrades and discovery). */
+  readonly connectionId: number | null;
+  /** The session it belongs to (null for upgrades, and for Ready, which starts the session). */
+  readonly sessionId: string | null;
+  readonly at: number;
+}

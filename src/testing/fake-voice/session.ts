@@ -43,6 +43,10 @@ export class VoiceSession implements FakeVoiceSession {
   readonly buffer: ReplayBuffer;
   readonly frameLog: FakeVoiceFrame[] = [];
   mode: string | null = null;
+  /** `modes` of the Ready this session was sent (Select Protocol must pick one of them). */
+  offeredModes: readonly string[] = [];
+  /** The latest IP discovery request held by `holdDiscovery`: where to answer. */
+  heldDiscovery: VoiceAddress | null = null;
   clientAddress: VoiceAddress | null = null;
   discoveredAddress: VoiceAddress | null = null;
   speaking = 0;
@@ -132,6 +136,18 @@ export class VoiceSession implements FakeVoiceSession {
     this.sendSequenced(op, d);
   }
 
+  get discoveryHeld(): boolean {
+    return this.heldDiscovery !== null;
+  }
+
+  releaseDiscovery(): boolean {
+    const held = this.heldDiscovery;
+    if (held === null) return false;
+    this.heldDiscovery = null;
+    this.state.udp?.answerDiscovery(this.ssrc, held, true);
+    return true;
+  }
+
   dropUdp(options: UdpFaultOptions): UdpFaultHandle {
     return this.state.faults.add(new UdpFaultRule(options, null, this.ssrc));
   }
@@ -185,6 +201,7 @@ export class VoiceSession implements FakeVoiceSession {
     this.owner = null;
     this.clearExpiry();
     this.clearHeld();
+    this.heldDiscovery = null;
     this.buffer.clear();
   }
 

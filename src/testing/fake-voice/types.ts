@@ -13,6 +13,10 @@ import type {
   VoiceSelectProtocolRecord,
   VoiceSpeakingRecord,
   VoiceViolation,
+  VoiceDatagramRecord,
+  VoiceHoldRecord,
+  VoiceSentFrame,
+  VoiceUpgradeRecord,
 } from './records.js';
 import type { UdpDelayOptions, UdpFaultHandle, UdpFaultOptions } from './udp-faults.js';
 
@@ -112,6 +116,10 @@ export interface FakeVoiceSession {
   /** Audio frames this session sent, decrypted, in arrival order. */
   readonly frames: readonly FakeVoiceFrame[];
   readonly decryptFailures: number;
+  /** An IP discovery request waits for {@link FakeVoiceSession.releaseDiscovery} (option `holdDiscovery`). */
+  readonly discoveryHeld: boolean;
+  /** Answers the latest held IP discovery request; false when none is held. */
+  releaseDiscovery(): boolean;
   /** Sends a sequenced message to the session (buffered for Resume while it has no socket). */
   sendPayload(op: number, d: unknown): void;
   /** Drops UDP datagrams of this session (see {@link UdpFaultOptions}). */
@@ -160,6 +168,17 @@ export interface FakeVoiceConnection {
   sendPayload(payload: VoiceServerPayload): void;
   /** Sends a binary message `[seq][op][payload]` with the session's next `seq` (buffered for replay). */
   sendBinary(op: number, payload: Uint8Array): void;
+  /** The answer a `hold*` option holds on this connection, if any. */
+  readonly held: 'ready' | 'sessionDescription' | 'resumed' | null;
+  /**
+   * Sends the held Ready (option `holdReady`), with the server's modes or, as a fault, `modes` (for
+   * example only modes the client does not implement). False when no Ready is held.
+   */
+  releaseReady(options?: { readonly modes?: readonly string[] }): boolean;
+  /** Sends the held Session Description (option `holdSessionDescription`); false when none is held. */
+  releaseSessionDescription(): boolean;
+  /** Sends the held Resumed and the replay (option `holdResumed`); false when none is held. */
+  releaseResumed(): boolean;
 }
 
 /** Events of `FakeVoiceServer`; wait for them with `server.waitFor(name, predicate)`. */
@@ -178,4 +197,12 @@ export interface FakeVoiceServerEvents {
   close: [VoiceCloseRecord];
   /** A session ended for good (revoked, non-resumable close, TTL, shutdown). */
   sessionEnd: [{ readonly sessionId: string; readonly userId: string; readonly at: number }];
+  /** A message the server sent on a voice WebSocket. */
+  sent: [VoiceSentFrame];
+  /** A datagram reached the media socket. */
+  datagram: [VoiceDatagramRecord];
+  /** A WebSocket upgrade request for `?v=8` arrived. */
+  upgrade: [VoiceUpgradeRecord];
+  /** A `hold*` option holds something back. */
+  hold: [VoiceHoldRecord];
 }

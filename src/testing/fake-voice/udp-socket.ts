@@ -77,7 +77,18 @@ export class VoiceUdp {
 
   private handle(message: Buffer, remote: RemoteInfo, discoverySsrc: number | null, isRtp: boolean): void {
     if (this.closed) return;
-    if (discoverySsrc !== null) return this.answerDiscovery(discoverySsrc, remote);
+    const from = { address: remote.address, port: remote.port };
+    const kind =
+      discoverySsrc !== null
+        ? 'discovery'
+        : isRtp
+          ? 'rtp'
+          : message.length === KEEPALIVE_SIZE
+            ? 'keepalive'
+            : 'other';
+    const ssrc = discoverySsrc ?? (isRtp ? message.readUInt32BE(8) : null);
+    this.state.emit('datagram', { kind, ssrc, from, size: message.length, at: Date.now() });
+    if (discoverySsrc !== null) return this.answerDiscovery(discoverySsrc, from);
     if (message.length === KEEPALIVE_SIZE) {
       this.state.count('keepalives');
       return;
@@ -86,17 +97,33 @@ export class VoiceUdp {
     if (isRtp) handleRtp(this.state, message, Date.now());
   }
 
-  /** Discovery for an SSRC no session has gets no answer (the client's discovery then times out). */
-  private answerDiscovery(ssrc: number, remote: RemoteInfo): void {
+  /**
+   * Answers IP discovery with the address the request came from. Discovery for an SSRC no session has
+   * gets no answer (the client's discovery then times out). With `holdDiscovery` the request is kept
+   * (the latest one per session) until `releaseDiscovery()` calls this again with `release` set.
+   */
+  answerDiscovery(ssrc: number, address: VoiceAddress, release = false): void {
     const session = this.state.bySsrc.get(ssrc);
     if (session === undefined) {
       this.state.count('unknownSsrcPackets');
       return;
     }
-    const address = { address: remote.address, port: remote.port };
+    if (this.state.options.holdDiscovery && !release) {
+      const first = session.heldDiscovery === null;
+      session.heldDiscovery = address;
+      if (first) {
+        this.state.emit('hold', {
+          kind: 'discovery',
+          connectionId: null,
+          sessionId: session.id,
+          at: Date.now(),
+        });
+      }
+      return;
+    }
     session.discoveredAddress = address;
     this.state.count('discoveries');
     this.state.emit('discovery', { sessionId: session.id, ssrc, ...address, at: Date.now() });
-    this.send(buildDiscoveryResponse(ssrc, remote.address, remote.port), address, ssrc, false);
+    this.send(buildDiscoveryResponse(ssrc, address.address, address.port), address, ssrc, false);
   }
 }

@@ -34,7 +34,8 @@ export function parseVoiceQuery(search: URLSearchParams): VoiceQueryOutcome {
 
 /**
  * One upgrade request: refused (HTTP 400 with a JSON `{message, code: 0}`) unless `?v=8`; otherwise a
- * {@link VoiceConnection} that `onConnection` sees before Hello goes out.
+ * {@link VoiceConnection} that `onConnection` sees before Hello goes out, at once or, with
+ * `holdUpgrades`, when `releaseUpgrade()` lets it through.
  */
 export function handleVoiceUpgrade(
   state: VoiceServerState,
@@ -58,14 +59,36 @@ export function handleVoiceUpgrade(
     );
     return;
   }
-  wss.handleUpgrade(req, socket, head, (ws) => {
-    if (isClosing()) {
-      ws.terminate();
+  const held = state.options.holdUpgrades;
+  state.emit('upgrade', { url: req.url ?? '/', held, at: Date.now() });
+  const accept = (): void => {
+    if (isClosing() || socket.destroyed) {
+      socket.destroy();
       return;
     }
-    const connection = new VoiceConnection(state, ws, outcome.version);
-    state.connections.set(connection.id, connection);
-    onConnection(connection);
-    connection.start();
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (isClosing()) {
+        ws.terminate();
+        return;
+      }
+      const connection = new VoiceConnection(state, ws, outcome.version);
+      state.connections.set(connection.id, connection);
+      onConnection(connection);
+      connection.start();
+    });
+  };
+  if (!held) return accept();
+  // holdUpgrades: the client's socket stays "connecting" until a release (or a refusal) decides.
+  let forget = (): void => undefined;
+  const onGone = (): void => forget();
+  socket.once('close', onGone);
+  forget = state.upgrades.add({
+    accept: () => {
+      socket.off('close', onGone);
+      accept();
+    },
+    drop: () => socket.destroy(),
+    alive: () => !socket.destroyed && socket.readable,
   });
+  state.emit('hold', { kind: 'upgrade', connectionId: null, sessionId: null, at: Date.now() });
 }

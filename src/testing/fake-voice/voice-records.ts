@@ -6,6 +6,7 @@ import type {
   VoiceReceivedFrame,
   VoiceViolation,
   VoiceViolationKind,
+  VoiceSentFrame,
 } from './records.js';
 import type { FakeVoiceServerEvents } from './types.js';
 
@@ -71,6 +72,45 @@ export class VoiceRecords {
     const side = record.initiator === 'server' ? this.closeCounts.server : this.closeCounts.client;
     side[record.code] = (side[record.code] ?? 0) + 1;
     this.emit('close', record);
+  }
+
+  /** A message went out on connection `connectionId`: reported as a `sent` event (not kept). */
+  recordSent(connectionId: number, sessionId: string | null, data: string | Buffer): void {
+    const at = Date.now();
+    let frame: VoiceSentFrame;
+    if (typeof data === 'string') {
+      // The fake built the text itself (serializeVoiceFrame or a test's sendRaw): it may be anything.
+      let parsed: unknown = null;
+      try {
+        parsed = JSON.parse(data);
+      } catch {
+        parsed = null;
+      }
+      const message = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<
+        string,
+        unknown
+      >;
+      frame = {
+        connectionId,
+        sessionId,
+        op: typeof message['op'] === 'number' ? message['op'] : -1,
+        seq: typeof message['seq'] === 'number' ? message['seq'] : null,
+        d: message['d'] ?? null,
+        binary: false,
+        at,
+      };
+    } else {
+      frame = {
+        connectionId,
+        sessionId,
+        op: data.length >= 3 ? data[2]! : -1,
+        seq: data.length >= 2 ? data.readUInt16BE(0) : null,
+        d: null,
+        binary: true,
+        at,
+      };
+    }
+    this.emit('sent', frame);
   }
 
   violation(

@@ -12,6 +12,7 @@ import {
 import { Peer } from './peer.js';
 import { VoiceSession, type VoiceSessionOwner } from './session.js';
 import { UdpFaults } from './udp-faults.js';
+import { UpgradeHold } from './upgrade-hold.js';
 import type { VoiceUdp } from './udp-socket.js';
 import type { VoiceGrantRequest, VoiceSignalling } from './types.js';
 import { VoiceRecords, type VoiceEmit } from './voice-records.js';
@@ -33,6 +34,8 @@ export class VoiceServerState extends VoiceRecords {
   readonly connections = new Map<number, VoiceConnection>();
   readonly peers: Peer[] = [];
   readonly faults = new UdpFaults();
+  /** Upgrade requests held by `holdUpgrades`. */
+  readonly upgrades = new UpgradeHold();
   endpoint = '';
   udp: VoiceUdp | null = null;
   closed = false;
@@ -224,6 +227,7 @@ export class VoiceServerState extends VoiceRecords {
   /** Stops every timer and sleeper; sessions end without notifying anyone. */
   shutdown(): void {
     this.closed = true;
+    this.upgrades.clear();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     for (const wake of [...this.sleepers]) wake();

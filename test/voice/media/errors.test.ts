@@ -9,15 +9,15 @@ import {
 
 describe('media errors', () => {
   it.each([
-    [new OggDemuxError('bad page CRC', 4096, 'a.opus'), 'STATECORD_ERR_OGG', 'OggDemuxError'],
+    ['OggDemuxError', new OggDemuxError('bad page CRC', 4096, 'a.opus'), 'STATECORD_ERR_OGG'],
     [
+      'MissingOpusEncoderError',
       new MissingOpusEncoderError(['opusscript'], [new Error('x')]),
       'STATECORD_ERR_OPUS_ENCODER_MISSING',
-      'MissingOpusEncoderError',
     ],
-    [new AudioSourceError(new Error('x')), 'STATECORD_ERR_AUDIO_SOURCE', 'AudioSourceError'],
-    [new AudioSinkError(new Error('x')), 'STATECORD_ERR_AUDIO_SINK', 'AudioSinkError'],
-  ])('%s is a StatecordError with code %s', (error, code, name) => {
+    ['AudioSourceError', new AudioSourceError(new Error('x')), 'STATECORD_ERR_AUDIO_SOURCE'],
+    ['AudioSinkError', new AudioSinkError(new Error('x')), 'STATECORD_ERR_AUDIO_SINK'],
+  ] as const)('%s is a StatecordError with its own name and code', (name, error, code) => {
     expect(error).toBeInstanceOf(StatecordError);
     expect(error.code).toBe(code);
     expect(error.name).toBe(name);

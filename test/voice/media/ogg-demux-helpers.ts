@@ -5,7 +5,9 @@ import { demuxOggOpus, OggDemuxError } from '../../../src/voice/media/index.js';
 
 /** A packet of `length` bytes whose content tells where it came from. */
 export function packet(length: number, seed = length): Buffer {
-  return Buffer.from(Array.from({ length }, (_, i) => (seed + i * 31) & 0xff));
+  const bytes = Buffer.allocUnsafe(length);
+  for (let i = 0; i < length; i++) bytes[i] = (seed + i * 31) & 0xff;
+  return bytes;
 }
 
 /** `bytes` in chunks of the given sizes, cycling through them. */

@@ -77,7 +77,7 @@ describe('parseRtpHeader', () => {
     expect(parseRtpHeader(rtp({ second: 0x6f }))).toBeNull();
   });
 
-  it.each([0x00, 0x40, 0xc0])('gives null for RTP version bits %#x', (first) => {
+  it.each([0x00, 0x40, 0xc0])('gives null for first byte %i (RTP version not 2)', (first) => {
     expect(parseRtpHeader(rtp({ first }))).toBeNull();
   });
 

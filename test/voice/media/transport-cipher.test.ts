@@ -51,6 +51,11 @@ const CIPHERS: readonly [string, VoiceEncryptionMode, (nonce?: number) => Transp
     (nonce = 0) => createTransportCipher('aead_aes256_gcm_rtpsize', KEY, { nonce }),
   ],
   [
+    'aes-256-gcm (ecb-ghash)',
+    'aead_aes256_gcm_rtpsize',
+    (nonce = 0) => createTransportCipher('aead_aes256_gcm_rtpsize', KEY, { nonce, aesGcm: 'ecb-ghash' }),
+  ],
+  [
     'xchacha20-poly1305 (native)',
     'aead_xchacha20_poly1305_rtpsize',
     (nonce = 0) =>
