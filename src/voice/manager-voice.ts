@@ -26,7 +26,7 @@ export class ManagerVoice {
    * Joins a voice channel through the shard that holds the guild; see `shard.voice.join`. Throws
    * `UnknownGuildError` when that shard is not run by this manager (another process runs it).
    */
-  join(guildId: string, channelId: string, options: VoiceJoinOptions = {}): Promise<VoiceConnection> {
+  async join(guildId: string, channelId: string, options: VoiceJoinOptions = {}): Promise<VoiceConnection> {
     return this.shardFor(guildId).voice.join(guildId, channelId, options);
   }
 

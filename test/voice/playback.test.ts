@@ -95,8 +95,12 @@ describe('playing audio (docs/protocol/voice.md §3.2–§3.5)', () => {
     held.release();
     await playback.finished;
 
-    expect(voice.received.filter((frame) => Number(frame.op) === Number(VoiceOpcodes.Resume))).toHaveLength(1);
-    expect(voice.received.filter((frame) => Number(frame.op) === Number(VoiceOpcodes.Identify))).toHaveLength(1);
+    expect(voice.received.filter((frame) => Number(frame.op) === Number(VoiceOpcodes.Resume))).toHaveLength(
+      1,
+    );
+    expect(voice.received.filter((frame) => Number(frame.op) === Number(VoiceOpcodes.Identify))).toHaveLength(
+      1,
+    );
     expect(audio(voice).map(markOf)).toEqual(frames.map((_, index) => index));
   });
 
@@ -116,8 +120,12 @@ describe('playing audio (docs/protocol/voice.md §3.2–§3.5)', () => {
     held.release();
     await playback.finished;
 
-    expect(second.received.filter((frame) => Number(frame.op) === Number(VoiceOpcodes.Identify))).toHaveLength(1);
-    expect(second.received.filter((frame) => Number(frame.op) === Number(VoiceOpcodes.Resume))).toHaveLength(0);
+    expect(
+      second.received.filter((frame) => Number(frame.op) === Number(VoiceOpcodes.Identify)),
+    ).toHaveLength(1);
+    expect(second.received.filter((frame) => Number(frame.op) === Number(VoiceOpcodes.Resume))).toHaveLength(
+      0,
+    );
     const marks = [...audio(voice), ...audio(second)].map(markOf);
     // Once each, in order; frames in flight while the endpoint moved may be lost with the old server.
     expect(marks).toEqual([...marks].sort((a, b) => a - b));
@@ -142,7 +150,9 @@ describe('playing audio (docs/protocol/voice.md §3.2–§3.5)', () => {
 
     expect(connection.state).toBe('ready');
     expect(audio(voice).map(markOf)).toEqual(frames.map((_, index) => index));
-    expect(voice.received.filter((frame) => Number(frame.op) === Number(VoiceOpcodes.Identify))).toHaveLength(1);
+    expect(voice.received.filter((frame) => Number(frame.op) === Number(VoiceOpcodes.Identify))).toHaveLength(
+      1,
+    );
   });
 });
 
