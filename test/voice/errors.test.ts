@@ -85,7 +85,7 @@ describe('voice mistakes get a typed error with a code', () => {
     });
     const leave = gateway.waitFor(
       'frame',
-      (frame) => frame.op === 4 && (frame.d as { channel_id?: unknown }).channel_id === null,
+      (frame) => Number(frame.op) === 4 && (frame.d as { channel_id?: unknown }).channel_id === null,
       { timeoutMs: 3_000 },
     );
     await connection.leave();
