@@ -19,6 +19,7 @@ export type { ShardFailureReason };
  * | `STATECORD_ERR_VOICE_LEFT` | {@link VoiceLeftError} | `leave()` was called before the connection was ready |
  * | `STATECORD_ERR_VOICE_DISCONNECTED` | {@link VoiceDisconnectedError} | a voice connection was disconnected before it was ready (see `reason`) |
  * | `STATECORD_ERR_OGG`, `STATECORD_ERR_OPUS_ENCODER_MISSING`, `STATECORD_ERR_AUDIO_SOURCE`, `STATECORD_ERR_AUDIO_SINK` | `OggDemuxError`, `MissingOpusEncoderError`, `AudioSourceError`, `AudioSinkError` | audio playback (their table is in `src/voice/media/errors.ts`) |
+ * | `STATECORD_ERR_VOICE_TIMEOUT` | {@link VoiceTimeoutError} | a voice step got no answer in time (reported as a warning; the connection retries) |
  * | `STATECORD_ERR_VOICE_FRAME` | {@link VoiceFrameError} | a voice gateway frame could not be read (reported as a warning; the frame is ignored) |
  * | `STATECORD_ERR_SESSION_SHARD_COUNT` | {@link SessionShardCountError} | a saved session was identified with another shard count (reported as a warning; the shard identifies) |
  * | `STATECORD_ERR_GATEWAY_CONNECTION` | {@link GatewayConnectionError} | a gateway connection could not be opened or failed (reported as a warning; the shard retries) |
@@ -60,6 +61,7 @@ export type StatecordErrorCode =
   | 'STATECORD_ERR_VOICE_ALREADY_JOINED'
   | 'STATECORD_ERR_VOICE_LEFT'
   | 'STATECORD_ERR_VOICE_DISCONNECTED'
+  | 'STATECORD_ERR_VOICE_TIMEOUT'
   | 'STATECORD_ERR_GATEWAY_CONNECTION'
   | 'STATECORD_ERR_GATEWAY_TIMEOUT'
   | 'STATECORD_ERR_PAYLOAD_TOO_LARGE'
@@ -217,6 +219,30 @@ export class VoiceDisconnectedError extends StatecordError {
     );
     this.reason = reason;
     this.closeCode = closeCode;
+  }
+}
+
+/**
+ * A voice connection got no answer in time: no VOICE_STATE_UPDATE/VOICE_SERVER_UPDATE after op 4
+ * (`signalling`), a handshake step (`handshake`) or a RESUME (`resumed`). Reported as a warning; the
+ * connection retries within its bounds (docs/protocol/voice.md §2.3).
+ */
+export class VoiceTimeoutError extends StatecordError {
+  readonly guildId: string;
+  readonly awaited: 'signalling' | 'handshake' | 'resumed';
+
+  constructor(guildId: string, awaited: 'signalling' | 'handshake' | 'resumed') {
+    const what = {
+      signalling: 'the voice server updates after op 4',
+      handshake: 'a voice handshake step',
+      resumed: 'RESUMED',
+    }[awaited];
+    super(
+      'STATECORD_ERR_VOICE_TIMEOUT',
+      `the voice connection of guild ${guildId} got no answer in time: ${what}`,
+    );
+    this.guildId = guildId;
+    this.awaited = awaited;
   }
 }
 

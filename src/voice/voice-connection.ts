@@ -1,6 +1,12 @@
 import type { ActorRefFrom } from 'xstate';
 import type { VoiceDisconnection, VoiceEmitted, voiceMachine } from '../../machines/index.js';
-import { InvalidArgumentError, ListenerError, VoiceDisconnectedError, VoiceLeftError } from '../errors.js';
+import {
+  InvalidArgumentError,
+  ListenerError,
+  VoiceDisconnectedError,
+  VoiceLeftError,
+  VoiceTimeoutError,
+} from '../errors.js';
 import { handledRejection, StartWaiters } from '../shard/start-waiters.js';
 import { reportUnheardWarning } from '../util/process-warning.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
@@ -221,10 +227,7 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
         return;
       }
       case 'voice.timedOut':
-        this.warn(
-          new VoiceDisconnectedError(this.guildId, `no answer in time (${emitted.awaited})`, null),
-          'voice',
-        );
+        this.warn(new VoiceTimeoutError(this.guildId, emitted.awaited), 'the voice connection retries');
         return;
       case 'gateway.updateVoiceState':
         // Sent by the shard (ShardVoice listens to this too).
