@@ -4,7 +4,10 @@
  * - Without `DISCORD_TOKEN`: an embedded fake Discord gateway with a few guilds and a background
  *   stream of dispatches, `SHARDS` shards (default 4) against it, and a fault injected every few
  *   seconds (RECONNECT, a resumable close, a zombie connection, a dropped TCP connection, a
- *   non-resumable INVALID_SESSION) so that you can watch the shards recover.
+ *   non-resumable INVALID_SESSION) so that you can watch the shards recover. A fake voice server is
+ *   attached: shards 0 and 1 join a stage channel and play an endless synthetic Opus source, and a
+ *   voice fault comes every 1.5 × `FAULT_INTERVAL_MS` (a dropped voice connection, a new voice server,
+ *   close 4015, a zombie voice connection, a forced disconnect then a rejoin, a leave then a join).
  * - With `DISCORD_TOKEN` (and optionally `DISCORD_INTENTS`, default GUILDS): the same manager against
  *   real Discord, with the shard count Discord recommends. No faults are injected.
  *
@@ -14,9 +17,9 @@
  */
 import { GatewayIntentBits } from 'discord-api-types/v10';
 import { ShardManager } from '../src/index.js';
-import type { ShardManagerOptions } from '../src/index.js';
-import { FakeGateway } from '../src/testing/index.js';
-import type { FakeGatewayConnection, FakeGuild } from '../src/testing/index.js';
+import type { AudioPlayback, ShardManagerOptions, VoiceConnection } from '../src/index.js';
+import { FakeGateway, FakeVoiceServer } from '../src/testing/index.js';
+import type { FakeGatewayConnection, FakeGuild, FakeVoiceConnection } from '../src/testing/index.js';
 import { createVisualizer } from '../src/visualizer/index.js';
 
 const env = process.env;
@@ -54,16 +57,32 @@ const viz = createVisualizer({
   announce: () => {},
 });
 
-/** Guild ids that route to shard `index % shardCount` (Discord routes by `(id >> 22) % shard_count`). */
+/** The stage channel of a demo guild (stage channels need no E2EE on the fake voice server). */
+function stageOf(guildId: string): string {
+  return (BigInt(guildId) + 1n).toString();
+}
+
+/**
+ * Guild ids that route to shard `index % shardCount` (Discord routes by `(id >> 22) % shard_count`),
+ * each with a stage channel.
+ */
 function demoGuilds(count: number): FakeGuild[] {
   const names = ['Lobby', 'Raid Night', 'Book Club', 'Speedrunners', 'Lo-fi Beats', 'Homework Help'];
   const base = BigInt(shardCount * 250_000);
-  return Array.from({ length: count }, (_, index) => ({
-    id: ((base + BigInt(index)) << 22n).toString(),
-    name: names[index % names.length] ?? `Guild ${index}`,
-  }));
+  return Array.from({ length: count }, (_, index) => {
+    const id = ((base + BigInt(index)) << 22n).toString();
+    return {
+      id,
+      name: names[index % names.length] ?? `Guild ${index}`,
+      channels: [{ id: stageOf(id), type: 13, name: 'Stage' }],
+    };
+  });
 }
 
+// A short voice heartbeat too, so that a zombie voice connection is noticed within seconds.
+const voiceServer = useDiscord
+  ? null
+  : await FakeVoiceServer.start({ defaultChannelKind: 'stage', heartbeatIntervalMs: 2_500 });
 const gateway = useDiscord
   ? null
   : await FakeGateway.start({
@@ -72,6 +91,7 @@ const gateway = useDiscord
       // Short intervals, so that identifies pace visibly and a zombie is noticed within seconds.
       identifyIntervalMs: 400,
       heartbeatIntervalMs: 2_500,
+      ...(voiceServer === null ? {} : { voice: { servers: voiceServer } }),
     });
 const timers: NodeJS.Timeout[] = [];
 /** Shards the background stream leaves alone: a zombie is only detected on a connection that is silent. */
@@ -87,7 +107,10 @@ const options: ShardManagerOptions =
     : {
         token: gateway.options.token,
         intents:
-          GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages | GatewayIntentBits.GuildMessageTyping,
+          GatewayIntentBits.Guilds |
+          GatewayIntentBits.GuildMessages |
+          GatewayIntentBits.GuildMessageTyping |
+          GatewayIntentBits.GuildVoiceStates,
         restUrl: gateway.restUrl,
         gatewayUrl: gateway.url,
         identifyIntervalMs: 400,
@@ -125,17 +148,28 @@ console.log(
     : `statecord demo: ${shardCount} shards on an embedded fake Discord gateway (set DISCORD_TOKEN to use Discord).`,
 );
 console.log(`Visualizer: ${url}`);
-if (!useDiscord)
+if (!useDiscord) {
   console.log(`A fault is injected every ${faultIntervalMs / 1000} s; watch the shards recover.`);
+  console.log(
+    `Shards ${Math.min(2, shardCount) === 1 ? '0 holds a voice connection' : '0 and 1 hold a voice connection each'}; ` +
+      `a voice fault comes every ${(faultIntervalMs * 1.5) / 1000} s.`,
+  );
+}
 console.log('Ctrl-C to stop.\n');
 
-for (const started of manager.startShards()) {
+const starting = manager.startShards();
+for (const started of starting) {
   started.catch((error: unknown) =>
     say(`a shard did not start: ${error instanceof Error ? error.message : String(error)}`),
   );
 }
 
 if (gateway !== null) runDemo(gateway);
+if (gateway !== null && voiceServer !== null) {
+  void Promise.allSettled(starting).then(() => {
+    if (!stopping) runVoiceDemo(gateway, voiceServer);
+  });
+}
 
 function runDemo(fake: FakeGateway): void {
   const guilds = fake.options.guilds;
@@ -199,6 +233,136 @@ function runDemo(fake: FakeGateway): void {
   );
 }
 
+interface Call {
+  readonly guildId: string;
+  connection: VoiceConnection | null;
+  playback: AudioPlayback | null;
+}
+const calls: Call[] = [];
+
+/** An endless Opus source: small synthetic frames (the fake voice server decrypts, never decodes them). */
+async function* endlessOpus(): AsyncGenerator<Uint8Array> {
+  for (let frame = 0; ; frame += 1) {
+    await Promise.resolve();
+    yield Uint8Array.from([0xfc, frame & 0xff, (frame >> 8) & 0xff, 0x55]);
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function joinAndPlay(call: Call): Promise<void> {
+  if (stopping) return;
+  try {
+    const connection = await manager.voice.join(call.guildId, stageOf(call.guildId), {
+      timing: { backoffBaseMs: 300, backoffMaxMs: 2_000 },
+    });
+    call.connection = connection;
+    const shard = manager.voice.shardFor(call.guildId).id;
+    say(`voice ${call.guildId} (shard ${shard}) ready: playing an endless Opus source`);
+    connection.on('reconnected', ({ resumed }) =>
+      say(`voice ${call.guildId} is back: ${resumed ? 'resumed' : 'new voice session'}`),
+    );
+    connection.on('disconnected', ({ reason, closeCode }) => {
+      if (reason !== 'Left')
+        say(`voice ${call.guildId} disconnected: ${reason}${closeCode === null ? '' : ` ${closeCode}`}`);
+    });
+    connection.on('warning', ({ context }) => say(`voice ${call.guildId} warning: ${context}`));
+    call.playback = connection.play(endlessOpus());
+    call.playback.finished.catch((error: unknown) =>
+      say(`voice ${call.guildId} playback: ${errorText(error)}`),
+    );
+  } catch (error) {
+    say(`voice ${call.guildId} could not join: ${errorText(error)}`);
+  }
+}
+
+function runVoiceDemo(fake: FakeGateway, server: FakeVoiceServer): void {
+  // The first guilds route to shards 0 and 1.
+  for (const guild of fake.options.guilds.slice(0, Math.min(2, shardCount))) {
+    const call: Call = { guildId: guild.id, connection: null, playback: null };
+    calls.push(call);
+    void joinAndPlay(call);
+  }
+  /** Acts on the guild's open voice socket on the fake server; false when it has none right now. */
+  const onSocket = (guildId: string, act: (socket: FakeVoiceConnection) => void): boolean => {
+    const socket = server.connections.find(
+      (connection) => connection.open && connection.session?.guildId === guildId,
+    );
+    if (socket !== undefined) act(socket);
+    return socket !== undefined;
+  };
+  const later = (ms: number, action: () => void) => {
+    const timer = setTimeout(() => {
+      if (!stopping) action();
+    }, ms);
+    timer.unref();
+  };
+  const faults: Array<{ name: string; inject: (call: Call, connection: VoiceConnection) => boolean }> = [
+    {
+      name: 'voice TCP connection dropped (resumes)',
+      inject: (call) => onSocket(call.guildId, (socket) => socket.terminate()),
+    },
+    {
+      name: 'a new voice server (VOICE_SERVER_UPDATE, the old socket closed 4014): identifies afresh',
+      inject: (call) => server.moveEndpoint({ guildId: call.guildId }) > 0,
+    },
+    {
+      name: 'voice close 4015, server crashed (resumes)',
+      inject: (call) => onSocket(call.guildId, (socket) => socket.close(4015)),
+    },
+    {
+      name: 'zombie voice connection (heartbeats no longer ACKed)',
+      inject: (call) => onSocket(call.guildId, (socket) => socket.stopHeartbeatAcks()),
+    },
+    {
+      name: 'removed from the channel (rejoins in 3 s)',
+      inject: (call, connection) => {
+        server.forceDisconnect({ guildId: call.guildId });
+        later(3_000, () => {
+          connection
+            .rejoin()
+            .catch((error: unknown) => say(`voice ${call.guildId} rejoin: ${errorText(error)}`));
+        });
+        return true;
+      },
+    },
+    {
+      name: 'leave (destroyed), then join again in 3 s',
+      inject: (call, connection) => {
+        call.playback?.stop();
+        call.connection = null;
+        call.playback = null;
+        void connection.leave().then(() => later(3_000, () => void joinAndPlay(call)));
+        return true;
+      },
+    },
+  ];
+  let next = 0;
+  let turn = 0;
+  timers.push(
+    setInterval(() => {
+      // Each call in turn (another ready one if it is not ready), so that each has time to recover.
+      const ready = calls.filter((candidate) => candidate.connection?.state === 'ready');
+      const preferred = calls[turn % calls.length];
+      turn += 1;
+      const call = preferred !== undefined && ready.includes(preferred) ? preferred : ready[0];
+      if (call === undefined || call.connection === null) return;
+      const fault = faults[next % faults.length]!;
+      let injected = false;
+      try {
+        injected = fault.inject(call, call.connection);
+      } catch (error) {
+        say(`voice fault ${fault.name} not injected: ${errorText(error)}`);
+      }
+      if (!injected) return;
+      next += 1;
+      say(`voice fault → ${call.guildId}: ${fault.name}`);
+    }, faultIntervalMs * 1.5),
+  );
+}
+
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) {
@@ -211,9 +375,12 @@ async function shutdown(signal: string): Promise<void> {
   const force = setTimeout(() => process.exit(1), 10_000);
   force.unref();
   try {
+    for (const call of calls) call.playback?.stop();
+    await Promise.all(calls.flatMap((call) => (call.connection === null ? [] : [call.connection.leave()])));
     await manager.stopShards({ resumable: true });
     await viz.close();
     await gateway?.close();
+    await voiceServer?.close();
     console.log('Stopped.');
   } catch (error) {
     console.error(error);

@@ -1,7 +1,8 @@
 /**
  * What the visualizer's feed sends to the page. Every field is listed here on purpose: the feed is
  * built from a whitelist of lifecycle facts and counters, never from raw events or whole contexts, so
- * neither the token nor a session id nor any dispatch payload can reach the page.
+ * neither the token nor a session id (the shard's, or the one a voice connection keeps) nor a voice
+ * endpoint nor any dispatch payload can reach the page.
  */
 
 /** An outgoing transition of a state, for tooltips. */
@@ -52,6 +53,38 @@ export interface ShardView {
   readonly since: number;
 }
 
+/** Why a voice connection is disconnected (or destroyed), as the page shows it. */
+export interface VoiceDisconnectionView {
+  /** `CloseCode`, `EndpointRemoved`, `RemovedFromChannel`, `ShardSessionLost`, `TimedOut`, `NoSupportedEncryptionMode` or `Left`. */
+  readonly reason: string;
+  /** The voice server's close code, for `CloseCode`. */
+  readonly closeCode: number | null;
+  /** For a close code after which retrying cannot help: `E2EERequired`, `ProtocolError`, … */
+  readonly failure: string | null;
+}
+
+/** One voice connection (a `voice` actor, a child of its shard's actor) as the page shows it. */
+export interface VoiceView {
+  /** The guild's id: a snowflake, public (it names the connection; one per guild). */
+  readonly guildId: string;
+  /** The shard whose actor is the voice actor's parent. */
+  readonly shard: number;
+  /** Flattened lifecycle state (as `VoiceConnection.state`): `idle`, `signalling`, `connecting`, `ready`, `resuming`, `reconnecting`, `disconnected`, `destroyed`. */
+  readonly status: string;
+  /** Active leaf states, relative to the machine root (`session.connection.lifecycle.ready.speaking`). */
+  readonly leaves: readonly string[];
+  /** Ids of every active state node of the voice machine, for highlighting its chart. */
+  readonly active: readonly string[];
+  /** State nodes entered by the last transition, for a short highlight. */
+  readonly entered: readonly string[];
+  /** Times it left `ready` to connect again (a resume, a reconnect, a new voice server, a rejoin) since the visualizer saw it created. */
+  readonly reconnects: number;
+  /** Why it is disconnected or destroyed; null in every other state. */
+  readonly disconnection: VoiceDisconnectionView | null;
+  /** When the status last changed (ms since the epoch). */
+  readonly since: number;
+}
+
 /** The manager as the page shows it. */
 export interface ManagerView {
   /** `idle`, `fetchingGatewayInfo`, `running` or `failed`. */
@@ -67,9 +100,11 @@ export interface LogEntry {
   readonly n: number;
   /** Ms since the epoch. */
   readonly at: number;
-  /** Shard id, or null for the manager. */
+  /** Shard id (for a voice connection: its shard), or null for the manager. */
   readonly shard: number | null;
-  /** Lifecycle event type (`socket.closed`, `after reconnectBackoff`); never a dispatch. */
+  /** The guild of a voice connection's entry; null for a shard or the manager. */
+  readonly guild: string | null;
+  /** Lifecycle event type (`socket.closed`, `after reconnectBackoff`, `voice.resumed`); never a dispatch. */
   readonly event: string;
   /** Whitelisted event facts: a close code, `resumable`, a heartbeat interval. */
   readonly detail: string | null;
@@ -84,11 +119,17 @@ export type FeedMessage =
   | {
       readonly type: 'hello';
       readonly machine: StateTreeNode;
+      /** The voice machine's structure (`stateTree(voiceMachine)`). */
+      readonly voiceMachine: StateTreeNode;
       readonly manager: ManagerView | null;
       readonly shards: readonly ShardView[];
+      readonly voices: readonly VoiceView[];
       readonly log: readonly LogEntry[];
     }
   | { readonly type: 'shard'; readonly shard: ShardView }
   | { readonly type: 'shardRemoved'; readonly id: number }
+  | { readonly type: 'voice'; readonly voice: VoiceView }
+  /** The voice actor ended (destroyed, or stopped with its shard): the page greys it out, then drops it. */
+  | { readonly type: 'voiceRemoved'; readonly guildId: string; readonly shard: number }
   | { readonly type: 'manager'; readonly manager: ManagerView }
   | { readonly type: 'log'; readonly entry: LogEntry };

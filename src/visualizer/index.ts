@@ -1,7 +1,8 @@
 /**
  * `statecord/visualizer`: a live debug page over a `ShardManager`'s actor system: every shard as its
- * statechart with the current state highlighted, per-shard counters, and a transition log. Offline
- * (no CDN), loopback by default, an access key for any other address.
+ * statechart with the current state highlighted, per-shard counters, each shard's voice connections
+ * (their own statecharts), and a transition log. Offline (no CDN), loopback by default, an access key
+ * for any other address.
  */
 export { createVisualizer } from './visualizer.js';
 export type { Visualizer, VisualizerOptions } from './visualizer.js';
@@ -15,4 +16,6 @@ export type {
   ShardView,
   StateTreeNode,
   TransitionView,
+  VoiceDisconnectionView,
+  VoiceView,
 } from './feed-types.js';

@@ -16,7 +16,7 @@ header.top h1 span { color: var(--muted); font-weight: 400; }
 .feed-live { color: var(--ready); border-color: var(--ready); }
 .feed-down { color: var(--bad); border-color: var(--bad); }
 main { display: grid; grid-template-columns: minmax(0, 1fr) 480px; gap: 12px; padding: 12px; align-items: start; }
-#shards { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); gap: 12px; }
+#shards { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); gap: 12px; align-items: start; }
 #empty { color: var(--muted); padding: 24px; }
 .shard { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px 12px; }
 .shard[data-status="ready"] { border-color: rgba(63, 185, 80, 0.45); }
@@ -26,9 +26,9 @@ main { display: grid; grid-template-columns: minmax(0, 1fr) 480px; gap: 12px; pa
 .strip h2 { font-size: 14px; margin: 0; }
 .badge { padding: 1px 9px; border-radius: 10px; font-weight: 600; background: var(--idle); color: #0b0f14; }
 .s-ready { background: var(--ready); }
-.s-connecting, .s-identifying, .s-resuming { background: var(--busy); }
+.s-connecting, .s-identifying, .s-resuming, .s-signalling { background: var(--busy); }
 .s-reconnecting { background: var(--warn); }
-.s-failed { background: var(--bad); }
+.s-failed, .s-disconnected { background: var(--bad); }
 .stat-label { color: var(--muted); margin-right: 5px; }
 .stat-value { font-variant-numeric: tabular-nums; }
 .leaves { flex-basis: 100%; color: var(--muted); font: 11px ui-monospace, SFMono-Regular, Menlo, monospace; }
@@ -37,7 +37,7 @@ main { display: grid; grid-template-columns: minmax(0, 1fr) 480px; gap: 12px; pa
 .state > .label { font-size: 11px; color: var(--muted); white-space: nowrap; }
 .state.initial > .label::before { content: "\\25CF  "; font-size: 8px; vertical-align: 1px; }
 .state.final { border-style: double; border-width: 3px; }
-.state.parallel, .state[data-state-id="shard.connection"] { flex: 1 1 100%; order: 2; }
+.state.parallel, .state[data-state-id="shard.connection"], .state[data-state-id="voice.session"] { flex: 1 1 100%; order: 2; }
 .children { display: flex; gap: 5px; margin-top: 3px; align-items: flex-start; }
 .children.substates { flex-wrap: wrap; }
 .children.regions { flex-wrap: wrap; }
@@ -45,8 +45,25 @@ main { display: grid; grid-template-columns: minmax(0, 1fr) 480px; gap: 12px; pa
 .state.active { border-color: var(--accent); background: rgba(88, 166, 255, 0.07); }
 .state.active > .label { color: var(--text); font-weight: 600; }
 .state.atomic.active, .state.final.active { background: rgba(88, 166, 255, 0.3); box-shadow: inset 0 0 0 1px var(--accent); }
-.shard[data-status="ready"] .state.atomic.active { background: rgba(63, 185, 80, 0.3); border-color: var(--ready); box-shadow: inset 0 0 0 1px var(--ready); }
-.shard[data-status="failed"] .state.final.active { background: rgba(248, 81, 73, 0.3); border-color: var(--bad); }
+.shard[data-status="ready"] > .chart .state.atomic.active, .voice[data-status="ready"] .state.atomic.active {
+  background: rgba(63, 185, 80, 0.3); border-color: var(--ready); box-shadow: inset 0 0 0 1px var(--ready); }
+.shard[data-status="failed"] > .chart .state.final.active, .voice[data-status="disconnected"] .state.atomic.active {
+  background: rgba(248, 81, 73, 0.3); border-color: var(--bad); box-shadow: none; }
+.voices { display: flex; flex-direction: column; gap: 8px; margin-top: 10px; }
+.voices:empty { display: none; }
+.voice { border: 1px solid var(--line); border-left: 3px solid var(--idle); border-radius: 6px; padding: 6px 8px 8px;
+  background: rgba(255, 255, 255, 0.015); transition: opacity 0.4s; }
+.voice[data-status="ready"] { border-left-color: var(--ready); }
+.voice[data-status="signalling"], .voice[data-status="connecting"], .voice[data-status="resuming"] { border-left-color: var(--busy); }
+.voice[data-status="reconnecting"] { border-left-color: var(--warn); }
+.voice[data-status="disconnected"] { border-left-color: var(--bad); }
+.voice.gone { opacity: 0.35; filter: grayscale(1); }
+.voice .strip { margin-bottom: 5px; gap: 3px 12px; }
+.voice h3 { font-size: 12px; margin: 0; font-weight: 600; }
+.guild-id { font: 11px ui-monospace, SFMono-Regular, Menlo, monospace; color: var(--muted); font-weight: 400; }
+.disconnection { color: var(--bad); font-size: 12px; }
+.voice .chart { gap: 4px; }
+.voice .state > .label { font-size: 10px; }
 .state.flash { animation: flash 1.4s ease-out; }
 @keyframes flash { from { box-shadow: 0 0 0 3px var(--busy); } to { box-shadow: 0 0 0 0 transparent; } }
 aside { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; position: sticky; top: 56px;
@@ -63,6 +80,7 @@ td.time { color: var(--muted); font-variant-numeric: tabular-nums; }
 td.ev { white-space: normal; overflow-wrap: anywhere; }
 td.move { white-space: normal; }
 .detail, .arrow { color: var(--muted); }
+td.ev .guild { color: var(--muted); font: 10px ui-monospace, SFMono-Regular, Menlo, monospace; }
 tr.kind-heartbeat, tr.kind-step { color: var(--muted); }
 tr.kind-status .to-ready { color: var(--ready); }
 tr.kind-status .to-reconnecting, tr.kind-status .to-resuming { color: var(--warn); }
@@ -86,9 +104,10 @@ export function renderPage(nonce: string): string {
 </head>
 <body data-feed="connecting">
 <header class="top">
-  <h1>statecord <span>shard lifecycles</span></h1>
+  <h1>statecord <span>shard and voice lifecycles</span></h1>
   <span id="manager" class="pill">manager: —</span>
   <span id="ready-count" class="pill">0/0 ready</span>
+  <span id="voice-count" class="pill" hidden>0/0 voice ready</span>
   <span id="feed" class="pill feed">connecting…</span>
   <span class="hint">hover a state for what it implements and where it goes</span>
 </header>

@@ -130,8 +130,9 @@ class LiveVisualizer implements Visualizer {
 
 /**
  * Creates the visualizer: a page on 127.0.0.1 showing every shard of a manager as its statechart
- * (current state highlighted), a strip of counters per shard, and a transition log, fed live from
- * XState inspection. Two steps, because a `ShardManager` takes its `inspect` observer when it is
+ * (current state highlighted), a strip of counters per shard, each shard's voice connections (the
+ * voice actors its actor spawned, as their statecharts), and a transition log, fed live from XState
+ * inspection. Two steps, because a `ShardManager` takes its `inspect` observer when it is
  * constructed. Only lifecycle facts and counters reach the page: never the token, a session id, or a
  * dispatch.
  *

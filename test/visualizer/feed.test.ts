@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { FeedMessage, LogEntry, ShardView } from '../../src/visualizer/index.js';
+import type { FeedMessage, LogEntry, ShardView, VoiceView } from '../../src/visualizer/index.js';
 import { eventDetail, safeEventName } from '../../src/visualizer/feed-model.js';
-import { GUILD_ID, TOKEN, connectFeed, startSystem } from './harness.js';
+import type { FakeGateway, FakeVoiceServer } from '../../src/testing/index.js';
+import {
+  GUILD_ID,
+  STAGE_ID,
+  TOKEN,
+  VOICE_TIMING,
+  connectFeed,
+  endlessFrames,
+  stageGuild,
+  startSystem,
+} from './harness.js';
+import type { FeedClient } from './harness.js';
 
 const SECRET_CONTENT = 'dispatch-content-secret-5e7b1c';
 const SECRET_GUILD_NAME = 'guild-name-secret-90d2aa';
@@ -10,20 +21,96 @@ function isLog(message: FeedMessage, shard: number, from: string, to: string): b
   return (
     message.type === 'log' &&
     message.entry.shard === shard &&
+    message.entry.guild === null &&
     message.entry.from === from &&
     message.entry.to === to
   );
 }
 
+/** The first log entry of a guild's voice connection, after entry `after`, with this event and target. */
+async function voiceLog(
+  feed: FeedClient,
+  guild: string,
+  event: string,
+  to: string,
+  after = 0,
+): Promise<LogEntry> {
+  const message = await feed.waitFor(
+    (candidate) =>
+      candidate.type === 'log' &&
+      candidate.entry.n > after &&
+      candidate.entry.guild === guild &&
+      candidate.entry.event === event &&
+      candidate.entry.to === to,
+  );
+  if (message.type !== 'log') throw new Error('unreachable');
+  return message.entry;
+}
+
+/** Every view of a guild's voice connection the feed sent, in order. */
+function voiceViews(feed: FeedClient, guild: string): VoiceView[] {
+  return feed.messages.flatMap((message): VoiceView[] =>
+    message.type === 'voice' && message.voice.guildId === guild
+      ? [message.voice]
+      : message.type === 'hello'
+        ? message.voices.filter((view) => view.guildId === guild)
+        : [],
+  );
+}
+
+/** `event: from → to` of a guild's lifecycle (status) entries. */
+function voiceStory(feed: FeedClient, guild: string): string[] {
+  return feed.messages
+    .filter((message): message is { type: 'log'; entry: LogEntry } => message.type === 'log')
+    .map(({ entry }) => entry)
+    .filter((entry) => entry.guild === guild && entry.kind === 'status')
+    .map((entry) => `${entry.event}: ${entry.from} → ${entry.to}`);
+}
+
+/** What a voice connection must keep from the page: the voice token, session id and endpoint, as issued. */
+function collectVoiceSecrets(gateway: FakeGateway, voice: FakeVoiceServer, into: Set<string>): void {
+  for (const state of gateway.voice.states) {
+    into.add(state.voiceSessionId);
+    into.add(state.gatewaySessionId);
+    into.add(state.token);
+    if (state.endpoint !== null) into.add(state.endpoint);
+  }
+  for (const grant of voice.grants) {
+    into.add(grant.token);
+    into.add(grant.sessionId);
+    into.add(grant.endpoint);
+  }
+  into.add(voice.endpoint);
+}
+
+const VOICE_VIEW_KEYS = [
+  'active',
+  'disconnection',
+  'entered',
+  'guildId',
+  'leaves',
+  'reconnects',
+  'shard',
+  'since',
+  'status',
+];
+
 describe('the feed', () => {
-  it('carries lifecycle transitions and counters, never the token, a session or dispatch data', async () => {
-    const { gateway, manager, url } = await startSystem(2, {
-      guilds: [{ id: GUILD_ID, name: SECRET_GUILD_NAME }],
+  it('carries lifecycle transitions and counters, never the token, a session, a voice secret or dispatch data', async () => {
+    const { gateway, voice, manager, url } = await startSystem(2, {
+      guilds: [stageGuild(GUILD_ID, SECRET_GUILD_NAME)],
+      voice: true,
     });
     const sessionIds: string[] = [];
     gateway.on('ready', ({ sessionId }) => sessionIds.push(sessionId));
     const feed = await connectFeed(url);
     await Promise.all(manager.startShards());
+    // A voice connection playing on the guild's shard: its voice session id is the gateway session's.
+    const voiceSecrets = new Set<string>();
+    const call = await manager.voice.join(GUILD_ID, STAGE_ID, { timing: VOICE_TIMING });
+    collectVoiceSecrets(gateway, voice!, voiceSecrets);
+    const music = endlessFrames();
+    const playback = call.play(music.source);
     // Dispatches flow, then the connection drops; what is sent meanwhile is replayed on resume.
     const target = manager.shards.find((shard) =>
       gateway
@@ -55,12 +142,44 @@ describe('the feed', () => {
       (message) =>
         message.type === 'shard' && message.shard.id === target.id && (message.shard.sequence ?? 0) >= 4,
     );
+    // The voice server drops the TCP connection: the voice session resumes on a new socket.
+    const speaking = await voiceLog(feed, GUILD_ID, 'voice.speak', 'ready.speaking');
+    voice!.connections.find((candidate) => candidate.open)!.terminate();
+    const resumed = await voiceLog(feed, GUILD_ID, 'voice.resumed', 'ready.silent', speaking.n);
+    // A new voice server: a new token, identified afresh. (The old socket stays open: its close, 4014
+    // by default, may overtake the gateway's VOICE_SERVER_UPDATE, which makes a different story.)
+    voice!.moveEndpoint({ guildId: GUILD_ID, closeCode: null });
+    const moved = await voiceLog(feed, GUILD_ID, 'voice.sessionDescription', 'ready.silent', resumed.n);
+    collectVoiceSecrets(gateway, voice!, voiceSecrets);
+    music.stop();
+    await playback.finished;
+    await voiceLog(feed, GUILD_ID, 'voice.speak', 'ready.silent', moved.n);
+    await call.leave();
+    await feed.waitFor((message) => message.type === 'voiceRemoved' && message.guildId === GUILD_ID);
+    expect(voiceStory(feed, GUILD_ID)).toEqual([
+      'voice.join: idle → signalling',
+      'gateway.voiceServer: signalling → connecting',
+      'voice.sessionDescription: selectingProtocol → ready.silent',
+      'socket.closed: ready.speaking → reconnecting',
+      'after reconnectBackoff: reconnecting → connecting',
+      'socket.opened: connecting → resuming',
+      'voice.resumed: resuming → ready.silent',
+      'gateway.voiceServer: ready.speaking → connecting',
+      'voice.sessionDescription: selectingProtocol → ready.silent',
+      'voice.leave: ready.silent → destroyed',
+    ]);
+    expect(voiceViews(feed, GUILD_ID).at(-1)).toMatchObject({
+      shard: target.id,
+      status: 'destroyed',
+      reconnects: 2,
+      disconnection: { reason: 'Left', closeCode: null, failure: null },
+    });
 
     // The story of the resume, as the page tells it.
     const story = feed.messages
       .filter((message): message is { type: 'log'; entry: LogEntry } => message.type === 'log')
       .map(({ entry }) => entry)
-      .filter((entry) => entry.shard === target.id && entry.kind === 'status')
+      .filter((entry) => entry.shard === target.id && entry.guild === null && entry.kind === 'status')
       .map((entry) => `${entry.event}: ${entry.from} → ${entry.to}`);
     expect(story).toEqual(
       expect.arrayContaining([
@@ -78,31 +197,51 @@ describe('the feed', () => {
 
     const text = feed.raw.join('\n');
     expect(sessionIds.length).toBeGreaterThanOrEqual(2);
+    // Two voice sessions (identify, then a new server), two tokens, an endpoint: none reaches the page.
+    expect(voiceSecrets.size).toBeGreaterThanOrEqual(4);
     const forbidden = [
       TOKEN,
       SECRET_CONTENT,
       SECRET_GUILD_NAME,
       'MESSAGE_CREATE',
       'GUILD_CREATE',
+      STAGE_ID,
       gateway.url,
+      voice!.url,
       ...sessionIds,
+      ...voiceSecrets,
     ];
     for (const secret of forbidden) expect(text).not.toContain(secret);
+    // The voice dispatches are named in the voice machine's descriptions (hello), never as a logged event.
+    const logged = feed.raw.filter((raw) => !raw.startsWith('{"type":"hello"')).join('\n');
+    for (const dispatch of ['VOICE_STATE_UPDATE', 'VOICE_SERVER_UPDATE'])
+      expect(logged).not.toContain(dispatch);
     // Nothing but the whitelisted shapes: no raw event or context object slipped through.
     for (const message of feed.messages) {
-      expect(['hello', 'shard', 'shardRemoved', 'manager', 'log']).toContain(message.type);
+      expect(['hello', 'shard', 'shardRemoved', 'manager', 'log', 'voice', 'voiceRemoved']).toContain(
+        message.type,
+      );
       if (message.type === 'log') {
         expect(Object.keys(message.entry).sort()).toEqual([
           'at',
           'detail',
           'event',
           'from',
+          'guild',
           'kind',
           'n',
           'shard',
           'to',
         ]);
       }
+      if (message.type === 'voice') {
+        expect(Object.keys(message.voice).sort()).toEqual(VOICE_VIEW_KEYS);
+        if (message.voice.disconnection !== null) {
+          expect(Object.keys(message.voice.disconnection).sort()).toEqual(['closeCode', 'failure', 'reason']);
+        }
+      }
+      if (message.type === 'voiceRemoved')
+        expect(Object.keys(message).sort()).toEqual(['guildId', 'shard', 'type']);
     }
   });
 

@@ -3,7 +3,7 @@ import { GatewayIntentBits } from 'discord-api-types/v10';
 import { afterEach } from 'vitest';
 import { WebSocket } from 'ws';
 import { ShardManager } from '../../src/index.js';
-import { FakeGateway } from '../../src/testing/index.js';
+import { FakeGateway, FakeVoiceServer } from '../../src/testing/index.js';
 import type { FakeGuild } from '../../src/testing/index.js';
 import { createVisualizer } from '../../src/visualizer/index.js';
 import type { FeedMessage, Visualizer, VisualizerOptions } from '../../src/visualizer/index.js';
@@ -11,6 +11,37 @@ import type { FeedMessage, Visualizer, VisualizerOptions } from '../../src/visua
 /** A token distinctive enough that finding it anywhere it should not be is unambiguous. */
 export const TOKEN = 'MTk4NjIy.statecord-secret-T0KEN.never-leak-me-7f3a';
 export const GUILD_ID = '81384788765712384';
+/** A stage channel: the fake voice server needs no E2EE there. */
+export const STAGE_ID = '81384788765712390';
+/** Short voice timings: a test never waits on production-scale back-offs. */
+export const VOICE_TIMING = { backoffBaseMs: 20, backoffMaxMs: 100 } as const;
+
+/** A guild id that routes to `shard` of `total` (`(id >> 22) % total`), near {@link GUILD_ID}. */
+export function guildOnShard(shard: number, total: number): string {
+  const high = BigInt(GUILD_ID) >> 22n;
+  return ((high - (high % BigInt(total)) + BigInt(shard)) << 22n).toString();
+}
+
+/** A guild with a stage channel, so that a shard can join its voice channel on the fake voice server. */
+export function stageGuild(id: string, name?: string): FakeGuild {
+  return {
+    id,
+    ...(name === undefined ? {} : { name }),
+    channels: [{ id: STAGE_ID, type: 13, name: 'stage' }],
+  };
+}
+
+/** An endless Opus source of small synthetic frames; `stop()` ends it. */
+export function endlessFrames(): { readonly source: AsyncGenerator<Uint8Array>; readonly stop: () => void } {
+  let stopped = false;
+  async function* source(): AsyncGenerator<Uint8Array> {
+    for (let index = 0; !stopped; index += 1) {
+      await Promise.resolve();
+      yield Uint8Array.from([0xfc, index & 0xff, (index >> 8) & 0xff, 0x55]);
+    }
+  }
+  return { source: source(), stop: () => (stopped = true) };
+}
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -24,28 +55,36 @@ export function defer(cleanup: () => Promise<void> | void): void {
 
 export interface System {
   readonly gateway: FakeGateway;
+  /** The fake voice server attached to the gateway (with `voice: true`), else null. */
+  readonly voice: FakeVoiceServer | null;
   readonly manager: ShardManager;
   readonly viz: Visualizer;
   readonly url: string;
 }
 
-/** A fake gateway, a manager of `shards` shards inspected by a visualizer, all listening; not started. */
+/**
+ * A fake gateway, a manager of `shards` shards inspected by a visualizer, all listening; not started.
+ * With `voice`, a fake voice server is attached: the guilds' stage channels can be joined.
+ */
 export async function startSystem(
   shards: number,
-  options: { guilds?: FakeGuild[]; visualizer?: VisualizerOptions } = {},
+  options: { guilds?: FakeGuild[]; visualizer?: VisualizerOptions; voice?: boolean } = {},
 ): Promise<System> {
+  const voice = options.voice === true ? await FakeVoiceServer.start({ defaultChannelKind: 'stage' }) : null;
+  if (voice !== null) defer(() => voice.close());
   const gateway = await FakeGateway.start({
     token: TOKEN,
     identifyIntervalMs: 0,
     shardCount: shards,
     ...(options.guilds === undefined ? {} : { guilds: options.guilds }),
+    ...(voice === null ? {} : { voice: { servers: voice } }),
   });
   defer(() => gateway.close());
   const viz = createVisualizer({ countersIntervalMs: 20, ...options.visualizer });
   defer(() => viz.close());
   const manager = new ShardManager({
     token: TOKEN,
-    intents: GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages,
+    intents: GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages | GatewayIntentBits.GuildVoiceStates,
     restUrl: gateway.restUrl,
     gatewayUrl: gateway.url,
     identifyIntervalMs: 0,
@@ -55,7 +94,7 @@ export async function startSystem(
   defer(() => manager.stopShards());
   manager.createShards(shards);
   const url = await viz.listen(manager);
-  return { gateway, manager, viz, url };
+  return { gateway, voice, manager, viz, url };
 }
 
 /** Every message of one feed connection, raw and parsed, with a way to wait for one. */

@@ -2,7 +2,16 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { chromium } from 'playwright-core';
-import { TOKEN, defer, startSystem } from './harness.js';
+import {
+  STAGE_ID,
+  TOKEN,
+  VOICE_TIMING,
+  defer,
+  endlessFrames,
+  guildOnShard,
+  stageGuild,
+  startSystem,
+} from './harness.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -13,7 +22,7 @@ if (!hasChromium) {
   );
 }
 
-const WAIT = { timeout: 5_000 };
+const WAIT = { timeout: 10_000 };
 
 /** The little of the DOM the in-page checks use (this project's TypeScript has no DOM types). */
 interface PageDocument {
@@ -30,10 +39,12 @@ interface PageGlobals {
 const threeReady = () =>
   [...(globalThis as unknown as PageGlobals).document.querySelectorAll('.shard[data-status="ready"]')]
     .length === 3;
-/** Shard 1's log rows, oldest first, show ready → reconnecting, then connecting → resuming, then resuming → ready. */
+/** Shard 1's own log rows, oldest first, show ready → reconnecting, then connecting → resuming, then resuming → ready. */
 const resumeStoryShown = () => {
   const rows = [
-    ...(globalThis as unknown as PageGlobals).document.querySelectorAll('#log tr[data-shard="1"]'),
+    ...(globalThis as unknown as PageGlobals).document.querySelectorAll(
+      '#log tr[data-shard="1"]:not([data-guild])',
+    ),
   ];
   const moves = rows.reverse().map((row) => `${row.dataset['from']}>${row.dataset['to']}`);
   const down = moves.indexOf('ready>reconnecting');
@@ -46,12 +57,18 @@ const logRowShards = () =>
     row.getAttribute('data-shard'),
   );
 
+/** A guild of shard 1, whose stage channel the test joins. */
+const VOICE_GUILD = guildOnShard(1, 3);
+
 describe.skipIf(!hasChromium)('the visualizer page in Chromium', () => {
   it(
-    'shows 3 shards ready, then one shard reconnect, resume and be ready again',
-    { timeout: 15_000 },
+    'shows 3 shards ready, one shard reconnect, resume and be ready again, and its voice connection resume',
+    { timeout: 30_000 },
     async () => {
-      const { gateway, manager, url } = await startSystem(3);
+      const { gateway, voice, manager, url } = await startSystem(3, {
+        guilds: [stageGuild(VOICE_GUILD)],
+        voice: true,
+      });
       const browser = await chromium.launch({
         executablePath: CHROMIUM,
         headless: true,
@@ -86,6 +103,25 @@ describe.skipIf(!hasChromium)('the visualizer page in Chromium', () => {
       }
       expect(await page.locator('#ready-count').textContent()).toBe('3/3 ready');
 
+      // Shard 1 joins a stage channel and plays: its voice connection shows under it, speaking.
+      const call = await manager.voice.join(VOICE_GUILD, STAGE_ID, { timing: VOICE_TIMING });
+      const music = endlessFrames();
+      const playback = call.play(music.source);
+      defer(async () => {
+        music.stop();
+        await playback.finished.catch(() => {});
+      });
+      const voiceCard = page.locator(`.shard[data-shard="1"] .voice[data-guild="${VOICE_GUILD}"]`);
+      await voiceCard
+        .locator('[data-role="voice-status"]')
+        .filter({ hasText: /^ready$/ })
+        .waitFor(WAIT);
+      await voiceCard
+        .locator('[data-state-id="voice.session.connection.lifecycle.ready.speaking"].active')
+        .waitFor(WAIT);
+      expect(await voiceCard.locator('.guild-id').textContent()).toBe(VOICE_GUILD);
+      await page.locator('#voice-count').filter({ hasText: '1/1 voice ready' }).waitFor(WAIT);
+
       // Op 7 on shard 1: it must go through reconnecting and resuming back to ready.
       const connection = gateway.connections.find((candidate) => candidate.shardId === 1)!;
       connection.sendReconnect();
@@ -96,7 +132,18 @@ describe.skipIf(!hasChromium)('the visualizer page in Chromium', () => {
       await card.locator('[data-stat="reconnects"]').filter({ hasText: /^1$/ }).waitFor(WAIT);
       await page.locator('#log tr[data-shard="1"][data-event="gateway.reconnect"]').first().waitFor(WAIT);
 
-      // The log filter shows one shard's transitions only.
+      // The voice server drops the voice connection's TCP: it resumes, and is ready (speaking) again.
+      voice!.connections.find((candidate) => candidate.open)!.terminate();
+      const voiceRows = `#log tr[data-shard="1"][data-guild="${VOICE_GUILD}"]`;
+      await page.locator(`${voiceRows}[data-event="socket.closed"][data-to="reconnecting"]`).waitFor(WAIT);
+      await page.locator(`${voiceRows}[data-event="voice.resumed"][data-from="resuming"]`).waitFor(WAIT);
+      await voiceCard.locator('[data-stat="voice-reconnects"]').filter({ hasText: /^1$/ }).waitFor(WAIT);
+      await voiceCard
+        .locator('[data-state-id="voice.session.connection.lifecycle.ready.speaking"].active')
+        .waitFor(WAIT);
+      expect(await voiceCard.getAttribute('data-status')).toBe('ready');
+
+      // The log filter shows one shard's transitions only (its voice connection's among them).
       await page.selectOption('#filter', '1');
       const shown = await page.evaluate(logRowShards);
       expect(shown.length).toBeGreaterThanOrEqual(4);
@@ -105,6 +152,18 @@ describe.skipIf(!hasChromium)('the visualizer page in Chromium', () => {
 
       await mkdir('test-output', { recursive: true });
       await page.screenshot({ path: 'test-output/visualizer.png', fullPage: true });
+
+      // Leaving destroys the connection: greyed out, then gone.
+      music.stop();
+      await playback.finished;
+      await call.leave();
+      await voiceCard
+        .locator('[data-role="voice-status"]')
+        .filter({ hasText: /^destroyed$/ })
+        .waitFor(WAIT);
+      await page.locator(`.voice.gone[data-guild="${VOICE_GUILD}"]`).waitFor(WAIT);
+      expect(await voiceCard.locator('[data-role="disconnection"]').textContent()).toBe('Left');
+      expect(await page.locator('#voice-count').isHidden()).toBe(true);
 
       expect(errors).toEqual([]);
       const origin = new URL(url).origin;
