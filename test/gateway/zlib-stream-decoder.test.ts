@@ -143,6 +143,17 @@ describe('zlib-stream decoder', () => {
     expect(() => decoder.decode(next, true)).toThrow(GatewayDecodeError);
   });
 
+  // Regression (issue 11, defect 11): finish() resolved when the input was consumed, before the
+  // compressor delivered its last output; under load the test above then saw no end-of-stream bytes.
+  it("the test encoder's finish() always returns the compressor's final bytes", async () => {
+    for (let round = 0; round < 50; round++) {
+      const encoder = newEncoder();
+      await encoder.encode(hello);
+      expect((await encoder.finish()).length).toBeGreaterThan(0);
+      encoder.close();
+    }
+  });
+
   it('rejects data after the end of the zlib stream and stays poisoned', async () => {
     const encoder = newEncoder();
     const decoder = createInboundDecoder('zlib-stream');

@@ -70,11 +70,14 @@ describe("a user's listener cannot starve its neighbours or crash the process", 
     expect(processErrors.exceptions).toEqual([]);
   });
 
-  it('a throwing warning listener does not take the shard down', async () => {
+  it('a throwing warning listener does not take the shard down, nor starve the warning listener after it', async () => {
     const r = await readyRig();
+    let second = 0;
     r.shard.on('warning', fail);
+    r.shard.on('warning', () => (second += 1));
     r.shard.gateway.on(GatewayDispatchEvents.MessageCreate, fail);
     await r.sendAndReceive(2);
+    expect(second).toBe(2);
     expect(r.shard.state).toBe('ready');
     r.expectDeliveredExactlyOnce();
     expect(processErrors.exceptions).toEqual([]);
