@@ -8,7 +8,7 @@ describe('README documents every event of a shard', () => {
   it.for(['connected', 'reconnected', 'sessionLost', 'failure', 'stateChange', 'warning', 'budgetExhausted'])(
     '`%s` has a row in the events table',
     (event) => {
-      expect(readme).toMatch(new RegExp(`^\\| \`${event}\` \\|`, 'm'));
+      expect(readme).toMatch(new RegExp(`^\\| \`${event}\` +\\|`, 'm'));
     },
   );
 });
