@@ -42,7 +42,7 @@ function closeCommandFor(event: { type: string }, context: VoiceContext): VoiceS
   // A zombie gets no close handshake: the peer is not answering.
   if (event.type.startsWith('xstate.after.heartbeatInterval.')) return { type: 'terminate' };
   // Leaving, or a voice session replaced by the gateway: this session will not be resumed.
-  const sessionOver = !event.type.startsWith('xstate.after.') && event.type !== 'udp.failed';
+  const sessionOver = !event.type.startsWith('xstate.after.');
   const code = !sessionOver && voiceCanResume(context) ? VOICE_RESUMABLE_CLOSE_CODE : VOICE_FINAL_CLOSE_CODE;
   return { type: 'close', code };
 }
@@ -84,14 +84,14 @@ export const voiceMachine = setup({
     canResume: ({ context }) => voiceCanResume(context),
     canConnectAgain: ({ context }) =>
       !context.identified && context.connectAttempts < context.config.maxConnectAttempts,
-    resumeOnOpen: ({ context }) => voiceCanResume(context),
+    /** This connection was opened to resume (reconnecting only dials while attempts remain). */
+    resumeOnOpen: ({ context }) => context.identified,
     modeSupported: ({ event }) => event.type === 'voice.ready' && event.modeSupported,
     closeIsFatal: ({ event }) =>
       event.type === 'socket.closed' && voiceCloseOutcome(event.code).action === 'fail',
     closeRejoins: ({ event }) =>
       event.type === 'socket.closed' && voiceCloseOutcome(event.code).action === 'rejoin',
     isZombie: ({ context }) => !context.heartbeatAcked,
-    wantsSpeaking: ({ context }) => context.wantsSpeaking,
     speakRequested: ({ event }) => event.type === 'voice.speak' && event.speaking,
     silenceRequested: ({ event }) => event.type === 'voice.speak' && !event.speaking,
     /** A fresh endpoint while the voice session is known: connect to it without asking again. */
@@ -139,10 +139,16 @@ export const voiceMachine = setup({
         : { selfMute: context.selfMute },
     ),
     startSession: assign({ identified: false, resumeAttempts: 0, connectAttempts: 0, reconnectAttempts: 0 }),
+    /**
+     * Every connection is an attempt: a fresh connect while no session is established, a resume once one
+     * is. A resume attempt ends only with RESUMED (which resets the count): a close, a dial that never
+     * opens or a timeout all leave it counted (docs/protocol/voice.md §2.4).
+     */
     startConnection: assign(({ context }) => ({
       heartbeatIntervalMs: null,
       heartbeatAcked: true,
       connectAttempts: context.identified ? context.connectAttempts : context.connectAttempts + 1,
+      resumeAttempts: context.identified ? context.resumeAttempts + 1 : context.resumeAttempts,
     })),
     markEstablished: assign({
       identified: true,
@@ -152,7 +158,6 @@ export const voiceMachine = setup({
       rejoinAttempts: 0,
       disconnection: null,
     }),
-    countResume: assign({ resumeAttempts: ({ context }) => context.resumeAttempts + 1 }),
     countReconnect: assign({ reconnectAttempts: ({ context }) => context.reconnectAttempts + 1 }),
     recordHello: assign({
       heartbeatIntervalMs: ({ context, event }) =>
@@ -179,10 +184,6 @@ export const voiceMachine = setup({
     discover: sendTo('udp', { type: 'udp.discover' }),
     openMedia: sendTo('udp', { type: 'media.open' }),
     holdMedia: sendTo('udp', { type: 'media.hold' }),
-    wantSpeaking: assign({
-      wantsSpeaking: ({ context, event }) =>
-        event.type === 'voice.speak' ? event.speaking : context.wantsSpeaking,
-    }),
     sendSpeakingOn: sendTo('socket', { type: 'speaking', speaking: true }),
     sendSpeakingOff: sendTo('socket', { type: 'speaking', speaking: false }),
     closeSocket: enqueueActions(({ context, event, enqueue }) => {
@@ -245,7 +246,6 @@ export const voiceMachine = setup({
     identified: false,
     heartbeatIntervalMs: null,
     heartbeatAcked: true,
-    wantsSpeaking: false,
     reconnectAttempts: 0,
     connectAttempts: 0,
     resumeAttempts: 0,
@@ -260,8 +260,10 @@ export const voiceMachine = setup({
       target: '.destroyed',
       actions: ['emitLeave', 'disconnectLeft'],
     },
-    'voice.setSelf': { description: 'Mute or deafen: op 4 again.', actions: ['setSelf', 'emitJoin'] },
-    'voice.speak': { actions: 'wantSpeaking' },
+    'voice.setSelf': {
+      description: 'Mute or deafen while not joined: remembered for the next op 4.',
+      actions: 'setSelf',
+    },
   },
   states: {
     idle: {
@@ -286,6 +288,7 @@ export const voiceMachine = setup({
           actions: 'storeEndpoint',
         },
         'voice.move': { actions: ['moveTo', 'emitJoin'] },
+        'voice.setSelf': { description: 'Mute or deafen: op 4 again.', actions: ['setSelf', 'emitJoin'] },
         'shard.unavailable': { target: 'disconnected', actions: 'disconnectShardLost' },
       },
     },
@@ -319,6 +322,7 @@ export const voiceMachine = setup({
           description: 'Move: op 4 with the new channel; the server updates that follow reconnect.',
           actions: ['moveTo', 'emitJoin'],
         },
+        'voice.setSelf': { description: 'Mute or deafen: op 4 again.', actions: ['setSelf', 'emitJoin'] },
         'shard.sessionReplaced': {
           description:
             'The shard re-identified: the voice session was tied to its old session; rejoin (§1.2).',
@@ -406,7 +410,6 @@ export const voiceMachine = setup({
                   },
                   on: {
                     'udp.discovered': { target: 'selectingProtocol', actions: 'sendSelectProtocol' },
-                    'udp.failed': { target: '#voice.session.reconnecting' },
                   },
                 },
                 selectingProtocol: {
@@ -431,7 +434,7 @@ export const voiceMachine = setup({
                   after: {
                     handshakeTimeout: {
                       target: '#voice.session.reconnecting',
-                      actions: ['countResume', 'emitResumeTimeout'],
+                      actions: 'emitResumeTimeout',
                     },
                   },
                   on: {
@@ -447,12 +450,11 @@ export const voiceMachine = setup({
                   initial: 'silent',
                   states: {
                     silent: {
-                      always: { guard: 'wantsSpeaking', target: 'speaking', actions: 'sendSpeakingOn' },
                       on: {
                         'voice.speak': {
                           guard: 'speakRequested',
                           target: 'speaking',
-                          actions: ['wantSpeaking', 'sendSpeakingOn'],
+                          actions: 'sendSpeakingOn',
                         },
                       },
                     },
@@ -461,7 +463,7 @@ export const voiceMachine = setup({
                         'voice.speak': {
                           guard: 'silenceRequested',
                           target: 'silent',
-                          actions: ['wantSpeaking', 'sendSpeakingOff'],
+                          actions: 'sendSpeakingOff',
                         },
                       },
                     },
@@ -516,7 +518,15 @@ export const voiceMachine = setup({
         'Not connected, with a reason. rejoin() asks again; a VOICE_SERVER_UPDATE with an endpoint reconnects; a re-identified shard rejoins a connection its old session took down.',
       on: {
         'voice.rejoin': { target: 'signalling', actions: ['resetRejoins', 'clearDisconnection'] },
-        'gateway.voiceState': { actions: 'storeVoiceState' },
+        'gateway.voiceState': [
+          {
+            guard: 'channelRemoved',
+            description:
+              'Removed from the channel: the reason changes, and a new gateway session does not rejoin it (§1.2).',
+            actions: ['storeVoiceState', 'disconnectRemoved'],
+          },
+          { actions: 'storeVoiceState' },
+        ],
         'gateway.voiceServer': [
           {
             guard: 'endpointWithSession',
@@ -530,7 +540,6 @@ export const voiceMachine = setup({
           target: 'signalling',
           actions: ['resetRejoins', 'clearDisconnection'],
         },
-        'shard.unavailable': { actions: 'disconnectShardLost' },
       },
     },
     destroyed: {

@@ -12,7 +12,10 @@ export interface VoiceTimingConfig {
   readonly backoffMaxMs: number;
   /** Fresh connections to one voice server (no session yet, or a handshake step timed out) before rejoining. */
   readonly maxConnectAttempts: number;
-  /** RESUMEs in a row that did not reach RESUMED before the session is given up and rejoined. */
+  /**
+   * Connections in a row that tried to resume an established session without reaching RESUMED (a
+   * close, a dial that never opened, a timeout) before the session is given up and rejoined.
+   */
   readonly maxResumeAttempts: number;
   /** op 4 rejoins in a row that did not reach `ready` before the connection is `disconnected` (TimedOut). */
   readonly maxRejoinAttempts: number;
@@ -59,8 +62,6 @@ export interface VoiceContext {
   readonly heartbeatIntervalMs: number | null;
   /** The last heartbeat was acknowledged (op 6); a heartbeat due while false means a zombie connection. */
   readonly heartbeatAcked: boolean;
-  /** Someone (the audio player) wants the speaking flag on. */
-  readonly wantsSpeaking: boolean;
   readonly reconnectAttempts: number;
   readonly connectAttempts: number;
   readonly resumeAttempts: number;
@@ -105,8 +106,7 @@ export type VoiceEvent =
   | { type: 'voice.resumed' }
   | { type: 'voice.heartbeatAck' }
   // From the UDP socket.
-  | { type: 'udp.discovered'; address: string; port: number }
-  | { type: 'udp.failed' };
+  | { type: 'udp.discovered'; address: string; port: number };
 
 /** Commands to the voice WebSocket actor. */
 export type VoiceSocketCommand =

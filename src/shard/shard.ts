@@ -391,6 +391,9 @@ export class Shard extends TypedEmitter<ShardEvents> {
 
   #becameReady(sessionId: string, resumed: boolean): void {
     this.#startWaiters.settle(null);
+    // Live again after a stop with its session resumed: the voice connections the stop took down may
+    // rejoin (a new session tells them in 'session.identified').
+    if (!this.#hasBeenReady && resumed) this.#voice?.shardChanged('sessionReplaced');
     if (!this.#hasBeenReady) {
       this.#hasBeenReady = true;
       this.emit('connected', { sessionId, resumed });

@@ -82,7 +82,6 @@ const voiceEventTypes: Record<VoiceEvent['type'], true> = {
   'voice.resumed': true,
   'voice.heartbeatAck': true,
   'udp.discovered': true,
-  'udp.failed': true,
 };
 /** The words a voice disconnection may show: the machine's own enumerations, nothing from the wire. */
 const voiceDisconnectReasons: Record<VoiceDisconnectReason, true> = {

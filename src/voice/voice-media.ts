@@ -128,10 +128,15 @@ export class VoiceMedia implements VoiceMediaSession {
   /** SESSION_DESCRIPTION came and the machine is ready: frames flow (a held playback goes on). */
   openMedia(): void {
     this.#open = true;
-    if (this.#autoPaused) {
+    if (!this.#autoPaused) return;
+    // Called while the machine enters `ready`: its Speaking (op 5) for the resumed audio would wait in
+    // the actor's mailbox behind the first packet. Resumed once the machine settled, op 5 goes first
+    // (docs/protocol/voice.md §2.3 step 5, §2.4).
+    queueMicrotask(() => {
+      if (!this.#open || !this.#autoPaused) return;
       this.#autoPaused = false;
       this.#player?.resume();
-    }
+    });
   }
 
   /**
@@ -140,7 +145,7 @@ export class VoiceMedia implements VoiceMediaSession {
    */
   holdMedia(): void {
     this.#open = false;
-    if (this.#player?.state === 'playing' && this.#player.pause()) this.#autoPaused = true;
+    if (this.#player?.interrupt() === true) this.#autoPaused = true;
   }
 
   /** Closes this session's UDP socket (the session is over; a resume never gets here). */

@@ -122,13 +122,16 @@ describe('ready: speaking (§2.3 step 5)', () => {
     ]);
   });
 
-  it('a speaker that was speaking before a resume says so again once ready', () => {
+  it('after a resume the connection is silent until the player speaks again, which sends op 5 anew', () => {
     const voice = readyVoice();
     voice.send({ type: 'voice.speak', speaking: true });
     voice.close(1006, 'transport');
+    voice.send({ type: 'voice.speak', speaking: false }); // the player pauses while media is held
     voice.clock.increment(10_000);
     voice.opened();
     voice.resumed();
+    expect(voice.lifecycle()).toEqual({ ready: 'silent' });
+    voice.send({ type: 'voice.speak', speaking: true }); // and goes on once it opens again
     expect(voice.commandsTo(1)).toEqual(['resume', 'speaking']);
     expect(voice.lifecycle()).toEqual({ ready: 'speaking' });
   });
@@ -198,6 +201,30 @@ describe('closes (the table of §2.5)', () => {
     expect(voice.context().disconnection?.failure).toBe('E2EERequired');
   });
 
+  it('resumes refused by a close maxResumeAttempts times in a row → rejoin', () => {
+    const voice = readyVoice({ config: { maxResumeAttempts: 2, backoffMaxMs: 100 } });
+    voice.close(4015);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      voice.clock.increment(100);
+      voice.opened();
+      voice.close(4015);
+    }
+    voice.clock.increment(100);
+    expect(voice.lifecycle()).toBe('signalling');
+    expect(voice.commands.filter((command) => command.type === 'resume')).toHaveLength(2);
+  });
+
+  it('dials of an established session that never open count as resume attempts → rejoin', () => {
+    const voice = readyVoice({ config: { maxResumeAttempts: 2, backoffMaxMs: 100 } });
+    voice.close(1006, 'transport');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      voice.clock.increment(100);
+      voice.close(1006, 'transport'); // refused before it opened
+    }
+    voice.clock.increment(100);
+    expect(voice.lifecycle()).toBe('signalling');
+  });
+
   it('resumes that time out maxResumeAttempts times in a row → rejoin', () => {
     const voice = readyVoice({
       config: { maxResumeAttempts: 2, handshakeTimeoutMs: 1_000, backoffMaxMs: 100 },
@@ -251,6 +278,43 @@ describe('server updates while connected (§1.2)', () => {
     voice.send({ type: 'gateway.voiceState', sessionId: VOICE_SESSION, channelId: null });
     voice.send({ type: 'shard.sessionReplaced' });
     expect(voice.lifecycle()).toBe('disconnected');
+  });
+
+  it('after a 4014, a removal from the channel is the reason, and a shard re-identify does not rejoin', () => {
+    const voice = readyVoice();
+    voice.close(4014);
+    voice.send({ type: 'gateway.voiceState', sessionId: VOICE_SESSION, channelId: null });
+    expect(voice.context().disconnection?.reason).toBe('RemovedFromChannel');
+    voice.send({ type: 'shard.sessionReplaced' });
+    expect(voice.lifecycle()).toBe('disconnected');
+    expect(voice.joins()).toHaveLength(1);
+  });
+
+  it('kicked, then the shard went away and came back: still not rejoined (the reason is kept)', () => {
+    const voice = readyVoice();
+    voice.send({ type: 'gateway.voiceState', sessionId: VOICE_SESSION, channelId: null });
+    voice.send({ type: 'shard.unavailable' });
+    expect(voice.context().disconnection?.reason).toBe('RemovedFromChannel');
+    voice.send({ type: 'shard.sessionReplaced' });
+    expect(voice.lifecycle()).toBe('disconnected');
+  });
+});
+
+describe('mute and deafen', () => {
+  it('while joined: op 4 again with the new flags', () => {
+    const voice = readyVoice();
+    voice.send({ type: 'voice.setSelf', selfMute: true, selfDeaf: false });
+    expect(voice.joins().at(-1)).toMatchObject({ channelId: CHANNEL_ID, selfMute: true });
+  });
+
+  it('while disconnected: remembered for the next join, no op 4 (it would rejoin)', () => {
+    const voice = readyVoice();
+    voice.close(4014);
+    const joins = voice.joins().length;
+    voice.send({ type: 'voice.setSelf', selfMute: true, selfDeaf: true });
+    expect(voice.joins()).toHaveLength(joins);
+    voice.send({ type: 'voice.rejoin' });
+    expect(voice.joins().at(-1)).toMatchObject({ channelId: CHANNEL_ID, selfMute: true, selfDeaf: true });
   });
 });
 

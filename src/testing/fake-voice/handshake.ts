@@ -42,12 +42,14 @@ export function handleVoiceIdentify(state: VoiceServerState, conn: VoiceConnecti
 
   // Accepted: a second Identify on this socket is 4005 from now on, even while Ready is held.
   conn.markAuthenticated();
-  report('ready', null);
+  const held = state.options.holdReady;
+  if (held) report('ready', null);
   conn.answerOrHold('ready', (modes) => {
     const session = state.startSession(grant, identify.maxDaveProtocolVersion);
     session.offeredModes = modes ?? state.options.modes;
     conn.bindSession(session);
     state.count('identifies');
+    if (!held) report('ready', null);
     // Real Ready frames also carry `streams` and `experiments`; clients must tolerate unknown fields.
     session.sendSequenced(VoiceOpcodes.Ready, {
       ssrc: session.ssrc,

@@ -80,7 +80,7 @@ export class VoiceRecords {
     let frame: VoiceSentFrame;
     if (typeof data === 'string') {
       // The fake built the text itself (serializeVoiceFrame or a test's sendRaw): it may be anything.
-      let parsed: unknown = null;
+      let parsed: unknown;
       try {
         parsed = JSON.parse(data);
       } catch {

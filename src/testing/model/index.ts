@@ -37,3 +37,39 @@ export type {
 export type { ProtocolTraceEntry } from './protocol-trace.js';
 export { ShardPathClock } from './shard-path-clock.js';
 export type { ProtocolRuleChecker } from './protocol-oracles.js';
+export {
+  abstractVoiceState,
+  VOICE_MODEL_CHANNEL,
+  VOICE_MODEL_GUILD,
+  VOICE_MODEL_HEARTBEAT_MS,
+  VOICE_MODEL_OTHER_CHANNEL,
+  VOICE_MODEL_SESSIONS,
+  voiceModelEvents,
+  voiceModelInput,
+  voiceModelTiming,
+  voiceModelUnproducibleEvents,
+  voiceTransitionKey,
+} from './voice-model.js';
+export type { VoiceModelEvent, VoiceSnapshot } from './voice-model.js';
+export { replayVoiceEvents, voiceModelPaths } from './voice-model-paths.js';
+export type {
+  VoiceModelEdge,
+  VoiceModelPath,
+  VoiceModelPathKind,
+  VoiceModelStep,
+} from './voice-model-paths.js';
+export { runVoicePath } from './run-voice-path.js';
+export type { RunVoicePathOptions } from './run-voice-path.js';
+export {
+  checkVoiceProtocol,
+  formatVoiceViolations,
+  voiceProtocolRules,
+  VoiceProtocolViolationError,
+} from './voice-protocol-oracles.js';
+export type {
+  VoiceOracleConfig,
+  VoiceRule,
+  VoiceRuleId,
+  VoiceProtocolViolation,
+} from './voice-protocol-oracles.js';
+export type { VoiceTraceEntry } from './voice-protocol-trace.js';

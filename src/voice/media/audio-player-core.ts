@@ -121,6 +121,29 @@ export class AudioPlayerCore {
     return true;
   }
 
+  /**
+   * The connection cannot carry audio for now (it reconnects or resumes): a playing track pauses at
+   * once, without silence frames (none could arrive), and Speaking counts as off, as the connection's
+   * state says: after a resume, Speaking goes out again before the first frame (docs/protocol/voice.md
+   * §2.4). A pause or stop in progress completes at once. Returns true when a playing track paused.
+   */
+  interrupt(): boolean {
+    this.#speaking = false;
+    const track = this.#track;
+    if (track === null) return false;
+    if (track.state === 'playing') {
+      track.setState('paused');
+      this.#silenceLeft = 0;
+      this.#pacer.stop();
+      return true;
+    }
+    if (this.#silenceLeft > 0) {
+      this.#silenceLeft = 0;
+      this.#afterStop();
+    }
+    return false;
+  }
+
   /** Resumes a paused track (Speaking goes on again with its next frame). Returns false when not paused. */
   resume(): boolean {
     const track = this.#track;

@@ -113,6 +113,33 @@ describe('AudioPlayerCore', () => {
     expect(h.seen().slice(-3)).toEqual(['speaking:on', '#3', '#4']);
   });
 
+  it('interrupt() pauses at once without silence, and resume() turns Speaking on again before the next frame', async () => {
+    const h = playerHarness();
+    const track = h.player.play(trackedSource(packets(100)).source);
+    await h.run(21);
+    expect(h.player.interrupt()).toBe(true);
+    expect(track.state).toBe('paused');
+    await h.run(200);
+    expect(h.seen()).toEqual(['speaking:on', '#1', '#2']);
+    expect(h.player.resume()).toBe(true);
+    await h.run(25);
+    expect(h.seen().slice(-3)).toEqual(['speaking:on', '#3', '#4']);
+  });
+
+  it('interrupt() during the silence of a pause completes the pause, and a resume speaks again first', async () => {
+    const h = playerHarness();
+    h.player.play(trackedSource(packets(100)).source);
+    await h.run(21);
+    h.player.pause();
+    await h.run(30);
+    expect(h.player.interrupt()).toBe(false);
+    await h.run(200);
+    expect(h.seen().filter((what) => what === 'silence').length).toBeLessThan(5);
+    expect(h.player.resume()).toBe(true);
+    await h.run(25);
+    expect(h.seen().slice(-3)).toEqual(['speaking:on', '#3', '#4']);
+  });
+
   it('pause() and resume() answer false when there is nothing to pause or resume', () => {
     const h = playerHarness();
     expect(h.player.pause()).toBe(false);
