@@ -18,6 +18,11 @@
  *   --profile         also profile statecord's throughput runs (done anyway when a CPU target is missed)
  *   --profile-clients statecord,floor-node   clients to profile (default statecord)
  *   --no-profile      never profile
+ *   --only voice      the voice benchmark (bench/voice/voice-bench.ts; not in the default run): CPU per
+ *                     frame sent next to @discordjs/voice, pacing of 1/100/1000 connections. Options:
+ *                     --voice-connections 1,100,1000  --voice-seconds 10  --voice-frames 30000
+ *                     --voice-runs 7  --voice-modes aes,xchacha  --voice-frame-bytes 160
+ *                     --voice-client-flags=--max-semi-space-size=1   node flags of the pacing senders
  *
  * The children run JavaScript compiled first with `tsc -p tsconfig.bench.json` (see `buildDir`).
  */
@@ -50,6 +55,7 @@ import {
   type ProfileSummary,
 } from './lib/profile.js';
 import { fixed, linearFit, markdownTable, median } from './lib/stats.js';
+import { parseVoiceModes, runVoiceBench, voiceReport } from './voice/voice-bench.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -65,6 +71,13 @@ const { values: flags } = parseArgs({
     profile: { type: 'boolean', default: false },
     'no-profile': { type: 'boolean', default: false },
     seed: { type: 'string', default: '24301' },
+    'voice-connections': { type: 'string', default: '1,100,1000' },
+    'voice-seconds': { type: 'string', default: '10' },
+    'voice-frames': { type: 'string', default: '30000' },
+    'voice-runs': { type: 'string', default: '7' },
+    'voice-modes': { type: 'string', default: 'aes,xchacha' },
+    'voice-frame-bytes': { type: 'string', default: '160' },
+    'voice-client-flags': { type: 'string', default: '' },
   },
 });
 
@@ -754,6 +767,7 @@ function report(result: Record<string, Record<string, unknown> | undefined>): st
       );
     }
   }
+  if (result['voice'] !== undefined) out.push(`\n${voiceReport(result['voice'])}`);
   return out.join('\n');
 }
 
@@ -765,6 +779,20 @@ if (parts.has('throughput')) result['throughput'] = await throughput();
 if (parts.has('decoder')) result['decoder'] = await decoder();
 if (parts.has('memory')) result['memory'] = await memory();
 if (parts.has('startup')) result['startup'] = await startup();
+if (parts.has('voice')) {
+  result['voice'] = await runVoiceBench({
+    connections: flags['voice-connections'].split(',').map(Number),
+    seconds: Number(flags['voice-seconds']),
+    frames: Number(flags['voice-frames']),
+    repetitions: Number(flags['voice-runs']),
+    modes: parseVoiceModes(flags['voice-modes']),
+    frameBytes: Number(flags['voice-frame-bytes']),
+    clientFlags: flags['voice-client-flags'].split(' ').filter((flag) => flag !== ''),
+    profile: flags['no-profile'] ? 'never' : flags.profile ? 'always' : 'auto',
+    profileDir: PROFILE_DIR,
+    log,
+  });
+}
 result['elapsed'] = { seconds: (performance.now() - benchStarted) / 1000 };
 
 mkdirSync(RESULTS_DIR, { recursive: true });
