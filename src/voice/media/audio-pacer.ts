@@ -7,7 +7,7 @@ export const FRAME_DURATION_MS = 20;
 export interface AudioPacerOptions {
   /** Default: the process-wide {@link sharedFrameScheduler} on real time. */
   readonly scheduler?: FrameScheduler;
-  /** Most ticks run back to back to catch up after a stall (default 5). */
+  /** Most ticks still sent after a stall, one per scheduler wake (default 5); the rest are skipped. */
   readonly maxBurst?: number;
   /** Tick period in ms (default 20). */
   readonly frameMs?: number;
@@ -24,9 +24,10 @@ export interface AudioPacerStats {
 /**
  * Calls `tick` every 20 ms on a drift-free schedule (docs/protocol/voice.md §3.5): tick n is due at
  * `anchor + n × 20` on the monotonic clock, so lateness of one tick never shifts the next. When the
- * event loop stalls, the ticks owed run back to back, at most `maxBurst` of them; if more were owed,
- * the schedule re-anchors at now instead of flooding the receivers (whose jitter buffers absorb a few
- * frames, not seconds). The first tick is due at `start()`.
+ * event loop stalls, the ticks owed run one per scheduler wake (the other pacers' ticks in between), at
+ * most `maxBurst` of them; if more were owed, the schedule re-anchors so that only `maxBurst` are,
+ * instead of flooding the receivers (whose jitter buffers absorb a few frames, not seconds). The first
+ * tick is due at `start()`.
  *
  * Pacers share one {@link FrameScheduler} (one timer for all connections) unless given their own.
  */
@@ -82,24 +83,25 @@ export class AudioPacer {
   }
 
   #run(now: number): number | null {
-    const generation = this.#generation;
     const frameMs = this.#frameMs;
-    const due = this.#anchor + this.#count * frameMs;
+    let due = this.#anchor + this.#count * frameMs;
     const owed = now > due ? 1 + Math.floor((now - due) / frameMs) : 1;
-    const burst = Math.min(owed, this.#maxBurst);
-    for (let i = 0; i < burst; i++) {
-      this.#ticks++;
-      this.#tick(due + i * frameMs);
-      // A tick stopped (or stopped and restarted) this pacer: this run is over.
-      if (this.#generation !== generation) return null;
-    }
-    if (owed > burst) {
+    if (owed > this.#maxBurst) {
+      // Too far behind: keep maxBurst ticks owed (this one included) and skip the rest.
       this.#reanchors++;
-      this.#anchor = now;
-      this.#count = 1;
-    } else {
-      this.#count += burst;
+      this.#anchor = now - (this.#maxBurst - 1) * frameMs;
+      this.#count = 0;
+      due = this.#anchor;
     }
+    const generation = this.#generation;
+    this.#ticks++;
+    this.#tick(due);
+    // The tick stopped (or stopped and restarted) this pacer: its slot is not ours to schedule.
+    if (this.#generation !== generation) return null;
+    this.#count++;
+    // One tick per run: a tick still owed is due at once, and the scheduler serves every other
+    // connection's due tick before it (one run per slot per wake), so catching up never sends one
+    // connection's frames in a burst while the others wait.
     return this.#anchor + this.#count * frameMs;
   }
 }

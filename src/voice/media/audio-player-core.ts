@@ -35,7 +35,7 @@ export interface PlayOptions {
 export interface AudioPlayerCoreOptions {
   /** Default: the process-wide shared scheduler (one timer for every player). */
   readonly scheduler?: FrameScheduler;
-  /** Most frames sent back to back to catch up after an event-loop stall (default 5). */
+  /** Most frames owed after an event-loop stall that are still sent, one per timer turn (default 5). */
   readonly maxBurst?: number;
   /** Packets read ahead of the tick (default 10, 200 ms of audio). */
   readonly bufferFrames?: number;

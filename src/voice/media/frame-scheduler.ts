@@ -109,7 +109,10 @@ export class FrameScheduler {
     const heap = this.#heap;
     try {
       let now = this.clock.now();
-      for (let top = heap[0]; top !== undefined && top.due <= now + this.earlyMs; top = heap[0]) {
+      // Only what was due when the wake began: what falls due while it runs waits for the next wake,
+      // so a wake that finds everyone late ends after one round and lets I/O in.
+      const horizon = now + this.earlyMs;
+      for (let top = heap[0]; top !== undefined && top.due <= horizon; top = heap[0]) {
         // Ran in this wake and due again: the loop is overloaded. Yield to I/O, come back at once.
         if (top.pass === pass) break;
         top.pass = pass;

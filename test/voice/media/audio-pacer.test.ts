@@ -36,13 +36,13 @@ describe('AudioPacer', () => {
     expect(ticks.length).toBe(100);
   });
 
-  it('after a short stall sends the ticks owed back to back, then keeps the schedule', () => {
+  it('after a short stall sends the ticks owed one per timer turn, then keeps the schedule', () => {
     const { clock, pacer, times, ticks } = setup();
     pacer.start();
     clock.advance(20);
     clock.stall(75);
-    clock.advance(0);
-    expect(times()).toEqual([1, 20, 95, 95, 95]);
+    clock.advance(2);
+    expect(times()).toEqual([1, 20, 95, 96, 97]);
     expect(ticks.slice(2).map((tick) => tick.due)).toEqual([40, 60, 80]);
     clock.advance(10);
     expect(times().at(-1)).toBe(100);
@@ -54,8 +54,8 @@ describe('AudioPacer', () => {
     pacer.start();
     clock.advance(1);
     clock.stall(1000);
-    clock.advance(0);
-    expect(times()).toEqual([1, 1001, 1001, 1001, 1001, 1001]);
+    clock.advance(4);
+    expect(times()).toEqual([1, 1001, 1002, 1003, 1004, 1005]);
     clock.advance(40);
     expect(times().slice(6)).toEqual([1021, 1041]);
     expect(pacer.stats).toEqual({ ticks: 8, reanchors: 1 });
@@ -66,8 +66,26 @@ describe('AudioPacer', () => {
     pacer.start();
     clock.advance(1);
     clock.stall(200);
-    clock.advance(0);
-    expect(times()).toEqual([1, 201, 201]);
+    clock.advance(1);
+    expect(times()).toEqual([1, 201, 202]);
+    clock.advance(19);
+    expect(times().at(-1)).toBe(221);
+  });
+
+  it('after a stall, pacers sharing a scheduler catch up in turns, one tick each per wake', () => {
+    const clock = new FakeMediaClock();
+    const scheduler = new FrameScheduler({ clock, earlyMs: 0 });
+    const order: string[] = [];
+    const pacers = ['a', 'b', 'c'].map((name) => new AudioPacer(() => order.push(name), { scheduler }));
+    for (const pacer of pacers) pacer.start();
+    clock.advance(1);
+    order.length = 0;
+    // Due at 20 and 40, so two ticks owed each at 46: every pacer's first before anyone's second.
+    clock.stall(45);
+    clock.advance(2);
+    expect(order).toHaveLength(6);
+    expect(order.slice(0, 3).sort()).toEqual(['a', 'b', 'c']);
+    expect(order.slice(3).sort()).toEqual(['a', 'b', 'c']);
   });
 
   it('stops ticking on stop(), and anchors afresh on the next start()', () => {

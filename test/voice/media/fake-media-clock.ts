@@ -51,7 +51,8 @@ export class FakeMediaClock implements MediaClock {
       this.#now = Math.max(this.#now, next.at);
       next.callback();
     }
-    this.#now = target;
+    // A callback may have stalled past the target (a long run): time does not go back.
+    this.#now = Math.max(this.#now, target);
   }
 
   /** The event loop is blocked for `ms`: time passes and no timer fires until the next `advance`. */

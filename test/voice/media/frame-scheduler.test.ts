@@ -122,6 +122,21 @@ describe('FrameScheduler', () => {
     expect(clock.pendingTimers).toBe(1);
   });
 
+  it('serves in a wake only what was due when it began; what falls due meanwhile waits for the next', () => {
+    const { clock, scheduler } = setup();
+    const runs: { slot: string; now: number }[] = [];
+    // The first run takes 5 ms, during which the second slot falls due.
+    scheduler.slot((now) => (runs.push({ slot: 'slow', now }), clock.stall(5), null)).schedule(10);
+    scheduler.slot((now) => (runs.push({ slot: 'next', now }), null)).schedule(12);
+    clock.advance(10);
+    expect(runs).toEqual([{ slot: 'slow', now: 10 }]);
+    clock.advance(1);
+    expect(runs).toEqual([
+      { slot: 'slow', now: 10 },
+      { slot: 'next', now: 16 },
+    ]);
+  });
+
   it('keeps a slot that its own run scheduled elsewhere', () => {
     const { clock, scheduler } = setup();
     const runs: number[] = [];
