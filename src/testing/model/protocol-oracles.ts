@@ -1,6 +1,8 @@
 import { ProtocolLedger, sameUrl, urlBase } from './protocol-ledger.js';
 import type { ProtocolOracleConfig } from './protocol-ledger.js';
 import type { ProtocolTraceEntry } from './protocol-trace.js';
+import { formatRuleViolations, judgeTrace } from './judge-trace.js';
+import type { RuleViolation, TraceChecker, TraceRule } from './judge-trace.js';
 
 export type { ProtocolOracleConfig } from './protocol-ledger.js';
 
@@ -19,27 +21,15 @@ export type ProtocolRuleId =
   | 'zombie'
   | 'delivery';
 
-export interface ProtocolViolation {
-  readonly rule: ProtocolRuleId;
-  /** Where the rule is written down. */
-  readonly cites: string;
-  readonly message: string;
-  /** The trace entry at which it was seen (the trace's length for "by now" checks). */
-  readonly index: number;
-}
+/** An objection of a gateway rule to a trace. */
+export type ProtocolViolation = RuleViolation<ProtocolRuleId>;
 
-export interface ProtocolRuleChecker {
-  /** Looks at an entry before the ledger takes it in; returns what is wrong with it, if anything. */
-  see?(entry: ProtocolTraceEntry, ledger: ProtocolLedger, index: number): string | null;
-  /** What must hold by the end of the trace. */
-  atEnd?(ledger: ProtocolLedger): string[];
-}
+/** A gateway rule's checker over one trace. */
+export type ProtocolRuleChecker = TraceChecker<ProtocolTraceEntry, ProtocolLedger>;
 
-export interface ProtocolRule {
-  readonly id: ProtocolRuleId;
-  readonly cites: string;
+/** A gateway protocol rule, with a one-line summary. */
+export interface ProtocolRule extends TraceRule<ProtocolRuleId, ProtocolTraceEntry, ProtocolLedger> {
   readonly summary: string;
-  start(): ProtocolRuleChecker;
 }
 
 const conn = (id: number) => `connection #${id}`;
@@ -243,26 +233,12 @@ export function checkGatewayProtocol(
   config: ProtocolOracleConfig,
   rules: readonly ProtocolRule[] = protocolRules,
 ): ProtocolViolation[] {
-  const ledger = new ProtocolLedger(config);
-  const running = rules.map((rule) => ({ rule, checker: rule.start() }));
-  const violations: ProtocolViolation[] = [];
-  trace.forEach((entry, index) => {
-    for (const { rule, checker } of running) {
-      const message = checker.see?.(entry, ledger, index) ?? null;
-      if (message !== null) violations.push({ rule: rule.id, cites: rule.cites, message, index });
-    }
-    ledger.apply(entry);
-  });
-  for (const { rule, checker } of running) {
-    for (const message of checker.atEnd?.(ledger) ?? [])
-      violations.push({ rule: rule.id, cites: rule.cites, message, index: trace.length });
-  }
-  return violations;
+  return judgeTrace(trace, new ProtocolLedger(config), rules);
 }
 
 /** One line per violation: `[rule] message (citation)`. */
 export function formatViolations(violations: readonly ProtocolViolation[]): string {
-  return violations.map((v) => `[${v.rule}] ${v.message} (${v.cites})`).join('\n');
+  return formatRuleViolations(violations);
 }
 
 /** Thrown by `runShardPath` when an oracle objects; `violations` lists every objection, first seen first. */

@@ -17,6 +17,7 @@ import { ShardPathClock } from './shard-path-clock.js';
 import { produceShardModelEvent } from './shard-path-events.js';
 import { ShardPathTrace } from './shard-path-trace.js';
 import { transitionKey } from './transitions.js';
+import { PathWaiter } from './path-waiter.js';
 
 /** The value `random` returns in model runs, so every delay is known in advance. */
 const MODEL_RANDOM = 0.5;
@@ -121,7 +122,7 @@ class PathRun {
   readonly events: Array<{ type: keyof ShardEvents; payload: unknown }> = [];
   readonly trace: ShardPathTrace;
   readonly oracleConfig: ProtocolOracleConfig;
-  readonly #waiters = new Set<() => void>();
+  readonly #waiter: PathWaiter;
   readonly #stops: Array<Promise<void>> = [];
   readonly #unsubscribe: () => void;
   #socketsStarted = 0;
@@ -129,6 +130,7 @@ class PathRun {
 
   constructor(private readonly options: RunShardPathOptions) {
     const { gateway } = options;
+    this.#waiter = new PathWaiter(options.stepTimeoutMs ?? 5_000, () => `previous ${this.#previous}`);
     this.trace = new ShardPathTrace(gateway, this.clock, () => this.#notify());
     this.#unsubscribe = gateway.onConnection((connection) => {
       // Acks would make every heartbeat "alive"; the model decides when a frame arrives.
@@ -344,35 +346,11 @@ class PathRun {
   }
 
   #notify(): void {
-    for (const waiter of this.#waiters) waiter();
+    this.#waiter.notify();
   }
 
   /** Resolves when `condition` holds; rejects after the step timeout, saying what it waited for. */
   #until(condition: () => boolean, what: string, actual?: () => string): Promise<void> {
-    if (condition()) return Promise.resolve();
-    const timeoutMs = this.options.stepTimeoutMs ?? 5_000;
-    return new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (!condition()) return;
-        cleanup();
-        resolve();
-      };
-      // Frames arrive without an inspection event; poll as well.
-      const poll = setInterval(check, 2);
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(
-          new Error(
-            `timed out after ${timeoutMs} ms waiting for ${what}${actual ? `; actual ${actual()}` : ''} (previous ${this.#previous})`,
-          ),
-        );
-      }, timeoutMs);
-      const cleanup = () => {
-        clearInterval(poll);
-        clearTimeout(timer);
-        this.#waiters.delete(check);
-      };
-      this.#waiters.add(check);
-    });
+    return this.#waiter.until(condition, what, actual);
   }
 }

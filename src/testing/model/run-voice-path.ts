@@ -19,7 +19,7 @@ import {
   voiceOnlyDelays,
 } from './voice-path-setup.js';
 import { VoicePathTrace } from './voice-path-trace.js';
-import { VoicePathWaiter } from './voice-path-waiter.js';
+import { PathWaiter } from './path-waiter.js';
 import { VoiceActorWatch } from './voice-path-watch.js';
 import { checkVoiceProtocol, VoiceProtocolViolationError } from './voice-protocol-oracles.js';
 import type { VoiceOracleConfig } from './voice-protocol-oracles.js';
@@ -96,7 +96,7 @@ class VoicePathRun {
   };
   /** Warnings of the shard and the connection (recovered faults), for the failure message. */
   readonly warnings: string[] = [];
-  readonly waiter: VoicePathWaiter;
+  readonly waiter: PathWaiter;
   readonly watch: VoiceActorWatch;
   readonly fence: UdpFence;
   readonly #kept: Array<Promise<unknown>> = [];
@@ -107,7 +107,7 @@ class VoicePathRun {
 
   constructor(private readonly options: RunVoicePathOptions) {
     const { gateway, voiceServer } = options;
-    this.waiter = new VoicePathWaiter(options.stepTimeoutMs ?? 10_000, () => `previous ${this.#previous}`);
+    this.waiter = new PathWaiter(options.stepTimeoutMs ?? 10_000, () => `previous ${this.#previous}`);
     this.watch = new VoiceActorWatch(
       (key) => options.onTransition?.(key),
       () => this.waiter.notify(),

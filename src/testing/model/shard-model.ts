@@ -3,6 +3,8 @@ import type { ActorLogic, SnapshotFrom } from 'xstate';
 import { adjacencyMapToArray, getAdjacencyMap, getShortestPaths } from 'xstate/graph';
 import { shardMachine } from '../../../machines/index.js';
 import type { ShardContext, ShardEvent, ShardInput } from '../../../machines/index.js';
+import { continueFrom as genericContinueFrom } from './model-continuation.js';
+import type { ContinuationRules } from './model-continuation.js';
 
 /** A snapshot of the shard machine. */
 export type ShardSnapshot = SnapshotFrom<typeof shardMachine>;
@@ -141,31 +143,9 @@ const isTimer = (edge: ModelEdge, name: string) => edge.event.type.startsWith(`x
 function continueFrom(
   outgoing: ReadonlyMap<string, readonly ModelEdge[]>,
   from: string,
-  rules: {
-    allowed: (edge: ModelEdge) => boolean;
-    goal: (edge: ModelEdge, count: number) => boolean;
-    count?: (edge: ModelEdge, count: number) => number;
-  },
+  rules: ContinuationRules<ModelEdge>,
 ): ShardModelStep[] | null {
-  const start = { state: from, count: 0, steps: [] as ShardModelStep[] };
-  const seen = new Set([`${from}#0`]);
-  for (let queue = [start]; queue.length > 0;) {
-    const next: typeof queue = [];
-    for (const node of queue) {
-      for (const edge of outgoing.get(node.state) ?? []) {
-        if (!rules.allowed(edge)) continue;
-        const steps = [...node.steps, { event: edge.event, state: edge.to }];
-        if (rules.goal(edge, node.count)) return steps;
-        const count = rules.count?.(edge, node.count) ?? 0;
-        const key = `${edge.to}#${count}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        next.push({ state: edge.to, count, steps });
-      }
-    }
-    queue = next;
-  }
-  return null;
+  return genericContinueFrom(outgoing, from, rules);
 }
 
 /**

@@ -4,6 +4,8 @@ import { voiceMachine } from '../../../machines/index.js';
 import type { VoiceInput } from '../../../machines/index.js';
 import { abstractVoiceState, voicePhase, voiceModelInput, voiceStateFacts } from './voice-model.js';
 import type { VoiceModelEvent, VoiceSnapshot } from './voice-model.js';
+import { continueFrom as genericContinueFrom } from './model-continuation.js';
+import type { ContinuationRules as GenericContinuationRules } from './model-continuation.js';
 
 /*
  * The pieces the voice model's path builders share: the types of steps, edges and paths, the
@@ -79,39 +81,15 @@ export function changesSession(snapshot: VoiceSnapshot, event: VoiceModelEvent):
 }
 
 /** Which edges a continuation may take, where it ends, and what it counts on the way. */
-export interface ContinuationRules {
-  readonly allowed: (edge: VoiceModelEdge) => boolean;
-  readonly goal: (edge: VoiceModelEdge, count: number) => boolean;
-  readonly count?: (edge: VoiceModelEdge, count: number) => number;
-}
+export type ContinuationRules = GenericContinuationRules<VoiceModelEdge>;
 
-/**
- * The shortest continuation from `from` along edges `allowed` accepts until an edge `goal` accepts,
- * counting with `count` on the way; null when there is none.
- */
+/** {@link genericContinueFrom} over the voice model's edges. */
 export function continueFrom(
   outgoing: ReadonlyMap<string, readonly VoiceModelEdge[]>,
   from: string,
   rules: ContinuationRules,
 ): VoiceModelStep[] | null {
-  const seen = new Set([`${from}#0`]);
-  for (let queue = [{ state: from, count: 0, steps: [] as VoiceModelStep[] }]; queue.length > 0;) {
-    const next: typeof queue = [];
-    for (const node of queue) {
-      for (const edge of outgoing.get(node.state) ?? []) {
-        if (!rules.allowed(edge)) continue;
-        const steps = [...node.steps, { event: edge.event, state: edge.to }];
-        if (rules.goal(edge, node.count)) return steps;
-        const count = rules.count?.(edge, node.count) ?? 0;
-        const key = `${edge.to}#${count}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        next.push({ state: edge.to, count, steps });
-      }
-    }
-    queue = next;
-  }
-  return null;
+  return genericContinueFrom(outgoing, from, rules);
 }
 
 /**

@@ -1,6 +1,8 @@
 import { VoiceProtocolLedger } from './voice-protocol-ledger.js';
 import type { LedgerVoiceConnection, VoiceOracleConfig } from './voice-protocol-ledger.js';
 import type { VoiceTraceEntry } from './voice-protocol-trace.js';
+import { formatRuleViolations, judgeTrace } from './judge-trace.js';
+import type { RuleViolation, TraceChecker, TraceRule } from './judge-trace.js';
 
 export type { VoiceOracleConfig } from './voice-protocol-ledger.js';
 
@@ -23,27 +25,18 @@ export type VoiceRuleId =
   | 'rejoin-budget'
   | 'after-destroyed';
 
-export interface VoiceProtocolViolation {
-  readonly rule: VoiceRuleId;
-  /** Where the rule is written down. */
-  readonly cites: string;
-  readonly message: string;
-  /** The trace entry at which it was seen (the trace's length for "by now" checks). */
-  readonly index: number;
-}
+/** An objection of a voice rule to a trace. */
+export type VoiceProtocolViolation = RuleViolation<VoiceRuleId>;
 
-export interface VoiceRuleChecker {
-  /** Looks at an entry before the ledger takes it in; returns what is wrong with it, if anything. */
-  see?(entry: VoiceTraceEntry, ledger: VoiceProtocolLedger): string | null;
-  /** What must hold by now (checked after each step of a run, and at its end). */
-  atEnd?(ledger: VoiceProtocolLedger): string[];
-}
+/**
+ * A voice rule's checker over one trace; its `atEnd` says what must hold by now (checked after each
+ * step of a run, and at its end).
+ */
+export type VoiceRuleChecker = TraceChecker<VoiceTraceEntry, VoiceProtocolLedger>;
 
-export interface VoiceRule {
-  readonly id: VoiceRuleId;
-  readonly cites: string;
+/** A voice protocol rule, with a one-line summary. */
+export interface VoiceRule extends TraceRule<VoiceRuleId, VoiceTraceEntry, VoiceProtocolLedger> {
   readonly summary: string;
-  start(): VoiceRuleChecker;
 }
 
 const conn = (id: number) => `connection #${id}`;
@@ -321,26 +314,12 @@ export function checkVoiceProtocol(
   config: VoiceOracleConfig,
   rules: readonly VoiceRule[] = voiceProtocolRules,
 ): VoiceProtocolViolation[] {
-  const ledger = new VoiceProtocolLedger(config);
-  const running = rules.map((rule) => ({ rule, checker: rule.start() }));
-  const violations: VoiceProtocolViolation[] = [];
-  trace.forEach((entry, index) => {
-    for (const { rule, checker } of running) {
-      const message = checker.see?.(entry, ledger) ?? null;
-      if (message !== null) violations.push({ rule: rule.id, cites: rule.cites, message, index });
-    }
-    ledger.apply(entry);
-  });
-  for (const { rule, checker } of running) {
-    for (const message of checker.atEnd?.(ledger) ?? [])
-      violations.push({ rule: rule.id, cites: rule.cites, message, index: trace.length });
-  }
-  return violations;
+  return judgeTrace(trace, new VoiceProtocolLedger(config), rules);
 }
 
 /** One line per violation: `[rule] message (citation)`. */
 export function formatVoiceViolations(violations: readonly VoiceProtocolViolation[]): string {
-  return violations.map((v) => `[${v.rule}] ${v.message} (${v.cites})`).join('\n');
+  return formatRuleViolations(violations);
 }
 
 /** Thrown by `runVoicePath` when an oracle objects; `violations` lists every objection, first seen first. */

@@ -1,10 +1,10 @@
 /**
- * The waits of a voice model run: each resolves when its condition holds, checked whenever the run
- * hears of a change (`notify`, from inspection events and trace entries) and every 2 ms (frames,
+ * The waits of a model run (shard or voice): each resolves when its condition holds, checked whenever
+ * the run hears of a change (`notify`, from inspection events and trace entries) and every 2 ms (frames,
  * datagrams and socket closes arrive without an inspection event). Never a sleep: a wait that does not
  * come true within the step timeout rejects, saying what it waited for.
  */
-export class VoicePathWaiter {
+export class PathWaiter {
   readonly #waiters = new Set<() => void>();
 
   /**
