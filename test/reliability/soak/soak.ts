@@ -25,6 +25,11 @@ export interface SoakOptions {
   readonly seed: number;
   /** How long faults are injected (the drain and checks come after). */
   readonly durationMs: number;
+  /**
+   * After `durationMs`, keep injecting until every fault kind was injected at least once, for at most
+   * this long (default 0: stop at `durationMs`).
+   */
+  readonly untilEveryFaultKindMs?: number;
   readonly shards: number;
   /** `heartbeat_interval` of the fake gateway. Default 1000 (short, so zombies are found fast). */
   readonly heartbeatIntervalMs?: number;
@@ -255,6 +260,12 @@ class Soak {
     this.#injecting = true;
     this.#scheduleFault();
     await this.#pause(this.#options.durationMs);
+    const extraMs = this.#options.untilEveryFaultKindMs ?? 0;
+    if (extraMs > 0) {
+      // A loaded machine injects fewer faults in the same time: go on until every kind was seen.
+      const kinds = Object.keys(FAULT_WEIGHTS);
+      await this.until(() => kinds.every((kind) => this.#faults.has(kind)), extraMs);
+    }
     this.#injecting = false;
     await this.#quiesce();
 
