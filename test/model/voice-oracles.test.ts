@@ -297,6 +297,20 @@ describe('resume', () => {
     expectFires('resume', t.entries, /after 2 of 2 resume attempts in a row did not reach Resumed/);
   });
 
+  it('fires on op 4 (asking to join again) instead of a RESUME after a resumable close', () => {
+    expectFires(
+      'resume',
+      trace().established().closed(1, 4015).op4().entries,
+      /asked to join again \(op 4\) after connection #1 closed with 4015/,
+    );
+  });
+
+  it('accepts op 4 once the last allowed resume was dialled and given up, or when the user rejoins', () => {
+    const givenUp = dropped().resume(2).closed(2, 4015).upgrade().op4();
+    expect(rulesFired(givenUp.entries)).toEqual([]);
+    expect(rulesFired(dropped().user('rejoin').op4().entries)).toEqual([]);
+  });
+
   it('fires on a RESUME after a new VOICE_SERVER_UPDATE', () => {
     expectFires(
       'resume',

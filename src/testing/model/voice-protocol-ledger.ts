@@ -261,6 +261,13 @@ export class VoiceProtocolLedger {
     return held !== null && held.ended === null && held.failures < this.config.maxResumeAttempts;
   }
 
+  /** {@link resumable}, counting a dial still pending as failed (the client may have given it up). */
+  get resumableBeyondPendingDial(): boolean {
+    const held = this.held;
+    if (held === null || held.ended !== null) return false;
+    return held.failures + (this.dialPending ? 1 : 0) < this.config.maxResumeAttempts;
+  }
+
   /** The session with this `session_id` and token, the latest the server started. */
   findSession(sessionId: unknown, token: unknown): LedgerVoiceSession | null {
     let found: LedgerVoiceSession | null = null;
@@ -285,6 +292,11 @@ export class VoiceProtocolLedger {
       case 'rejoin':
         this.joinsInARow = 0;
         this.suspended = null;
+        this.mustResume = null;
+        return;
+      case 'stopShard':
+        // The shard's stop takes its voice connections down: they rejoin when it is back (§1.2).
+        this.mustResume = null;
         return;
       case 'move':
       case 'setSelf':

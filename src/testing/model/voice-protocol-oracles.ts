@@ -161,9 +161,18 @@ export const voiceProtocolRules: readonly VoiceRule[] = [
     id: 'resume',
     cites: 'docs/protocol/voice.md §2.4, §2.5',
     summary:
-      'After a resumable close (below 4000, 4015, or the client dropping it to resume) of an established session, the next connection sends RESUME with its session_id, token and the last seq as seq_ack, not IDENTIFY; no RESUME of a session never established or ended, nor once maxResumeAttempts attempts in a row failed to reach Resumed (a dial that never became a connection is such an attempt).',
+      'After a resumable close (below 4000, 4015, or the client dropping it to resume) of an established session, the next connection sends RESUME with its session_id, token and the last seq as seq_ack, not IDENTIFY, and the client does not ask to join again (op 4) instead; no RESUME of a session never established or ended, nor once maxResumeAttempts attempts in a row failed to reach Resumed (a dial that never became a connection is such an attempt).',
     start: () => ({
       see(entry, ledger) {
+        const must = ledger.mustResume;
+        if (
+          entry.kind === 'op4' &&
+          entry.channelId !== null &&
+          ledger.userOp4Expected === 0 &&
+          must !== null &&
+          ledger.resumableBeyondPendingDial
+        )
+          return `asked to join again (op 4) after ${conn(must.conn)} closed with ${must.code}, while session ${ledger.held?.session.sessionId ?? '?'} was resumable: the client must RESUME it`;
         if (entry.kind !== 'received' || (entry.op !== 0 && entry.op !== 7)) return null;
         const connection = connectionOf(ledger, entry.conn);
         if (connection === undefined || connection.first !== null) return null;
