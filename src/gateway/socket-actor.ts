@@ -76,7 +76,8 @@ export function createSocketLogic(depsFor: (shardId: number) => ConnectionDeps) 
     // ("closed before the connection was established"), which is no fault.
     let closingByUs = false;
     const onError = (error: Error) => {
-      if (!closingByUs) deps.observe({ type: 'socket.error', error: new GatewayConnectionError(where, error) });
+      if (!closingByUs)
+        deps.observe({ type: 'socket.error', error: new GatewayConnectionError(where, error) });
     };
     ws.on('error', onError);
     // Set when a heartbeat is sent; the first frame after it is reported as life (zombie detection).
