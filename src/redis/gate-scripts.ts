@@ -22,6 +22,10 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
  * 8–10 the caller's last known budget (`total`, `remaining`, `resetAt`; empty when none), used only
  * when the budget key is missing (a Redis that lost its data).
  *
+ * A grant within one bucket hold (max(interval, answer timeout), at most a quarter of the budget's
+ * window) of the budget's reset is also counted
+ * against the next window (`late`): its identify may arrive after the reset, where the gateway counts it.
+ *
  * Returns `{ kind, waitMs, n, serverNow }`: `granted` (n = budget left, -1 without a budget), `wait`
  * (n = place in the queue, 0 = head) or `held` (the budget is used up; waitMs until its reset).
  */
@@ -41,18 +45,20 @@ redis.call('ZADD', KEYS[2], now + lease, ticket)
 redis.call('PEXPIRE', KEYS[1], lease * 2)
 redis.call('PEXPIRE', KEYS[2], lease * 2)
 -- The daily session-start budget, shared by every process (docs/protocol/gateway.md §5).
-local remaining = -1
+local remaining, resetAt = -1, 0
 if redis.call('EXISTS', KEYS[4]) == 0 and ARGV[8] ~= '' then
   redis.call('HSET', KEYS[4], 'total', ARGV[8], 'remaining', ARGV[9], 'resetAt', ARGV[10], 'windowMs', ARGV[7])
 end
 if redis.call('EXISTS', KEYS[4]) == 1 then
   local b = redis.call('HMGET', KEYS[4], 'total', 'remaining', 'resetAt', 'windowMs')
-  local total, resetAt, window = tonumber(b[1]), tonumber(b[3]), tonumber(b[4])
+  local total, window = tonumber(b[1]), tonumber(b[4])
+  resetAt = tonumber(b[3])
   remaining = tonumber(b[2])
   if now >= resetAt then
-    remaining = total
+    -- Identifies granted just before the reset may arrive after it, in the new window: they count there.
+    remaining = math.max(0, total - (tonumber(redis.call('HGET', KEYS[4], 'late')) or 0))
     resetAt = resetAt + (math.floor((now - resetAt) / window) + 1) * window
-    redis.call('HSET', KEYS[4], 'remaining', remaining, 'resetAt', resetAt)
+    redis.call('HSET', KEYS[4], 'remaining', remaining, 'resetAt', resetAt, 'late', 0)
   end
   if remaining <= 0 then
     return { 'held', math.min(resetAt - now, renewEvery), resetAt - now, now }
@@ -74,7 +80,11 @@ redis.call('ZREM', KEYS[2], ticket)
 local hold = math.max(interval, answerTimeout)
 redis.call('HSET', KEYS[3], 'until', now + hold, 'shard', shard, 'answered', '0')
 redis.call('PEXPIRE', KEYS[3], hold + interval)
-if remaining >= 0 then remaining = redis.call('HINCRBY', KEYS[4], 'remaining', -1) end
+if remaining >= 0 then
+  remaining = redis.call('HINCRBY', KEYS[4], 'remaining', -1)
+  local window = tonumber(redis.call('HGET', KEYS[4], 'windowMs'))
+  if resetAt - now < math.min(hold, math.floor(window / 4)) then redis.call('HINCRBY', KEYS[4], 'late', 1) end
+end
 return { 'granted', 0, remaining, now }
 `);
 
