@@ -30,7 +30,8 @@ for i, key in ipairs(KEYS) do
     redis.call('DEL', key)
   else
     local kind = redis.call('TYPE', key)['ok']
-    local cur = redis.call('HMGET', key, 'sessionId', 'sequence', 'since')
+    local cur = { false, false, false }
+    if kind == 'hash' then cur = redis.call('HMGET', key, 'sessionId', 'sequence', 'since') end
     local curSeq, curSince = cur[2], tonumber(cur[3])
     if kind ~= 'none' and (kind ~= 'hash' or not cur[1] or not curSince or not curSeq
         or (curSeq ~= '' and not tonumber(curSeq))) then
