@@ -17,24 +17,15 @@ import { join } from 'node:path';
 export const redisServerAvailable =
   spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 
-/** The one line the skipped suites print. */
+/** The one line a run without `redis-server` prints (from `test/redis/global-setup.ts`). */
 export const MISSING_REDIS = 'redis-server not found: the Redis tests skip (apt-get install redis-server)';
 
 /**
- * Call at the top of each Redis test file: returns whether its suites run. Without a server it prints
- * {@link MISSING_REDIS} once per run and skips, or throws when `CI=true`.
+ * Whether the Redis suites run: true when `redis-server` is on the PATH. Without it they skip (the
+ * global setup printed one line), or, with `CI=true`, the global setup already failed the run.
  */
 export function redisTestsEnabled(): boolean {
-  if (redisServerAvailable) return true;
-  if (process.env['CI'] === 'true') {
-    throw new Error('CI=true but redis-server is not installed (apt-get install redis-server)');
-  }
-  const flag = globalThis as { statecordRedisSkipNoted?: boolean };
-  if (flag.statecordRedisSkipNoted !== true) {
-    flag.statecordRedisSkipNoted = true;
-    console.warn(MISSING_REDIS);
-  }
-  return false;
+  return redisServerAvailable;
 }
 
 /** A `redis-server` process owned by a test. */
