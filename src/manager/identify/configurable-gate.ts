@@ -29,10 +29,11 @@ export interface ConfigurableIdentifyGate extends IdentifyGate {
 /** Whether a gate is a {@link ConfigurableIdentifyGate} (has `configure`, `on` and its pacing). */
 export function isConfigurableGate(gate: IdentifyGate): gate is ConfigurableIdentifyGate {
   const candidate = gate as Partial<ConfigurableIdentifyGate>;
+  // `in`, not a read: the pacing getters are read once, where the manager plans its waves.
   return (
     typeof candidate.configure === 'function' &&
     typeof candidate.on === 'function' &&
-    typeof candidate.maxConcurrency === 'number' &&
-    typeof candidate.intervalMs === 'number'
+    'maxConcurrency' in candidate &&
+    'intervalMs' in candidate
   );
 }
