@@ -15,7 +15,7 @@ import { LuaScript } from './client.js';
  * A `set` of the stored session only raises `sequence` (never lowers it: a Resume from a later `seq`
  * than was received is refused, docs/protocol/gateway.md §7) and refreshes the other fields and the
  * TTL. A `set` of another session replaces the stored one unless the stored one is newer (its `since`
- * is later than the writer's). An entry that is not such a hash is left alone: `corrupt`.
+ * is the writer's or later: first stored in the same millisecond counts as newer, the safe side). An entry that is not such a hash is left alone: `corrupt`.
  * Returns per key `{ status, since }`, status `ok` | `stale` | `corrupt`.
  */
 export const writeScript = new LuaScript(`local t = redis.call('TIME')
@@ -41,7 +41,7 @@ for i, key in ipairs(KEYS) do
       redis.call('HSET', key, 'sequence', seq, 'resumeUrl', url, 'shardCount', count, 'updatedAt', now)
       redis.call('PEXPIRE', key, ttl)
       kept = cur[3]
-    elseif kind == 'hash' and since ~= '' and curSince > tonumber(since) then
+    elseif kind == 'hash' and since ~= '' and curSince >= tonumber(since) then
       status = 'stale'
     else
       if since == '' then since = tostring(now) end

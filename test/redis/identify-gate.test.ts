@@ -124,12 +124,12 @@ describe.skipIf(!enabled)('RedisIdentifyGate against a real redis-server', () =>
 
   it('spends the shared budget atomically and holds every waiter at 0 until the reset', async () => {
     const prefix = uniquePrefix();
-    const timing = { maxConcurrency: 16, intervalMs: 100, answerTimeoutMs: 100, budgetWindowMs: 1_500 };
+    const timing = { maxConcurrency: 16, intervalMs: 100, answerTimeoutMs: 100, budgetWindowMs: 3_000 };
     const gates = [await gate(prefix, timing), await gate(prefix, timing), await gate(prefix, timing)];
     const seen = grants(...gates.map((entry) => entry.gate));
     const exhausted: number[] = [];
     gates.forEach(({ gate: g }, index) => {
-      g.configure({ budget: { total: 5, remaining: 5, resetAfterMs: 1_500 } });
+      g.configure({ budget: { total: 5, remaining: 5, resetAfterMs: 3_000 } });
       g.on('budgetExhausted', () => void exhausted.push(index));
     });
     await Promise.all(
@@ -138,7 +138,8 @@ describe.skipIf(!enabled)('RedisIdentifyGate against a real redis-server', () =>
     // The reset of the first window, on the server clock (the last configure returned the stored one).
     const resetAt = Math.max(...gates.map(({ gate: g }) => g.budget?.resetAt ?? 0));
     const before = seen.filter((grant) => grant.at < resetAt);
-    expect(before.map((grant) => grant.remaining)).toEqual([4, 3, 2, 1, 0]);
+    // Each grant took its own unit of the budget (the order of the events between processes may vary).
+    expect(before.map((grant) => grant.remaining).sort()).toEqual([0, 1, 2, 3, 4]);
     expect(seen.filter((grant) => grant.at >= resetAt)).toHaveLength(3);
     expect(exhausted.length).toBeGreaterThan(0);
   });
