@@ -47,7 +47,8 @@ export type { ShardFailureReason };
  * | `STATECORD_ERR_HTTP_ABORTED` | {@link HttpAbortedError} | the caller's `signal` aborted a REST call |
  * | `STATECORD_ERR_HTTP_TIMEOUT` | {@link HttpTimeoutError} | a REST call passed its deadline: each attempt's (`deadlineMs`, after its retries) or the whole call's (`totalDeadlineMs`) |
  * | `STATECORD_ERR_HTTP_RESPONSE_TOO_LARGE` | {@link HttpResponseTooLargeError} | a REST answer's body was (or was announced) larger than `maxBodyBytes` |
- * | `STATECORD_ERR_SESSION_STORE_CORRUPT` | {@link SessionStoreCorruptError} | a session file is not JSON, not a statecord session file, or holds a malformed entry (left untouched) |
+ * | `STATECORD_ERR_SESSION_STORE_CORRUPT` | {@link SessionStoreCorruptError} | a session file is not JSON, not a statecord session file, or holds a malformed entry; or a `RedisSessionStore` entry is malformed (left untouched) |
+ * | `STATECORD_ERR_REDIS_UNAVAILABLE` | {@link RedisUnavailableError} | Redis (of `statecord/redis`) failed or did not answer in time (reported as a warning; the gate holds identifies and retries) |
  */
 export type StatecordErrorCode =
   | 'STATECORD_ERR_INVALID_ARGUMENT'
@@ -73,6 +74,7 @@ export type StatecordErrorCode =
   | 'STATECORD_ERR_CONNECTION_CLOSED'
   | 'STATECORD_ERR_RATE_LIMITED'
   | 'STATECORD_ERR_SESSION_STORE_CORRUPT'
+  | 'STATECORD_ERR_REDIS_UNAVAILABLE'
   | HttpErrorCode
   | MediaErrorCode
   | ShardFailureErrorCode;
@@ -716,7 +718,8 @@ export class ShardsRunningError extends StatecordError {
 }
 
 /**
- * A session file (`FileSessionStore`) could not be used: it is not valid JSON, not a statecord session
+ * A session file (`FileSessionStore`), or one shard's entry of a `RedisSessionStore` (`path` is then
+ * `redis:<key>`), could not be used. A file: it is not valid JSON, not a statecord session
  * file of a version this code reads (a "foreign" file), or it holds an entry of the wrong shape. The
  * file is left as it is; move it away or fix it. Never quotes a session id.
  */
@@ -729,10 +732,26 @@ export class SessionStoreCorruptError extends StatecordError {
   constructor(path: string, reason: string, options?: { cause?: unknown }) {
     super(
       'STATECORD_ERR_SESSION_STORE_CORRUPT',
-      `the session file ${path} was not loaded: ${reason}`,
+      `the session store ${path} was not loaded: ${reason}`,
       options,
     );
     this.path = path;
     this.reason = reason;
+  }
+}
+
+/**
+ * Redis (the shared identify gate or session store of `statecord/redis`) failed or did not answer in
+ * time. The identify gate fails closed: no shard identifies until Redis answers again (running shards
+ * are not touched); it reports this error as a `warning` and retries with backoff. `cause` is the
+ * client's error.
+ */
+export class RedisUnavailableError extends StatecordError {
+  constructor(detail: string, cause?: unknown) {
+    super(
+      'STATECORD_ERR_REDIS_UNAVAILABLE',
+      `Redis is unavailable: ${detail}`,
+      cause === undefined ? undefined : { cause },
+    );
   }
 }

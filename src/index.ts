@@ -14,6 +14,7 @@ export type { SessionStore } from './manager/session-store.js';
 export { GatewayHttp } from './http/index.js';
 export type { GatewayHttpOptions } from './http/index.js';
 export { SessionStartGate } from './manager/identify/index.js';
+export type { ConfigurableIdentifyGate } from './manager/identify/index.js';
 export type {
   SessionStartBudget,
   SessionStartGateConfig,

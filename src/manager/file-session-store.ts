@@ -161,8 +161,8 @@ function checkShardId(shardId: number): void {
   }
 }
 
-/** What is wrong with a session's shape, or null. Never quotes the session id (it is half a credential). */
-function sessionProblem(value: unknown): string | null {
+/** What is wrong with a session's shape, or null. Never quotes the session id (it is half a credential). @internal */
+export function sessionProblem(value: unknown): string | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return `it is ${describe(value)}, not an object`;
   }

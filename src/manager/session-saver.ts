@@ -40,15 +40,23 @@ export class SessionSaver {
     }
   }
 
-  /** Saves the sequences of live sessions every `everyMs` (only those that moved). */
+  /**
+   * Saves the sequences of live sessions every `everyMs` (only those that moved, and those not saved
+   * for the store's `refreshMs`, if it has one). All saves of one tick are issued together, so a store
+   * that batches (`RedisSessionStore`) writes them in one round trip.
+   */
   start(shards: () => readonly Shard[]): void {
     if (this.#timer !== null) return;
-    const saved = new Map<number, number | null>();
+    const saved = new Map<number, { readonly sequence: number | null; readonly at: number }>();
+    const refreshMs = this.#store.refreshMs ?? Infinity;
     this.#timer = setInterval(() => {
+      const now = Date.now();
       for (const shard of shards()) {
         const sequence = shard.session?.sequence ?? null;
-        if (shard.state !== 'ready' || saved.get(shard.id) === sequence) continue;
-        saved.set(shard.id, sequence);
+        const last = saved.get(shard.id);
+        if (shard.state !== 'ready') continue;
+        if (last?.sequence === sequence && now - last.at < refreshMs) continue;
+        saved.set(shard.id, { sequence, at: now });
         void this.persist(shard, true);
       }
     }, this.#everyMs);

@@ -9,6 +9,11 @@ export interface SessionStore {
   get(shardId: number): ShardSession | null | undefined | Promise<ShardSession | null | undefined>;
   set(shardId: number, session: ShardSession): void | Promise<void>;
   delete(shardId: number): void | Promise<void>;
+  /**
+   * Optional, for stores whose entries expire (e.g. `RedisSessionStore`): a manager re-saves a live
+   * session at least this often even when its sequence did not move, so a quiet shard's entry stays.
+   */
+  readonly refreshMs?: number;
 }
 
 /** The default {@link SessionStore}: a map in this process (share one instance between managers). */

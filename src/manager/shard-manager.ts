@@ -29,7 +29,8 @@ import { handledRejection } from '../shard/start-waiters.js';
 import { reportUnheardWarning } from '../util/process-warning.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { configureFromGatewayBot, createDefaultIdentifyGate } from './identify/default-gate.js';
-import { SessionStartGate } from './identify/index.js';
+import { isConfigurableGate } from './identify/index.js';
+import type { SessionStartGate } from './identify/index.js';
 import type { SessionStartGateEvents } from './identify/index.js';
 import { ManagedShardHost } from './managed-host.js';
 import { normalizeShardIds } from './normalize-shard-ids.js';
@@ -62,8 +63,9 @@ export interface ShardManagerEvents {
    */
   warning: { readonly error: Error; readonly context: string; readonly shard: Shard | null };
   /**
-   * The default identify gate used up the daily session-start budget; `waiting` shards are held until
-   * `resetAt` (Unix ms), because going over would get the token reset (docs/protocol/gateway.md §5).
+   * The identify gate (the default one, or any `ConfigurableIdentifyGate`) used up the daily
+   * session-start budget; `waiting` shards are held until `resetAt` (Unix ms), because going over
+   * would get the token reset (docs/protocol/gateway.md §5).
    */
   budgetExhausted: SessionStartGateEvents['budgetExhausted'];
 }
@@ -116,6 +118,7 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
       (error, shard) => this.#warn(error, 'the session store failed', shard),
     );
     this.#gate = options.identifyGate ?? this.#createDefaultGate(options);
+    if (options.identifyGate !== undefined) this.#wireUserGate(options.identifyGate);
     const shardLogic = shardMachine.provide({
       actors: {
         socket: createSocketLogic((shardId) => this.#host.depsFor(shardId)),
@@ -252,6 +255,16 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
     return gate;
   }
 
+  /**
+   * A user's gate that the manager can configure (e.g. `RedisIdentifyGate`) is treated like the default
+   * one: its budget hold becomes the manager's `budgetExhausted`, its faults the manager's `warning`.
+   */
+  #wireUserGate(gate: IdentifyGate): void {
+    if (!isConfigurableGate(gate)) return;
+    gate.on('budgetExhausted', (event) => this.emit('budgetExhausted', event));
+    gate.onWarning?.((error, context) => this.#warn(error, context, null));
+  }
+
   /** The machine's `gatewayInfo`: `GET /gateway/bot`, bounded by `maxShards`. */
   async #fetchRecommendedShards(signal: AbortSignal): Promise<GatewayInfo> {
     const info = await this.http.gateway.getBot({ signal });
@@ -283,10 +296,9 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
     const gate = this.#gate;
     return {
       resumableShardIds: shards.filter((shard) => shard.session !== null).map((shard) => shard.id),
-      identifyPacing:
-        gate instanceof SessionStartGate
-          ? { maxConcurrency: gate.maxConcurrency, intervalMs: gate.intervalMs }
-          : null,
+      identifyPacing: isConfigurableGate(gate)
+        ? { maxConcurrency: gate.maxConcurrency, intervalMs: gate.intervalMs }
+        : null,
     };
   }
 
@@ -315,7 +327,7 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
 
   #useGatewayInfo(info: Awaited<ReturnType<GatewayHttp['getBot']>>): void {
     this.#gatewayInfoFetched = true;
-    if (this.#gate instanceof SessionStartGate) configureFromGatewayBot(this.#gate, info);
+    if (isConfigurableGate(this.#gate)) configureFromGatewayBot(this.#gate, info);
   }
 
   #assertCanCreate(): void {

@@ -1,4 +1,5 @@
 import type { RESTGetAPIGatewayBotResult } from 'discord-api-types/v10';
+import type { ConfigurableIdentifyGate } from './configurable-gate.js';
 import { SessionStartGate } from './session-start-gate.js';
 
 /** How the default gate of a shard or manager is set up (the manager's options of the same names). */
@@ -42,7 +43,10 @@ export function defaultIdentifyMargin(intervalMs: number): number {
 }
 
 /** Feeds fresh `GET /gateway/bot` numbers to a gate: buckets (`max_concurrency`) and the daily budget. */
-export function configureFromGatewayBot(gate: SessionStartGate, info: RESTGetAPIGatewayBotResult): void {
+export function configureFromGatewayBot(
+  gate: ConfigurableIdentifyGate,
+  info: RESTGetAPIGatewayBotResult,
+): void {
   const limit = info.session_start_limit;
   gate.configure({
     maxConcurrency: limit.max_concurrency,

@@ -5,3 +5,5 @@ export type {
   SessionStartGateEvents,
   SessionStartGateOptions,
 } from './types.js';
+export { isConfigurableGate } from './configurable-gate.js';
+export type { ConfigurableIdentifyGate } from './configurable-gate.js';

@@ -1,0 +1,15 @@
+/**
+ * `statecord/redis`: what a bot needs to run its shards in many processes and on many hosts, on one
+ * Redis (≥ 7, or Valkey; core commands and Lua only). Kept out of the main entry, so a bot without
+ * Redis never loads it. Pass a client you created with the official `redis` package (node-redis), or
+ * any object with `eval`/`evalSha` ({@link RedisScriptClient}; an ioredis adapter is a few lines).
+ *
+ * `ShardCluster` (shard ownership by leases, takeover) is not built yet.
+ * @packageDocumentation
+ */
+export { RedisIdentifyGate } from './redis-identify-gate.js';
+export type { RedisIdentifyGateEvents, RedisIdentifyGateOptions } from './redis-identify-gate.js';
+export { RedisSessionStore, DEFAULT_SESSION_TTL_MS } from './redis-session-store.js';
+export type { RedisSessionStoreOptions } from './redis-session-store.js';
+export type { RedisScriptCall, RedisScriptClient } from './client.js';
+export { RedisUnavailableError } from '../errors.js';
