@@ -1,4 +1,5 @@
 import type { RedisScriptClient } from './client.js';
+import type { SessionStartGateEvents } from '../manager/identify/types.js';
 
 /** Options of `RedisIdentifyGate`. Only `redis` is required. */
 export interface RedisIdentifyGateOptions {
@@ -29,14 +30,9 @@ export interface RedisIdentifyGateOptions {
 /** Events of a `RedisIdentifyGate`. */
 export interface RedisIdentifyGateEvents {
   /** This process's shard may identify. `at` is the Redis server's time; `remaining` the shared budget left (null: none known). */
-  identifyGranted: {
-    readonly shardId: number;
-    readonly bucket: number;
-    readonly at: number;
-    readonly remaining: number | null;
-  };
+  identifyGranted: SessionStartGateEvents['identifyGranted'];
   /** The shared budget is used up; this process's `waiting` shards are held until `resetAt` (local Unix ms). */
-  budgetExhausted: { readonly resetAt: number; readonly waiting: number };
+  budgetExhausted: SessionStartGateEvents['budgetExhausted'];
   /** Redis failed (`RedisUnavailableError`): nobody identifies until it answers again. Once per outage. */
   warning: { readonly error: Error; readonly context: string };
 }

@@ -442,16 +442,7 @@ export class VisualizerModel {
     const status = shardStatus(value);
     const previousStatus = record.view.status;
     const active = activeStateIds(shardMachine.root, value);
-    const wasActive = new Set(record.view.active);
-    const entered =
-      taken.length === 0
-        ? []
-        : [
-            ...new Set([
-              ...active.filter((id) => !wasActive.has(id)),
-              ...taken.flatMap((transition) => (transition.target ?? []).map((target) => target.id)),
-            ]),
-          ];
+    const entered = enteredStateIds(active, record.view.active, taken);
     const failure = context['failure'] as Record<string, unknown> | null | undefined;
     const reason = failure?.['reason'];
     record.value = value;
@@ -509,16 +500,7 @@ export class VisualizerModel {
     const status = snapshot.status === 'done' ? 'destroyed' : voiceStatus(value);
     const previousStatus = record.view.status;
     const active = activeStateIds(voiceMachine.root, value);
-    const wasActive = new Set(record.view.active);
-    const entered =
-      taken.length === 0
-        ? []
-        : [
-            ...new Set([
-              ...active.filter((id) => !wasActive.has(id)),
-              ...taken.flatMap((transition) => (transition.target ?? []).map((target) => target.id)),
-            ]),
-          ];
+    const entered = enteredStateIds(active, record.view.active, taken);
     const leftReady =
       previousStatus === 'ready' && status !== 'ready' && status !== 'disconnected' && status !== 'destroyed';
     record.value = value;
@@ -678,4 +660,23 @@ export class VisualizerModel {
       }
     }
   }
+}
+
+/**
+ * The states a microstep entered: those active now that were not before, plus every target of a taken
+ * transition (a re-entered state stays active, yet was entered again). None when nothing was taken.
+ */
+function enteredStateIds(
+  active: readonly string[],
+  wasActive: readonly string[],
+  taken: readonly { readonly target?: readonly { readonly id: string }[] | undefined }[],
+): string[] {
+  if (taken.length === 0) return [];
+  const before = new Set(wasActive);
+  return [
+    ...new Set([
+      ...active.filter((id) => !before.has(id)),
+      ...taken.flatMap((transition) => (transition.target ?? []).map((target) => target.id)),
+    ]),
+  ];
 }
