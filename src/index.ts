@@ -40,3 +40,12 @@ export {
 } from './voice/media/index.js';
 export type { OpusEncoder } from './voice/media/index.js';
 export type { VoiceDisconnection, VoiceDisconnectReason, VoiceTimingConfig } from '../machines/index.js';
+export { diagnosticsChannels } from './diagnostics/channels.js';
+export type {
+  ShardCloseMessage,
+  ShardConnectMessage,
+  ShardHeartbeatMessage,
+  ShardIdentifyMessage,
+  ShardReconnectCause,
+  ShardTransitionMessage,
+} from './diagnostics/channels.js';

@@ -1,5 +1,5 @@
 export { Shard } from './shard.js';
-export type { ShardEvents } from './shard.js';
+export type { OutboundStats, ShardEvents } from './shard.js';
 export type { ShardOptions, ShardSession } from './shard-options.js';
 export type { ShardStatus } from './shard-status.js';
 export { ShardGateway } from './shard-gateway.js';

@@ -24,8 +24,18 @@ import { shardStatus } from './shard-status.js';
 import type { ShardStatus } from './shard-status.js';
 import { handledRejection, StartWaiters } from './start-waiters.js';
 import { ShardVoice } from '../voice/shard-voice.js';
+import { channels } from '../diagnostics/channels.js';
+import { probeShard } from '../diagnostics/shard-probe.js';
 import { voiceActorId } from '../../machines/index.js';
 import type { VoiceActorRef } from '../voice/voice-connection.js';
+
+/** A shard's outbound command queue, as {@link Shard.outbound} reads it. */
+export interface OutboundStats {
+  /** Commands waiting to be sent (for the rate limit, or for the session to be live). */
+  readonly queued: number;
+  /** Times the outbound rate limit (120 frames per 60 s) made sends wait, since the shard was created. */
+  readonly rateLimitWaits: number;
+}
 
 /** Events of a {@link Shard}. */
 export interface ShardEvents {
@@ -147,6 +157,7 @@ export class Shard extends TypedEmitter<ShardEvents> {
       ...(options.timing === undefined ? {} : { config: options.timing }),
     };
     this.#actor = shardHost.attach({ shardId: this.id, deps, input });
+    probeShard(this.#actor, this);
     this.#wireMachine();
   }
 
@@ -194,6 +205,11 @@ export class Shard extends TypedEmitter<ShardEvents> {
   /** Round trip of the last acknowledged heartbeat, in ms; null before the first. */
   get latency(): number | null {
     return this.#latency;
+  }
+
+  /** The outbound command queue: commands waiting to be sent, and how often the rate limit held them. */
+  get outbound(): OutboundStats {
+    return { queued: this.#sender.queued, rateLimitWaits: this.#sender.rateLimitWaits };
   }
 
   /** Why the shard failed, once it has. */
@@ -406,6 +422,9 @@ export class Shard extends TypedEmitter<ShardEvents> {
     switch (observation.type) {
       case 'heartbeat.acked':
         this.#latency = observation.latencyMs;
+        if (channels.heartbeat.hasSubscribers) {
+          channels.heartbeat.publish({ shard: this, shardId: this.id, latencyMs: observation.latencyMs });
+        }
         return;
       case 'heartbeat.sent':
         return;

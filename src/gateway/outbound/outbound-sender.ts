@@ -55,6 +55,9 @@ export class OutboundSender {
   #open = false;
   #closedWith: Error | null = null;
   readonly #timer: WakeTimer;
+  #rateLimitWaits = 0;
+  /** Whether the last drain found the window full (a wait already counted). */
+  #windowFull = false;
   #pumping = false;
   #pumpAgain = false;
 
@@ -76,6 +79,11 @@ export class OutboundSender {
   /** Heartbeats and handshakes waiting for room in a full window (rare: they may use all of it). */
   get waiting(): number {
     return this.#heartbeats.length + this.#handshakes.length;
+  }
+
+  /** Times sends had to wait for room in the rate-limit window (one per stretch of a full window). */
+  get rateLimitWaits(): number {
+    return this.#rateLimitWaits;
   }
 
   /** Frames written on the current connection within the last window. */
@@ -203,9 +211,13 @@ export class OutboundSender {
       const write = this.#write;
       if (write === null) return true;
       if (!this.#window.canSend(reserve)) {
+        // One wait per stretch of a full window, however often the pump finds it still full.
+        if (!this.#windowFull) this.#rateLimitWaits++;
+        this.#windowFull = true;
         this.#timer.wakeIn(this.#window.msUntilSlot(reserve));
         return true;
       }
+      this.#windowFull = false;
       const pending = lane.shift() as PendingSend;
       try {
         write(pending.data);
