@@ -1,25 +1,32 @@
 import type { AnyActorRef, AnyEventObject, AnyStateNode, InspectionEvent, StateValue } from 'xstate';
 import { managerMachine, shardMachine, voiceMachine } from '../../machines/index.js';
-import type {
-  ManagerEvent,
-  ShardEvent,
-  VoiceDisconnectReason,
-  VoiceEvent,
-  VoiceFailureReason,
-} from '../../machines/index.js';
-import { eventLabel } from '../diagrams/mermaid.js';
 import { shardStatus } from '../shard/shard-status.js';
 import { voiceStatus } from '../voice/voice-status.js';
+import { shardLabels, voiceLabels } from './feed-labels.js';
+import type { LogLabels } from './feed-labels.js';
 import type {
   FeedMessage,
+  HistoryEntry,
   LogEntry,
   ManagerView,
   ShardView,
   StateTreeNode,
-  VoiceDisconnectionView,
   VoiceView,
 } from './feed-types.js';
+import {
+  SAFE_WORD,
+  SNOWFLAKE,
+  eventDetail,
+  integerOrNull,
+  integers,
+  isInteger,
+  safeEventName,
+  voiceDisconnectionView,
+} from './feed-whitelist.js';
 import { activeStateIds, leafPaths, stateTree } from './state-tree.js';
+
+/** A zombie, in the log's words: why the shard dropped a connection that had not closed (docs/protocol/gateway.md §2.1). */
+const ZOMBIE_DETAIL = 'missed heartbeat ACK: nothing arrived since the last heartbeat (zombie connection)';
 
 /** What the visualizer reads from a manager's shards between transitions (both live outside the machine). */
 export interface VisualizedShard {
@@ -31,212 +38,8 @@ export interface VisualizedShard {
 /** What the visualizer needs of a `ShardManager`: its shards, for the counters. */
 export interface VisualizedManager {
   readonly shards: readonly VisualizedShard[];
-}
-
-/**
- * Lifecycle events by name. An event whose type is not listed here (or an xstate built-in) is shown
- * as `(other)`: nothing but a listed name reaches the page. Typed as records so that a renamed event
- * fails to compile here.
- */
-const shardEventTypes: Record<ShardEvent['type'], true> = {
-  'shard.start': true,
-  'shard.adoptSession': true,
-  'shard.stop': true,
-  'socket.closed': true,
-  'socket.alive': true,
-  'socket.corrupt': true,
-  'gateway.hello': true,
-  'gateway.ready': true,
-  'gateway.resumed': true,
-  'gateway.reconnect': true,
-  'gateway.invalidSession': true,
-  'gateway.heartbeatRequest': true,
-  'shard.openVoice': true,
-  'shard.closeVoice': true,
-};
-const managerEventTypes: Record<Exclude<ManagerEvent['type'], `xstate.${string}`>, true> = {
-  'manager.createShards': true,
-  'manager.createRecommendedShards': true,
-  'manager.start': true,
-  'manager.stop': true,
-  'shard.ready': true,
-  'shard.unready': true,
-  'shard.failed': true,
-};
-const voiceEventTypes: Record<VoiceEvent['type'], true> = {
-  'voice.join': true,
-  'voice.move': true,
-  'voice.setSelf': true,
-  'voice.leave': true,
-  'voice.rejoin': true,
-  'voice.speak': true,
-  'gateway.voiceState': true,
-  'gateway.voiceServer': true,
-  'shard.sessionReplaced': true,
-  'shard.unavailable': true,
-  'socket.opened': true,
-  'socket.closed': true,
-  'voice.hello': true,
-  'voice.ready': true,
-  'voice.sessionDescription': true,
-  'voice.resumed': true,
-  'voice.heartbeatAck': true,
-  'udp.discovered': true,
-};
-/** The words a voice disconnection may show: the machine's own enumerations, nothing from the wire. */
-const voiceDisconnectReasons: Record<VoiceDisconnectReason, true> = {
-  CloseCode: true,
-  EndpointRemoved: true,
-  RemovedFromChannel: true,
-  ShardSessionLost: true,
-  TimedOut: true,
-  NoSupportedEncryptionMode: true,
-  Left: true,
-};
-const voiceFailureReasons: Record<VoiceFailureReason, true> = {
-  ProtocolError: true,
-  Disconnected: true,
-  E2EERequired: true,
-  RateLimited: true,
-  CallTerminated: true,
-};
-const knownEventTypes = new Set<string>([
-  ...Object.keys(shardEventTypes),
-  ...Object.keys(managerEventTypes),
-  ...Object.keys(voiceEventTypes),
-]);
-const knownDisconnectReasons = new Set<string>(Object.keys(voiceDisconnectReasons));
-const knownFailureReasons = new Set<string>(Object.keys(voiceFailureReasons));
-const builtinPrefixes = ['xstate.after.', 'xstate.done.actor.', 'xstate.error.actor.'];
-const SAFE_WORD = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
-/** `gateway`, `transport`: a shard's socket; `server`, `transport`: a voice socket. */
-const CLOSE_INITIATORS = new Set(['gateway', 'server', 'transport']);
-/** A guild id as the page may show it: a snowflake, digits only. */
-const SNOWFLAKE = /^\d{1,20}$/;
-
-function isInteger(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value);
-}
-
-function integerOrNull(value: unknown): number | null {
-  return isInteger(value) ? value : null;
-}
-
-function integers(value: unknown): number[] {
-  return Array.isArray(value) ? value.filter(isInteger) : [];
-}
-
-/** The event's name as the page may show it: a listed lifecycle event or a labelled xstate built-in. */
-export function safeEventName(type: string, source: AnyStateNode | undefined): string {
-  if (knownEventTypes.has(type)) return type;
-  if (builtinPrefixes.some((prefix) => type.startsWith(prefix))) {
-    // Labels come from the machine definition (delay names, invoke sources), not from the event.
-    return source === undefined ? type.split('.').slice(0, 2).join('.') : eventLabel(type, source);
-  }
-  if (type === 'xstate.init' || type === 'xstate.stop') return type;
-  return '(other)';
-}
-
-/** The few facts of a lifecycle event worth showing, each checked for its type. Nothing else is read. */
-export function eventDetail(event: AnyEventObject): string | null {
-  const fields = event as Record<string, unknown>;
-  switch (event.type) {
-    case 'socket.closed': {
-      const code = integerOrNull(fields['code']);
-      const initiator = fields['initiator'];
-      if (code === null) return null;
-      return typeof initiator === 'string' && CLOSE_INITIATORS.has(initiator)
-        ? `code ${code} (${initiator})`
-        : `code ${code}`;
-    }
-    case 'gateway.invalidSession':
-    case 'shard.stop':
-    case 'manager.stop':
-      return typeof fields['resumable'] === 'boolean' ? `resumable: ${String(fields['resumable'])}` : null;
-    case 'gateway.hello':
-    case 'voice.hello': {
-      const interval = integerOrNull(fields['heartbeatIntervalMs']);
-      return interval === null ? null : `heartbeat ${interval} ms`;
-    }
-    case 'voice.speak':
-      return typeof fields['speaking'] === 'boolean' ? `speaking: ${String(fields['speaking'])}` : null;
-    // Only whether the field is null: a voice endpoint or channel is not shown.
-    case 'gateway.voiceServer':
-      return fields['endpoint'] === null ? 'endpoint: null' : null;
-    case 'gateway.voiceState':
-      return fields['channelId'] === null ? 'channel: null' : null;
-    case 'shard.ready':
-    case 'shard.unready': {
-      const shardId = integerOrNull(fields['shardId']);
-      return shardId === null ? null : `shard ${shardId}`;
-    }
-    case 'shard.failed': {
-      const shardId = integerOrNull(fields['shardId']);
-      const reason = fields['reason'];
-      const why = typeof reason === 'string' && SAFE_WORD.test(reason) ? `: ${reason}` : '';
-      return shardId === null ? null : `shard ${shardId}${why}`;
-    }
-    case 'manager.createShards': {
-      const total = integerOrNull(fields['totalShards']);
-      return total === null ? null : `${integers(fields['shardIds']).length} of ${total}`;
-    }
-    default:
-      return null;
-  }
-}
-
-/** `connection.lifecycle.identifying.awaitingReady` → `identifying.awaitingReady`; top-level states as they are. */
-function lifecycleLabel(value: StateValue): string {
-  const leaves = leafPaths(value);
-  const lifecycle = leaves.find((leaf) => leaf.startsWith('connection.lifecycle.'));
-  if (lifecycle !== undefined) return lifecycle.slice('connection.lifecycle.'.length);
-  return leaves[0] ?? '';
-}
-
-function heartbeatLabel(value: StateValue): string {
-  const leaf = leafPaths(value).find((path) => path.startsWith('connection.heartbeat.'));
-  return leaf === undefined ? '' : leaf.slice('connection.'.length);
-}
-
-/** `session.connection.lifecycle.ready.speaking` → `ready.speaking`; `session.reconnecting` → `reconnecting`. */
-function voiceLifecycleLabel(value: StateValue): string {
-  const leaves = leafPaths(value);
-  const lifecycle = leaves.find((leaf) => leaf.startsWith('session.connection.lifecycle.'));
-  if (lifecycle !== undefined) return lifecycle.slice('session.connection.lifecycle.'.length);
-  const leaf = leaves[0] ?? '';
-  return leaf.startsWith('session.') ? leaf.slice('session.'.length) : leaf;
-}
-
-function voiceHeartbeatLabel(value: StateValue): string {
-  const leaf = leafPaths(value).find((path) => path.startsWith('session.connection.heartbeat.'));
-  return leaf === undefined ? '' : leaf.slice('session.connection.'.length);
-}
-
-/** How a machine's state values read in the log: its flattened status, its lifecycle step, its heartbeat. */
-interface LogLabels {
-  readonly status: (value: StateValue) => string;
-  readonly lifecycle: (value: StateValue) => string;
-  readonly heartbeat: (value: StateValue) => string;
-}
-const shardLabels: LogLabels = { status: shardStatus, lifecycle: lifecycleLabel, heartbeat: heartbeatLabel };
-const voiceLabels: LogLabels = {
-  status: voiceStatus,
-  lifecycle: voiceLifecycleLabel,
-  heartbeat: voiceHeartbeatLabel,
-};
-
-/** A voice disconnection's reason, close code and failure, each checked; null for anything else. */
-export function voiceDisconnectionView(value: unknown): VoiceDisconnectionView | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const fields = value as Record<string, unknown>;
-  const reason = fields['reason'];
-  if (typeof reason !== 'string' || !knownDisconnectReasons.has(reason)) return null;
-  const failure = fields['failure'];
-  return {
-    reason,
-    closeCode: integerOrNull(fields['closeCode']),
-    failure: typeof failure === 'string' && knownFailureReasons.has(failure) ? failure : null,
-  };
+  /** Its identify gate: `maxConcurrency` gives each shard's bucket (`shard_id % max_concurrency`) for the bucket filter. */
+  readonly identifyGate?: object;
 }
 
 /**
@@ -302,6 +105,8 @@ export interface VisualizerModelOptions {
   readonly logSize?: number;
   /** Clock (ms since the epoch). Default `Date.now`. */
   readonly now?: () => number;
+  /** How many history entries are kept per shard, sent to a page that asks for that shard. Default 200. */
+  readonly historySize?: number;
 }
 
 /**
@@ -322,6 +127,10 @@ export class VisualizerModel {
   readonly #log: LogEntry[] = [];
   readonly #listeners = new Set<(message: FeedMessage) => void>();
   readonly #logSize: number;
+  readonly #historySize: number;
+  /** Each shard's recent steps with the states active after each, for the page's history and replay. */
+  readonly #histories = new Map<number, HistoryEntry[]>();
+  #maxConcurrency: number | null = null;
   readonly #now: () => number;
   #manager: ManagerView | null = null;
   #managerSent = '';
@@ -331,6 +140,7 @@ export class VisualizerModel {
 
   constructor(options: VisualizerModelOptions = {}) {
     this.#logSize = options.logSize ?? 500;
+    this.#historySize = options.historySize ?? 200;
     this.#now = options.now ?? Date.now;
   }
 
@@ -387,6 +197,11 @@ export class VisualizerModel {
     return this.#log;
   }
 
+  /** One shard's recent history (its own and its voice connections' steps), oldest first; empty for an unknown shard. */
+  history(shardId: number): readonly HistoryEntry[] {
+    return [...(this.#histories.get(shardId) ?? [])];
+  }
+
   subscribe(listener: (message: FeedMessage) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -394,6 +209,7 @@ export class VisualizerModel {
 
   /** Reads the counters that live in the adapter (sequence, latency) and publishes the shards that changed. */
   refreshCounters(manager: VisualizedManager): void {
+    this.#readPacing(manager.identifyGate);
     for (const shard of manager.shards) {
       const record = this.#shards.get(shard.id);
       if (record === undefined) continue;
@@ -403,6 +219,18 @@ export class VisualizerModel {
       record.view = { ...record.view, sequence, latencyMs: latency };
       this.#publishShard(record);
     }
+  }
+
+  /** The gate's bucket count, when it has one; a change is published with the manager's view. */
+  #readPacing(gate: object | undefined): void {
+    const value = gate !== undefined && 'maxConcurrency' in gate ? gate.maxConcurrency : null;
+    const maxConcurrency = isInteger(value) && value > 0 ? value : null;
+    if (maxConcurrency === this.#maxConcurrency) return;
+    this.#maxConcurrency = maxConcurrency;
+    if (this.#manager === null) return;
+    this.#manager = { ...this.#manager, maxConcurrency };
+    this.#managerSent = JSON.stringify(this.#manager);
+    this.#publish({ type: 'manager', manager: this.#manager });
   }
 
   #onShard(
@@ -423,6 +251,7 @@ export class VisualizerModel {
       // The actor itself was stopped (the manager re-created its shards), not the `stopped` state.
       if (record !== undefined && record.actorNumber === number) {
         this.#shards.delete(shardId);
+        this.#histories.delete(shardId);
         this.#shardActors.delete(record.sessionId);
         this.#publish({ type: 'shardRemoved', id: shardId });
       }
@@ -459,7 +288,7 @@ export class VisualizerModel {
       failure: typeof reason === 'string' && SAFE_WORD.test(reason) ? reason : null,
       since: status === previousStatus ? record.view.since : this.#now(),
     };
-    if (taken.length > 0) this.#logStep(shardLabels, shardId, null, event, taken, previous, value);
+    if (taken.length > 0) this.#logStep(shardLabels, shardId, null, event, taken, previous, value, active);
     this.#publishShard(record);
   }
 
@@ -518,7 +347,7 @@ export class VisualizerModel {
       since: status === previousStatus ? record.view.since : this.#now(),
     };
     if (taken.length > 0)
-      this.#logStep(voiceLabels, record.view.shard, guildId, event, taken, previous, value);
+      this.#logStep(voiceLabels, record.view.shard, guildId, event, taken, previous, value, active);
     this.#publishVoice(record);
     // A final state: the actor stops itself, and no further event comes (closeVoice stops it silently).
     if (snapshot.status === 'done') this.#removeVoice(guildId, record);
@@ -537,26 +366,38 @@ export class VisualizerModel {
     taken: readonly TransitionLike[],
     previous: StateValue,
     value: StateValue,
+    active: readonly string[],
   ): void {
+    const toStatus = labels.status(value);
+    // The heartbeat timer moving a shard to reconnecting means the last heartbeat went unanswered.
+    const zombie =
+      guild === null &&
+      toStatus === 'reconnecting' &&
+      event.type.startsWith('xstate.after.heartbeatInterval.');
     const base = {
       shard,
       guild,
       event: safeEventName(event.type, taken[0]?.source),
-      detail: eventDetail(event),
+      detail: zombie ? ZOMBIE_DETAIL : eventDetail(event),
     };
     const [fromLifecycle, toLifecycle] = [labels.lifecycle(previous), labels.lifecycle(value)];
-    if (labels.status(previous) !== labels.status(value)) {
-      this.#append({ ...base, from: fromLifecycle, to: toLifecycle, kind: 'status' });
+    let entry: LogEntry;
+    if (labels.status(previous) !== toStatus) {
+      entry = this.#append({ ...base, from: fromLifecycle, to: toLifecycle, kind: 'status' });
     } else if (fromLifecycle !== toLifecycle) {
-      this.#append({ ...base, from: fromLifecycle, to: toLifecycle, kind: 'step' });
+      entry = this.#append({ ...base, from: fromLifecycle, to: toLifecycle, kind: 'step' });
     } else {
-      this.#append({
+      entry = this.#append({
         ...base,
         from: labels.heartbeat(previous),
         to: labels.heartbeat(value),
         kind: 'heartbeat',
       });
     }
+    let history = this.#histories.get(shard);
+    if (history === undefined) this.#histories.set(shard, (history = []));
+    history.push({ ...entry, active: [...active] });
+    if (history.length > this.#historySize) history.splice(0, history.length - this.#historySize);
   }
 
   #onManager(event: AnyEventObject, snapshot: SnapshotLike, transitions: TransitionLike[]): void {
@@ -577,6 +418,7 @@ export class VisualizerModel {
       shardIds: integers(context['shardIds']),
       totalShards: integerOrNull(context['totalShards']) ?? 0,
       readyShards: integers(context['readyShards']).sort((a, b) => a - b),
+      maxConcurrency: this.#maxConcurrency,
     };
     const previous = this.#managerValue;
     this.#managerValue = state;
@@ -630,11 +472,12 @@ export class VisualizerModel {
     };
   }
 
-  #append(entry: Omit<LogEntry, 'n' | 'at'>): void {
+  #append(entry: Omit<LogEntry, 'n' | 'at'>): LogEntry {
     const full: LogEntry = { n: ++this.#entries, at: this.#now(), ...entry };
     this.#log.push(full);
     if (this.#log.length > this.#logSize) this.#log.splice(0, this.#log.length - this.#logSize);
     this.#publish({ type: 'log', entry: full });
+    return full;
   }
 
   #publishShard(record: ShardRecord): void {

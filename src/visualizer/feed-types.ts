@@ -92,6 +92,8 @@ export interface ManagerView {
   readonly shardIds: readonly number[];
   readonly totalShards: number;
   readonly readyShards: readonly number[];
+  /** The identify gate's `max_concurrency` (a shard's bucket is `id % maxConcurrency`); null when unknown. */
+  readonly maxConcurrency: number | null;
 }
 
 /** One line of the transition log. */
@@ -114,6 +116,14 @@ export interface LogEntry {
   readonly kind: 'status' | 'step' | 'heartbeat';
 }
 
+/** One step of a shard's history: a log entry with the state ids active after it (of the voice machine for a voice entry). */
+export interface HistoryEntry extends LogEntry {
+  readonly active: readonly string[];
+}
+
+/** What a page may ask of the feed (a JSON text frame); anything else is ignored. */
+export type FeedRequest = { readonly type: 'history'; readonly shard: number };
+
 /** Messages of the feed (WebSocket, JSON text frames). */
 export type FeedMessage =
   | {
@@ -132,4 +142,12 @@ export type FeedMessage =
   /** The voice actor ended (destroyed, or stopped with its shard): the page greys it out, then drops it. */
   | { readonly type: 'voiceRemoved'; readonly guildId: string; readonly shard: number }
   | { readonly type: 'manager'; readonly manager: ManagerView }
-  | { readonly type: 'log'; readonly entry: LogEntry };
+  | { readonly type: 'log'; readonly entry: LogEntry }
+  /** One shard's recent history, sent only to the page that asked for it (`FeedRequest`). */
+  | { readonly type: 'history'; readonly shard: number; readonly entries: readonly HistoryEntry[] }
+  /**
+   * The messages of one feed interval, in order. A shard's views within an interval are merged into
+   * its latest (a thousand shards starting send one view each, not one per step); log entries and
+   * voice views all stay.
+   */
+  | { readonly type: 'batch'; readonly messages: readonly FeedMessage[] };

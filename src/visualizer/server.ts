@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { checkAccess } from './access.js';
-import type { FeedMessage } from './feed-types.js';
+import type { FeedMessage, FeedRequest } from './feed-types.js';
 import { renderPage } from './page.js';
 
 const STATUS_TEXT = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' } as const;
@@ -21,6 +21,24 @@ export interface FeedServerOptions {
   readonly accessKey: string | null;
   /** The first message of every feed connection. */
   readonly hello: () => FeedMessage;
+  /** The answer to a page's request, sent to that page only. */
+  readonly answer: (request: FeedRequest) => FeedMessage | null;
+}
+
+/** A page's frame as a {@link FeedRequest}, or null: only `{ type: 'history', shard: <integer> }` is understood. */
+export function parseFeedRequest(data: unknown): FeedRequest | null {
+  if (!Buffer.isBuffer(data)) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data.toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return null;
+  const { type, shard } = parsed as Record<string, unknown>;
+  if (type !== 'history' || typeof shard !== 'number' || !Number.isSafeInteger(shard) || shard < 0)
+    return null;
+  return { type, shard };
 }
 
 /** The visualizer's HTTP server: `GET /` (the page) and `GET /feed` (WebSocket), both behind {@link checkAccess}. */
@@ -132,7 +150,12 @@ export class FeedServer {
     }
     this.#wss.handleUpgrade(req, socket, head, (client) => {
       client.on('error', () => {});
-      // The page never needs to send anything; whatever it sends is ignored.
+      // A page may ask for one shard's history; anything else it sends is ignored.
+      client.on('message', (data) => {
+        const request = parseFeedRequest(data);
+        const answer = request === null ? null : this.#options.answer(request);
+        if (answer !== null) this.#send(client, JSON.stringify(answer));
+      });
       this.#send(client, JSON.stringify(this.#options.hello()));
     });
   }

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { generateAccessKey, isLoopbackHost } from './access.js';
 import { VisualizerModel } from './feed-model.js';
 import type { VisualizedManager } from './feed-model.js';
+import { FeedBatcher } from './feed-batcher.js';
 import { FeedServer } from './server.js';
 
 /** Options of {@link createVisualizer}. */
@@ -21,6 +22,13 @@ export interface VisualizerOptions {
   readonly logSize?: number;
   /** How often sequence numbers and latencies are read from the shards. Default 500 ms. */
   readonly countersIntervalMs?: number;
+  /**
+   * How often the feed sends what changed, as one `batch` message in which each shard's views are
+   * merged into its latest. Default 100 ms; 0 sends every message at once (a few shards, a test).
+   */
+  readonly feedIntervalMs?: number;
+  /** History entries kept per shard, sent to a page when it opens that shard. Default 200. */
+  readonly historySize?: number;
   /** Called once with the page's URL (key included) when a key was generated. Default: printed to stderr. */
   readonly announce?: (url: string) => void;
 }
@@ -58,6 +66,8 @@ class LiveVisualizer implements Visualizer {
   readonly #keyGenerated: boolean;
   readonly #countersIntervalMs: number;
   readonly #announce: (url: string) => void;
+  readonly #feedIntervalMs: number;
+  #batcher: FeedBatcher | null = null;
   #server: FeedServer | null = null;
   #url: string | null = null;
   #timer: NodeJS.Timeout | null = null;
@@ -79,7 +89,14 @@ class LiveVisualizer implements Visualizer {
     this.#announce =
       options.announce ??
       ((url) => process.stderr.write(`statecord visualizer: generated an access key; open ${url}\n`));
-    this.#model = new VisualizerModel(options.logSize === undefined ? {} : { logSize: options.logSize });
+    this.#feedIntervalMs = options.feedIntervalMs ?? 100;
+    if (!Number.isFinite(this.#feedIntervalMs) || this.#feedIntervalMs < 0) {
+      throw new InvalidArgumentError(`feedIntervalMs must be a number ≥ 0, got ${this.#feedIntervalMs}`);
+    }
+    this.#model = new VisualizerModel({
+      ...(options.logSize === undefined ? {} : { logSize: options.logSize }),
+      ...(options.historySize === undefined ? {} : { historySize: options.historySize }),
+    });
   }
 
   get inspect(): (event: InspectionEvent) => void {
@@ -103,10 +120,17 @@ class LiveVisualizer implements Visualizer {
       port: this.#port,
       accessKey: this.accessKey,
       hello: () => this.#model.hello(),
+      answer: (request) => ({
+        type: 'history',
+        shard: request.shard,
+        entries: this.#model.history(request.shard),
+      }),
     });
     this.#server = server;
     const port = await server.listen();
-    this.#unsubscribe = this.#model.subscribe((message) => server.broadcast(message));
+    const batcher = new FeedBatcher(this.#feedIntervalMs, (message) => server.broadcast(message));
+    this.#batcher = batcher;
+    this.#unsubscribe = this.#model.subscribe((message) => batcher.add(message));
     if (manager !== undefined) {
       this.#model.refreshCounters(manager);
       this.#timer = setInterval(() => this.#model.refreshCounters(manager), this.#countersIntervalMs);
@@ -122,6 +146,7 @@ class LiveVisualizer implements Visualizer {
     this.#closing ??= (async () => {
       if (this.#timer !== null) clearInterval(this.#timer);
       this.#unsubscribe?.();
+      this.#batcher?.stop();
       await this.#server?.close();
     })();
     return this.#closing;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FeedMessage, LogEntry, ShardView, VoiceView } from '../../src/visualizer/index.js';
-import { eventDetail, safeEventName } from '../../src/visualizer/feed-model.js';
+import { eventDetail, safeEventName } from '../../src/visualizer/feed-whitelist.js';
 import type { FakeGateway, FakeVoiceServer } from '../../src/testing/index.js';
 import {
   GUILD_ID,

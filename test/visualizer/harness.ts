@@ -121,7 +121,9 @@ export async function connectFeed(pageUrl: string): Promise<FeedClient> {
   socket.on('message', (data: Buffer) => {
     const text = data.toString('utf8');
     raw.push(text);
-    messages.push(JSON.parse(text) as FeedMessage);
+    // A batch is the messages of one feed interval, in order: the tests read them one by one.
+    const message = JSON.parse(text) as FeedMessage;
+    messages.push(...(message.type === 'batch' ? message.messages : [message]));
     for (const waiter of waiters) waiter();
   });
   await new Promise<void>((resolve, reject) => {

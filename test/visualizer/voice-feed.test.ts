@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyEventObject, AnyStateNode, InspectionEvent } from 'xstate';
 import { voiceMachine } from '../../machines/index.js';
-import { VisualizerModel, eventDetail, safeEventName } from '../../src/visualizer/feed-model.js';
+import { VisualizerModel } from '../../src/visualizer/feed-model.js';
+import { eventDetail, safeEventName } from '../../src/visualizer/feed-whitelist.js';
 import type { FeedMessage, LogEntry, VoiceView } from '../../src/visualizer/index.js';
 import { STAGE_ID, VOICE_TIMING, connectFeed, guildOnShard, stageGuild, startSystem } from './harness.js';
 import type { FeedClient } from './harness.js';
