@@ -1,8 +1,9 @@
 /**
- * `statecord/visualizer`: a live debug page over a `ShardManager`'s actor system: every shard as its
- * statechart with the current state highlighted, per-shard counters, each shard's voice connections
- * (their own statecharts), and a transition log. Offline (no CDN), loopback by default, an access key
- * for any other address.
+ * `statecord/visualizer`: a live debug page over a `ShardManager`'s actor system, built for a
+ * thousand shards: an overview (counts per state, a cell per shard, filters, search by shard or guild
+ * id), then one shard's statechart with its transitions drawn as arrows, its voice connections and its
+ * history, downloadable as a trace that the page replays step by step. Offline (no CDN), loopback by
+ * default, an access key for any other address.
  */
 export { createVisualizer } from './visualizer.js';
 export type { Visualizer, VisualizerOptions } from './visualizer.js';
@@ -11,6 +12,8 @@ export type { VisualizedManager, VisualizedShard, VisualizerModelOptions } from 
 export { stateTree } from './state-tree.js';
 export type {
   FeedMessage,
+  FeedRequest,
+  HistoryEntry,
   LogEntry,
   ManagerView,
   ShardView,

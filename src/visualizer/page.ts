@@ -16,8 +16,47 @@ header.top h1 span { color: var(--muted); font-weight: 400; }
 .feed-live { color: var(--ready); border-color: var(--ready); }
 .feed-down { color: var(--bad); border-color: var(--bad); }
 main { display: grid; grid-template-columns: minmax(0, 1fr) 480px; gap: 12px; padding: 12px; align-items: start; }
-#shards { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); gap: 12px; align-items: start; }
-#empty { color: var(--muted); padding: 24px; }
+.left { display: flex; flex-direction: column; gap: 12px; min-width: 0; }
+.panel { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px 12px; }
+#empty { color: var(--muted); padding: 12px 0; }
+button { font: inherit; color: inherit; }
+.counts { display: flex; flex-wrap: wrap; gap: 6px; margin-bottom: 8px; }
+.count { border: 1px solid var(--line); background: var(--bg); border-radius: 10px; padding: 1px 9px; cursor: pointer; }
+.count .n { font-weight: 600; font-variant-numeric: tabular-nums; }
+.count.zero { opacity: 0.45; }
+.count.c-ready .n { color: var(--ready); } .count.c-failed .n { color: var(--bad); }
+.count.c-reconnecting .n { color: var(--warn); }
+.count.c-connecting .n, .count.c-identifying .n, .count.c-resuming .n { color: var(--busy); }
+.filters { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin-bottom: 8px; }
+.filters input { background: var(--bg); color: var(--text); border: 1px solid var(--line); border-radius: 4px; padding: 2px 6px; width: 210px; }
+#search-result, #shown { color: var(--muted); }
+.cells { display: grid; grid-template-columns: repeat(auto-fill, 14px); gap: 2px; }
+.cell { width: 14px; height: 14px; padding: 0; border: 0; border-radius: 2px; background: var(--idle); cursor: pointer; }
+.cell.c-ready { background: var(--ready); }
+.cell.c-connecting, .cell.c-identifying, .cell.c-resuming { background: var(--busy); }
+.cell.c-reconnecting { background: var(--warn); }
+.cell.c-failed { background: var(--bad); }
+.cell.c-stopped { background: #3d444d; }
+.cell.voice-on { box-shadow: inset 0 0 0 2px rgba(88, 166, 255, 0.9); }
+.cell.dim { opacity: 0.15; }
+.cell.selected { outline: 2px solid var(--text); outline-offset: 1px; }
+.failed-pill { color: var(--bad); border-color: var(--bad); background: transparent; cursor: pointer; }
+.load { cursor: pointer; }
+.load input { display: none; }
+.chart-wrap { position: relative; }
+svg.arrows { position: absolute; left: 0; top: 0; pointer-events: none; overflow: visible; }
+.arrow { fill: none; }
+.arrow.faint { stroke: rgba(135, 148, 162, 0.16); stroke-width: 1; }
+.arrow.taken { stroke: var(--accent); stroke-width: 2; }
+.head-faint { fill: rgba(135, 148, 162, 0.3); } .head-taken { fill: var(--accent); }
+.history { margin-top: 10px; }
+.history-controls { display: flex; gap: 10px; align-items: center; margin-bottom: 6px; flex-wrap: wrap; }
+.history-controls h2 { font-size: 13px; margin: 0; }
+.history-controls button, .load { border: 1px solid var(--line); background: var(--bg); border-radius: 4px; padding: 1px 8px; }
+.history-scroll { max-height: 260px; overflow: auto; }
+tr.current { background: rgba(88, 166, 255, 0.18); }
+#history tr[data-step] { cursor: default; }
+.shard.replaying { border-style: dashed; }
 .shard { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px 12px; }
 .shard[data-status="ready"] { border-color: rgba(63, 185, 80, 0.45); }
 .shard[data-status="reconnecting"], .shard[data-status="resuming"] { border-color: rgba(240, 136, 62, 0.6); }
@@ -107,14 +146,39 @@ export function renderPage(nonce: string): string {
   <h1>statecord <span>shard and voice lifecycles</span></h1>
   <span id="manager" class="pill">manager: —</span>
   <span id="ready-count" class="pill">0/0 ready</span>
+  <button id="failed" class="pill failed-pill" type="button" hidden>0 failed</button>
   <span id="voice-count" class="pill" hidden>0/0 voice ready</span>
   <span id="feed" class="pill feed">connecting…</span>
-  <span class="hint">hover a state for what it implements and where it goes</span>
+  <label class="pill load">load a trace <input type="file" id="trace-file" accept="application/json,.json"></label>
+  <span class="hint">click a shard; hover a state for what it implements</span>
 </header>
 <main>
-  <div>
-    <div id="empty">No shards yet: create them on the manager.</div>
-    <div id="shards"></div>
+  <div class="left">
+    <section id="overview" class="panel">
+      <div id="counts" class="counts"></div>
+      <div class="filters">
+        <select id="state-filter" aria-label="state filter"><option value="all">all states</option><option>idle</option><option>connecting</option><option>identifying</option><option>resuming</option><option>ready</option><option>reconnecting</option><option>stopped</option><option>failed</option></select>
+        <select id="bucket-filter" aria-label="bucket filter"><option value="all">all buckets</option></select>
+        <select id="failure-filter" aria-label="failure filter"><option value="any">any history</option><option value="failed">failed</option><option value="reconnected">reconnected</option><option value="closed">closed with a code</option></select>
+        <input id="search" placeholder="shard id or guild id" aria-label="search by shard id or guild id">
+        <button id="search-go" type="button" class="pill">find</button>
+        <span id="search-result"></span>
+        <span id="shown"></span>
+      </div>
+      <div id="empty">No shards yet: create them on the manager.</div>
+      <div id="cells" class="cells"></div>
+    </section>
+    <section id="detail" class="panel" hidden>
+      <div id="detail-card"></div>
+      <div class="history">
+        <div class="history-controls">
+          <h2 id="history-title">History</h2>
+          <button id="download-trace" type="button">download trace</button>
+          <span id="replay" hidden><button id="replay-prev" type="button">◀ step</button> <span id="replay-step"></span> <button id="replay-next" type="button">step ▶</button> <button id="replay-exit" type="button">back to live</button></span>
+        </div>
+        <div class="history-scroll"><table><colgroup><col class="c-time"><col class="c-who"><col class="c-ev"><col></colgroup><tbody id="history"></tbody></table></div>
+      </div>
+    </section>
   </div>
   <aside>
     <div class="log-controls">

@@ -4,7 +4,7 @@ import { afterEach } from 'vitest';
 import { WebSocket } from 'ws';
 import { ShardManager } from '../../src/index.js';
 import { FakeGateway, FakeVoiceServer } from '../../src/testing/index.js';
-import type { FakeGuild } from '../../src/testing/index.js';
+import type { FakeGatewayOptions, FakeGuild } from '../../src/testing/index.js';
 import { createVisualizer } from '../../src/visualizer/index.js';
 import type { FeedMessage, Visualizer, VisualizerOptions } from '../../src/visualizer/index.js';
 
@@ -68,7 +68,12 @@ export interface System {
  */
 export async function startSystem(
   shards: number,
-  options: { guilds?: FakeGuild[]; visualizer?: VisualizerOptions; voice?: boolean } = {},
+  options: {
+    guilds?: FakeGuild[];
+    visualizer?: VisualizerOptions;
+    voice?: boolean;
+    gateway?: Omit<FakeGatewayOptions, 'token' | 'shardCount' | 'guilds' | 'voice'>;
+  } = {},
 ): Promise<System> {
   const voice = options.voice === true ? await FakeVoiceServer.start({ defaultChannelKind: 'stage' }) : null;
   if (voice !== null) defer(() => voice.close());
@@ -78,6 +83,7 @@ export async function startSystem(
     shardCount: shards,
     ...(options.guilds === undefined ? {} : { guilds: options.guilds }),
     ...(voice === null ? {} : { voice: { servers: voice } }),
+    ...options.gateway,
   });
   defer(() => gateway.close());
   const viz = createVisualizer({ countersIntervalMs: 20, ...options.visualizer });

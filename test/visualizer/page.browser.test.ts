@@ -37,7 +37,7 @@ interface PageGlobals {
 
 // Run in the page: functions, not strings (the page's CSP forbids eval).
 const threeReady = () =>
-  [...(globalThis as unknown as PageGlobals).document.querySelectorAll('.shard[data-status="ready"]')]
+  [...(globalThis as unknown as PageGlobals).document.querySelectorAll('.cell[data-status="ready"]')]
     .length === 3;
 /** Shard 1's own log rows, oldest first, show ready → reconnecting, then connecting → resuming, then resuming → ready. */
 const resumeStoryShown = () => {
@@ -96,12 +96,15 @@ describe.skipIf(!hasChromium)('the visualizer page in Chromium', () => {
       await Promise.all(manager.startShards());
       await page.waitForFunction(threeReady, undefined, WAIT);
       await page.locator('#feed').filter({ hasText: 'live' }).waitFor(WAIT);
-      for (const id of [0, 1, 2]) {
+      // The overview first; a click on a shard's cell shows its statechart.
+      for (const id of [0, 2, 1]) {
+        await page.click(`.cell[data-shard="${id}"]`);
         await page
           .locator(`.shard[data-shard="${id}"] [data-state-id="shard.connection.lifecycle.ready"].active`)
           .waitFor(WAIT);
       }
       expect(await page.locator('#ready-count').textContent()).toBe('3/3 ready');
+      expect(await page.locator('.count[data-state="ready"] .n').textContent()).toBe('3');
 
       // Shard 1 joins a stage channel and plays: its voice connection shows under it, speaking.
       const call = await manager.voice.join(VOICE_GUILD, STAGE_ID, { timing: VOICE_TIMING });
@@ -130,6 +133,12 @@ describe.skipIf(!hasChromium)('the visualizer page in Chromium', () => {
       await card.locator('[data-state-id="shard.connection.lifecycle.ready"].active').waitFor(WAIT);
       expect(await card.getAttribute('data-status')).toBe('ready');
       await card.locator('[data-stat="reconnects"]').filter({ hasText: /^1$/ }).waitFor(WAIT);
+      // The step it took is drawn as an arrow on its statechart; its history lists it.
+      await card
+        .locator('svg.arrows path.arrow.taken')
+        .first()
+        .waitFor({ ...WAIT, state: 'attached' });
+      await page.locator('#history tr[data-event="gateway.resumed"]').first().waitFor(WAIT);
       await page.locator('#log tr[data-shard="1"][data-event="gateway.reconnect"]').first().waitFor(WAIT);
 
       // The voice server drops the voice connection's TCP: it resumes, and is ready (speaking) again.
