@@ -1,8 +1,7 @@
-import type { AnyActorRef, AnyEventObject, AnyStateNode, InspectionEvent, StateValue } from 'xstate';
+import type { AnyEventObject, InspectionEvent, StateValue } from 'xstate';
 import { managerMachine, shardMachine, voiceMachine } from '../../machines/index.js';
 import { shardStatus } from '../shard/shard-status.js';
-import { voiceStatus } from '../voice/voice-status.js';
-import { shardLabels, voiceLabels } from './feed-labels.js';
+import { shardLabels } from './feed-labels.js';
 import type { LogLabels } from './feed-labels.js';
 import type {
   FeedMessage,
@@ -15,15 +14,16 @@ import type {
 } from './feed-types.js';
 import {
   SAFE_WORD,
-  SNOWFLAKE,
   eventDetail,
   integerOrNull,
   integers,
   isInteger,
   safeEventName,
-  voiceDisconnectionView,
 } from './feed-whitelist.js';
+import { actorNumber, enteredStateIds } from './feed-snapshots.js';
+import type { SnapshotLike, TransitionLike } from './feed-snapshots.js';
 import { activeStateIds, leafPaths, stateTree } from './state-tree.js';
+import { VoiceFeed } from './voice-feed.js';
 
 /** A zombie, in the log's words: why the shard dropped a connection that had not closed (docs/protocol/gateway.md §2.1). */
 const ZOMBIE_DETAIL = 'missed heartbeat ACK: nothing arrived since the last heartbeat (zombie connection)';
@@ -42,37 +42,6 @@ export interface VisualizedManager {
   readonly identifyGate?: object;
 }
 
-/**
- * The shard id of an actor's parent, when the parent is a shard actor. The inspection event's
- * `actorRef` is the running actor, whose `_parent` (part of xstate's `ActorRef`) is the actor that
- * spawned it: a voice actor is a child of its shard's actor. Known shard actors are looked up by
- * session id; an unknown parent's own snapshot is read as a fallback (only its `shardId`).
- */
-function parentShardId(actorRef: unknown, shardActors: ReadonlyMap<string, number>): number | null {
-  const parent = (actorRef as Partial<Pick<AnyActorRef, '_parent'>>)._parent;
-  if (parent === undefined || parent === null) return null;
-  const known = typeof parent.sessionId === 'string' ? shardActors.get(parent.sessionId) : undefined;
-  if (known !== undefined) return known;
-  const snapshot = (
-    typeof parent.getSnapshot === 'function' ? parent.getSnapshot() : null
-  ) as SnapshotLike | null;
-  if (snapshot?.machine?.id !== 'shard') return null;
-  return integerOrNull((snapshot.context as Record<string, unknown> | undefined)?.['shardId']);
-}
-
-interface TransitionLike {
-  readonly source: AnyStateNode;
-  readonly target?: readonly AnyStateNode[] | undefined;
-}
-
-/** The parts of an inspected snapshot the visualizer reads. */
-interface SnapshotLike {
-  readonly status?: unknown;
-  readonly value?: unknown;
-  readonly context?: unknown;
-  readonly machine?: { readonly id?: unknown };
-}
-
 interface ShardRecord {
   /** Session id number of the actor (`x:N`): a re-created shard's new actor has a larger one. */
   readonly actorNumber: number;
@@ -80,23 +49,6 @@ interface ShardRecord {
   value: StateValue;
   view: ShardView;
   sent: string;
-}
-
-interface VoiceRecord {
-  /** Session id number of the actor: a guild's next connection is a new actor with a larger one. */
-  readonly actorNumber: number;
-  value: StateValue;
-  view: VoiceView;
-  sent: string;
-}
-
-function compareSnowflakes(a: string, b: string): number {
-  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-}
-
-function actorNumber(sessionId: unknown): number {
-  const match = typeof sessionId === 'string' ? /(\d+)$/.exec(sessionId) : null;
-  return match === null ? 0 : Number(match[1]);
 }
 
 /** Options of {@link VisualizerModel}. */
@@ -123,7 +75,13 @@ export class VisualizerModel {
   readonly #shards = new Map<number, ShardRecord>();
   /** Session id of each live shard actor → its shard id, to place voice actors under their parent. */
   readonly #shardActors = new Map<string, number>();
-  readonly #voices = new Map<string, VoiceRecord>();
+  readonly #voice = new VoiceFeed({
+    now: () => this.#now(),
+    shardActors: this.#shardActors,
+    seen: () => (this.#seen = true),
+    publish: (message) => this.#publish(message),
+    logStep: (...step) => this.#logStep(...step),
+  });
   readonly #log: LogEntry[] = [];
   readonly #listeners = new Set<(message: FeedMessage) => void>();
   readonly #logSize: number;
@@ -162,7 +120,7 @@ export class VisualizerModel {
       if (machineId === 'shard')
         this.#onShard(event.actorRef.sessionId, event.event, snapshot, transitions, microstep);
       else if (machineId === 'voice')
-        this.#onVoice(event.actorRef, event.event, snapshot, transitions, microstep);
+        this.#voice.onVoice(event.actorRef, event.event, snapshot, transitions, microstep);
       else this.#onManager(event.event, snapshot, transitions);
     } catch {
       // The page is a debugging aid; whatever went wrong here, the shards keep running.
@@ -188,9 +146,7 @@ export class VisualizerModel {
 
   /** The live voice connections, by shard, then guild id. */
   get voices(): readonly VoiceView[] {
-    return [...this.#voices.values()]
-      .map((record) => record.view)
-      .sort((a, b) => a.shard - b.shard || compareSnowflakes(a.guildId, b.guildId));
+    return this.#voice.voices;
   }
 
   get log(): readonly LogEntry[] {
@@ -290,72 +246,6 @@ export class VisualizerModel {
     };
     if (taken.length > 0) this.#logStep(shardLabels, shardId, null, event, taken, previous, value, active);
     this.#publishShard(record);
-  }
-
-  #onVoice(
-    actorRef: unknown,
-    event: AnyEventObject,
-    snapshot: SnapshotLike,
-    transitions: TransitionLike[],
-    microstep: boolean,
-  ): void {
-    const context = (snapshot.context ?? {}) as Record<string, unknown>;
-    const guildId = context['guildId'];
-    if (typeof guildId !== 'string' || !SNOWFLAKE.test(guildId)) return;
-    this.#seen = true;
-    const number = actorNumber((actorRef as { readonly sessionId?: unknown }).sessionId);
-    let record = this.#voices.get(guildId);
-    if (record !== undefined && number < record.actorNumber) return; // an earlier connection's last words
-    const current = record !== undefined && record.actorNumber === number;
-    if (snapshot.status !== 'active' && snapshot.status !== 'done') {
-      // Stopped (`shard.closeVoice`, or with its shard's actor) or failed: the actor is gone.
-      if (record !== undefined && current) this.#removeVoice(guildId, record);
-      return;
-    }
-    // Microsteps carry every change; a snapshot event only matters for a new actor's initial state.
-    if (current && !microstep) return;
-    if (!current) {
-      // A new actor; a finished one that was already dropped is not brought back.
-      if (snapshot.status !== 'active') return;
-      const shard = parentShardId(actorRef, this.#shardActors);
-      if (shard === null) return; // not a shard's child: nothing to place it under
-      record = { actorNumber: number, value: 'idle', view: this.#initialVoiceView(guildId, shard), sent: '' };
-      this.#voices.set(guildId, record);
-    }
-    if (record === undefined) return;
-    const value = (snapshot.value ?? 'idle') as StateValue;
-    const previous = record.value;
-    const taken = transitions.filter((transition) => (transition.target?.length ?? 0) > 0);
-    const status = snapshot.status === 'done' ? 'destroyed' : voiceStatus(value);
-    const previousStatus = record.view.status;
-    const active = activeStateIds(voiceMachine.root, value);
-    const entered = enteredStateIds(active, record.view.active, taken);
-    const leftReady =
-      previousStatus === 'ready' && status !== 'ready' && status !== 'disconnected' && status !== 'destroyed';
-    record.value = value;
-    record.view = {
-      ...record.view,
-      status,
-      leaves: leafPaths(value),
-      active,
-      entered,
-      reconnects: record.view.reconnects + (leftReady ? 1 : 0),
-      disconnection:
-        status === 'disconnected' || status === 'destroyed'
-          ? voiceDisconnectionView(context['disconnection'])
-          : null,
-      since: status === previousStatus ? record.view.since : this.#now(),
-    };
-    if (taken.length > 0)
-      this.#logStep(voiceLabels, record.view.shard, guildId, event, taken, previous, value, active);
-    this.#publishVoice(record);
-    // A final state: the actor stops itself, and no further event comes (closeVoice stops it silently).
-    if (snapshot.status === 'done') this.#removeVoice(guildId, record);
-  }
-
-  #removeVoice(guildId: string, record: VoiceRecord): void {
-    this.#voices.delete(guildId);
-    this.#publish({ type: 'voiceRemoved', guildId, shard: record.view.shard });
   }
 
   #logStep(
@@ -458,20 +348,6 @@ export class VisualizerModel {
     };
   }
 
-  #initialVoiceView(guildId: string, shard: number): VoiceView {
-    return {
-      guildId,
-      shard,
-      status: 'idle',
-      leaves: ['idle'],
-      active: activeStateIds(voiceMachine.root, 'idle'),
-      entered: [],
-      reconnects: 0,
-      disconnection: null,
-      since: this.#now(),
-    };
-  }
-
   #append(entry: Omit<LogEntry, 'n' | 'at'>): LogEntry {
     const full: LogEntry = { n: ++this.#entries, at: this.#now(), ...entry };
     this.#log.push(full);
@@ -487,13 +363,6 @@ export class VisualizerModel {
     this.#publish({ type: 'shard', shard: record.view });
   }
 
-  #publishVoice(record: VoiceRecord): void {
-    const sent = JSON.stringify(record.view);
-    if (sent === record.sent) return;
-    record.sent = sent;
-    this.#publish({ type: 'voice', voice: record.view });
-  }
-
   #publish(message: FeedMessage): void {
     for (const listener of this.#listeners) {
       try {
@@ -503,23 +372,4 @@ export class VisualizerModel {
       }
     }
   }
-}
-
-/**
- * The states a microstep entered: those active now that were not before, plus every target of a taken
- * transition (a re-entered state stays active, yet was entered again). None when nothing was taken.
- */
-function enteredStateIds(
-  active: readonly string[],
-  wasActive: readonly string[],
-  taken: readonly { readonly target?: readonly { readonly id: string }[] | undefined }[],
-): string[] {
-  if (taken.length === 0) return [];
-  const before = new Set(wasActive);
-  return [
-    ...new Set([
-      ...active.filter((id) => !before.has(id)),
-      ...taken.flatMap((transition) => (transition.target ?? []).map((target) => target.id)),
-    ]),
-  ];
 }

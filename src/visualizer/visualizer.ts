@@ -20,7 +20,10 @@ export interface VisualizerOptions {
   readonly accessKey?: string;
   /** Transition log entries kept for pages that connect later. Default 500. */
   readonly logSize?: number;
-  /** How often sequence numbers and latencies are read from the shards. Default 500 ms. */
+  /**
+   * How often sequence numbers and latencies are read from the shards. Default 500 ms, or 5 ms per
+   * shard when that is longer (5 s for 1,000 shards: a busy bot's sequence numbers change all the time).
+   */
   readonly countersIntervalMs?: number;
   /**
    * How often the feed sends what changed, as one `batch` message in which each shard's views are
@@ -64,7 +67,7 @@ class LiveVisualizer implements Visualizer {
   readonly #host: string;
   readonly #port: number;
   readonly #keyGenerated: boolean;
-  readonly #countersIntervalMs: number;
+  readonly #countersIntervalMs: number | null;
   readonly #announce: (url: string) => void;
   readonly #feedIntervalMs: number;
   #batcher: FeedBatcher | null = null;
@@ -85,7 +88,7 @@ class LiveVisualizer implements Visualizer {
     }
     this.#keyGenerated = options.accessKey === undefined && !isLoopbackHost(this.#host);
     this.accessKey = options.accessKey ?? (this.#keyGenerated ? generateAccessKey() : null);
-    this.#countersIntervalMs = options.countersIntervalMs ?? 500;
+    this.#countersIntervalMs = options.countersIntervalMs ?? null;
     this.#announce =
       options.announce ??
       ((url) => process.stderr.write(`statecord visualizer: generated an access key; open ${url}\n`));
@@ -133,7 +136,8 @@ class LiveVisualizer implements Visualizer {
     this.#unsubscribe = this.#model.subscribe((message) => batcher.add(message));
     if (manager !== undefined) {
       this.#model.refreshCounters(manager);
-      this.#timer = setInterval(() => this.#model.refreshCounters(manager), this.#countersIntervalMs);
+      const intervalMs = this.#countersIntervalMs ?? Math.max(500, 5 * manager.shards.length);
+      this.#timer = setInterval(() => this.#model.refreshCounters(manager), intervalMs);
       this.#timer.unref();
     }
     const key = this.accessKey === null ? '' : `?key=${encodeURIComponent(this.accessKey)}`;
