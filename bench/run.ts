@@ -11,7 +11,8 @@
  *   --warmup N        dispatches before the measured window (default 2000)
  *   --rounds N        throughput rounds; each round runs every client once (default 4; the slow
  *                     discordjs-native reference runs in the first 3 only)
- *   --clients a,b     throughput clients (default floor,floor-node,statecord,discordjs,discordjs-native)
+ *   --clients a,b     throughput clients (default floor,floor-node,statecord,discordjs,discordjs-native;
+ *                     statecord-metrics adds statecord/metrics reporting to the OpenTelemetry SDK)
  *   --shards 1,100    memory shard counts (default 1,100,500,1000)
  *   --startup-runs N  start-up runs per configuration (default 3)
  *   --startup-pacing a,b  start-up configurations (default waves,all-at-once)
@@ -531,6 +532,7 @@ const CLIENT_LABEL: Record<ClientKind, string> = {
   floor: '(a) floor: ws + zlib-sync + JSON.parse',
   'floor-node': "(a') floor: ws + statecord's decoder",
   statecord: '(b) statecord Shard',
+  'statecord-metrics': "(b') statecord, with statecord/metrics on the OpenTelemetry SDK",
   discordjs: '(c) @discordjs/ws, zlib-sync',
   'discordjs-native': "(c') @discordjs/ws, node:zlib",
 };

@@ -6,7 +6,14 @@ import { createRequire } from 'node:module';
 import { REST } from '@discordjs/rest';
 import { CompressionMethod, WebSocketManager, WebSocketShardEvents } from '@discordjs/ws';
 import WebSocket from 'ws';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
 import { Shard, ShardManager } from '../../src/index.js';
+import { attachMetrics } from '../../src/metrics/index.js';
 import { createInboundDecoder } from '../../src/gateway/codec/index.js';
 import type { InboundDecoder } from '../../src/gateway/codec/index.js';
 import type * as ZlibSync from 'zlib-sync';
@@ -34,6 +41,8 @@ export async function connectClient(options: ConnectOptions): Promise<ConnectedC
       return connectFloor(options);
     case 'statecord':
       return options.shards === 1 ? connectStatecordShard(options) : connectStatecordManager(options);
+    case 'statecord-metrics':
+      return connectStatecordManager(options, true);
     case 'discordjs':
     case 'discordjs-native':
       return connectDiscordJs(options);
@@ -54,8 +63,11 @@ async function connectStatecordShard(options: ConnectOptions): Promise<Connected
   return { close: () => shard.stop() };
 }
 
-/** A `ShardManager` (`/gateway/bot` from the fake's REST) running `shards` shards in this process. */
-async function connectStatecordManager(options: ConnectOptions): Promise<ConnectedClient> {
+/**
+ * A `ShardManager` (`/gateway/bot` from the fake's REST) running `shards` shards in this process;
+ * with `metrics`, `statecord/metrics` reports to an OpenTelemetry SDK meter (read every 60 s, as by default).
+ */
+async function connectStatecordManager(options: ConnectOptions, metrics = false): Promise<ConnectedClient> {
   const manager = new ShardManager({
     token: options.token,
     intents: options.intents,
@@ -64,9 +76,25 @@ async function connectStatecordManager(options: ConnectOptions): Promise<Connect
     compress: options.compression,
   });
   manager.createShards(options.shards);
+  const provider = metrics
+    ? new MeterProvider({
+        readers: [
+          new PeriodicExportingMetricReader({
+            exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
+          }),
+        ],
+      })
+    : null;
+  const handle = provider === null ? null : attachMetrics(manager, { meter: provider.getMeter('bench') });
   for (const shard of manager.shards) shard.gateway.on('dispatch', options.onDispatch);
   await Promise.all(manager.startShards());
-  return { close: () => manager.stopShards() };
+  return {
+    close: async () => {
+      handle?.detach();
+      await manager.stopShards();
+      await provider?.shutdown();
+    },
+  };
 }
 
 /** `@discordjs/ws` 2.x with `@discordjs/rest` pointed at the fake's REST. */

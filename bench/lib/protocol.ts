@@ -17,6 +17,8 @@ export type ClientKind =
   | 'floor-node'
   /** statecord `Shard`, one listener on `shard.gateway` `dispatch`. */
   | 'statecord'
+  /** statecord: a one-shard `ShardManager` with `statecord/metrics` reporting to the OpenTelemetry SDK (not in the default run). */
+  | 'statecord-metrics'
   /** `@discordjs/ws` `WebSocketManager`, zlib-sync (`CompressionMethod.ZlibSync`). */
   | 'discordjs'
   /** `@discordjs/ws` with node:zlib (`CompressionMethod.ZlibNative`). */
