@@ -4,6 +4,15 @@
  */
 export * from './shard/index.js';
 export * from './errors.js';
+/** The discord-api-types enums the examples use, so that a bot needs no other import to start. */
+export {
+  ActivityType,
+  ChannelType,
+  GatewayCloseCodes,
+  GatewayDispatchEvents,
+  GatewayIntentBits,
+  PresenceUpdateStatus,
+} from 'discord-api-types/v10';
 export type { GatewayCompression } from './gateway/gateway-url.js';
 export { ShardManager } from './manager/shard-manager.js';
 export type { ShardManagerEvents } from './manager/shard-manager.js';

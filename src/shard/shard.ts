@@ -94,10 +94,10 @@ export class Shard extends TypedEmitter<ShardEvents> {
   /** Sessions this shard has identified (a new one after the first means the old one was lost). */
   #sessionsIdentified = 0;
 
-  /**
-   * @param options - what to connect with; checked synchronously (`InvalidArgumentError` naming the option)
-   * @param host - where the shard's actor lives: its own actor by default, or a manager's system. @internal
-   */
+  /** @param options - what to connect with; checked synchronously (`InvalidArgumentError` naming the option) */
+  constructor(options: ShardOptions);
+  /** A shard in a manager's actor system (`host`). @internal */
+  constructor(options: ShardOptions, host: ShardHost | undefined);
   constructor(options: ShardOptions, host?: ShardHost) {
     super();
     const ownDefaultGate = host === undefined && options?.identifyGate === undefined;
