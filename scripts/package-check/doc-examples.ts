@@ -12,7 +12,10 @@ interface CommentPart {
 }
 interface Reflection {
   readonly name: string;
-  readonly comment?: { readonly blockTags?: readonly { readonly tag: string; readonly content: CommentPart[] }[] };
+  readonly sources?: readonly { readonly fileName: string; readonly line: number }[];
+  readonly comment?: {
+    readonly blockTags?: readonly { readonly tag: string; readonly content: CommentPart[] }[];
+  };
   readonly children?: readonly Reflection[];
   readonly signatures?: readonly Reflection[];
   readonly getSignature?: Reflection;
@@ -38,10 +41,12 @@ export function typedocExamples(jsonPath: string): CodeBlock[] {
     for (const tag of node.comment?.blockTags ?? []) {
       if (tag.tag !== '@example') continue;
       const text = tag.content.map((part) => part.text).join('');
-      const source = `@example of ${path.replace(/^\./, '')}`;
-      const fenced = markdownBlocks(source, text);
+      const where = node.sources?.[0];
+      const source = `@example of ${path.replace(/^\./, '')} (${where?.fileName ?? '?'})`;
+      const line = where?.line ?? 0;
+      const fenced = markdownBlocks(source, text).map((block) => ({ ...block, line }));
       if (fenced.length > 0) examples.push(...fenced);
-      else if (!/```/.test(text)) examples.push({ source, line: 1, code: text + '\n' });
+      else if (!/```/.test(text)) examples.push({ source, line, code: text + '\n' });
       else throw new Error(`${source}: a code block that is not \`\`\`ts`);
     }
   }

@@ -61,9 +61,16 @@ export interface ShardEvents {
  * by `shardMachine` (statecord/machines); this class wires the machine to a `ws` socket.
  *
  * @example
- * const shard = new Shard({ token, intents: GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages });
+ * ```ts
+ * import { GatewayIntentBits, Shard } from 'statecord';
+ *
+ * const shard = new Shard({
+ *   token: process.env.DISCORD_TOKEN!,
+ *   intents: GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages,
+ * });
  * shard.gateway.on('MESSAGE_CREATE', (message) => console.log(message.content));
  * await shard.start();
+ * ```
  */
 export class Shard extends TypedEmitter<ShardEvents> {
   /** Zero-based shard id. */

@@ -41,9 +41,15 @@ export interface VoiceConnectionEvents {
  * Created by `shard.voice.join()` (or `manager.voice.join()`).
  *
  * @example
- * const connection = await shard.voice.join(guildId, channelId);
+ * ```ts
+ * import { oggOpusFile } from 'statecord';
+ * import type { Shard } from 'statecord';
+ *
+ * declare const shard: Shard; // a started shard with the GuildVoiceStates intent
+ * const connection = await shard.voice.join(process.env.GUILD_ID!, process.env.CHANNEL_ID!);
  * await connection.play(oggOpusFile('./song.ogg')).finished;
  * await connection.leave();
+ * ```
  */
 export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
   /** The guild this connection belongs to. */
