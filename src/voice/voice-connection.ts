@@ -1,4 +1,4 @@
-import type { ActorRefFrom } from 'xstate';
+import type { ActorRefFrom, SnapshotFrom } from 'xstate';
 import type { VoiceDisconnection, VoiceEmitted, voiceMachine } from '../../machines/index.js';
 import {
   InvalidArgumentError,
@@ -101,7 +101,7 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
   }
 
   /** The voice machine's snapshot (no secrets in it). */
-  get snapshot() {
+  get snapshot(): SnapshotFrom<typeof voiceMachine> {
     return this.#actor.getSnapshot();
   }
 

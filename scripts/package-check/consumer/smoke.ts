@@ -23,10 +23,14 @@ function nextMessage(shard: Shard): Promise<DispatchData<'MESSAGE_CREATE'>> {
 }
 
 const guildId = '81384788765712384';
-const gateway = await FakeGateway.start({ guilds: [{ id: guildId }] });
+// MESSAGE_CONTENT is privileged: the application must be allowed it, as on Discord.
+const gateway = await FakeGateway.start({
+  guilds: [{ id: guildId }],
+  privilegedIntents: GatewayIntentBits.MessageContent,
+});
 const shard = new Shard({
   ...gateway.clientOptions,
-  intents: GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages,
+  intents: GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages | GatewayIntentBits.MessageContent,
 });
 try {
   await within('READY', shard.start());
