@@ -1,6 +1,6 @@
 /**
  * statecord: Discord gateway shards whose every lifecycle is an explicit XState v5 state machine.
- * @packageDocumentation
+ * @module statecord
  */
 export * from './shard/index.js';
 export * from './errors.js';
@@ -49,3 +49,23 @@ export {
 } from './voice/media/index.js';
 export type { OpusEncoder } from './voice/media/index.js';
 export type { VoiceDisconnection, VoiceDisconnectReason, VoiceTimingConfig } from '../machines/index.js';
+/** Types the classes above take or return, from the modules that define them. */
+export type {
+  AudioReceiverCore,
+  AudioReceiverEvents,
+  AudioTrackEndReason,
+  AudioTrackEvents,
+  AudioTrackState,
+  EncodePcmOptions,
+  LoadOpusEncoderOptions,
+  MediaErrorCode,
+  OggOpusDemuxerOptions,
+  OpusEncoderPackage,
+  PacketSource,
+  PacketSourceType,
+  SpeakingChange,
+  SubscribeOptions,
+  UserAudioStream,
+} from './voice/media/index.js';
+export type { RestCallOptions, RestClientOptions, Sleep } from './http/rest-options.js';
+export type { Listener } from './util/typed-emitter.js';

@@ -3,6 +3,8 @@
  * statechart with the current state highlighted, per-shard counters, each shard's voice connections
  * (their own statecharts), and a transition log. Offline (no CDN), loopback by default, an access key
  * for any other address.
+ *
+ * @module statecord/visualizer
  */
 export { createVisualizer } from './visualizer.js';
 export type { Visualizer, VisualizerOptions } from './visualizer.js';

@@ -220,7 +220,7 @@ export class FakeGateway extends EventEmitter<FakeGatewayEvents> {
     };
   }
 
-  /** Waits for the next `event` matching `predicate` (see {@link waitForEvent}); rejects on timeout or close. */
+  /** Waits for the next `event` matching `predicate` (see `waitForEvent`); rejects on timeout or close. */
   waitFor<K extends keyof FakeGatewayEvents>(
     event: K,
     predicate?: (value: FakeGatewayEvents[K][0]) => boolean,
