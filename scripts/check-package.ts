@@ -42,7 +42,7 @@ function step(title: string, command: string, args: readonly string[], cwd = rep
  */
 function typeCheck(title: string, tsc: string, project: string, cwd: string): void {
   console.log(`\n== ${title}`);
-  let output = '';
+  let output: string;
   try {
     output = run(tsc, ['-p', project, '--pretty', 'false'], cwd);
   } catch (error) {
