@@ -11,6 +11,8 @@ export default tseslint.config(
       'bench/.build/**',
       'coverage/**',
       'test-output/**',
+      'docs-api/**',
+      '.cache/**',
     ],
   },
   js.configs.recommended,

@@ -1,6 +1,8 @@
 /**
  * `statecord/machines`: the pure lifecycle statecharts. They import only xstate, so they run the same
  * in production, in model-based tests, in diagrams and in the visualizer.
+ *
+ * @module statecord/machines
  */
 export {
   shardMachine,
@@ -12,7 +14,7 @@ export {
 export { RESUMABLE_CLOSE_CODE, SESSION_ENDING_CLOSE_CODE } from './shard.machine.js';
 export type { ShardMachine } from './shard.machine.js';
 export { createShardDelays } from './shard.delays.js';
-export type { ShardDelays } from './shard.delays.js';
+export type { ShardDelays, DelayFn as ShardDelayFn } from './shard.delays.js';
 export { closeOutcome, defaultCloseOutcome, gatewayCloseCodeRules } from './close-codes.js';
 export type { CloseCodeRule, CloseOutcome, ShardFailureReason } from './close-codes.js';
 export { backoffDelay, firstHeartbeatDelay, invalidSessionDelay } from './timing.js';
@@ -27,7 +29,7 @@ export { voiceMachine, defaultVoiceTiming, voiceCanResume } from './voice.machin
 export { VOICE_FINAL_CLOSE_CODE, VOICE_RESUMABLE_CLOSE_CODE } from './voice.machine.js';
 export type { VoiceMachine } from './voice.machine.js';
 export { createVoiceDelays } from './voice.delays.js';
-export type { VoiceDelays } from './voice.delays.js';
+export type { VoiceDelays, DelayFn as VoiceDelayFn } from './voice.delays.js';
 export { voiceCloseOutcome, defaultVoiceCloseOutcome, voiceCloseCodeRules } from './voice-close-codes.js';
 export type { VoiceCloseCodeRule, VoiceCloseOutcome, VoiceFailureReason } from './voice-close-codes.js';
 export type * from './voice.types.js';

@@ -207,7 +207,7 @@ export const managerMachine = setup({
 }).createMachine({
   id: 'manager',
   description: 'A ShardManager: the shards this process runs, as child actors of one system.',
-  context: ({ input }) => ({
+  context: ({ input }): ManagerContext => ({
     gatewayUrl: input.gatewayUrl,
     shardTiming: input.shardTiming ?? {},
     shardIds: [],

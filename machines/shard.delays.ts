@@ -1,7 +1,8 @@
 import { backoffDelay, firstHeartbeatDelay, invalidSessionDelay } from './timing.js';
 import type { ShardContext } from './shard.types.js';
 
-type DelayFn = (args: { context: ShardContext }) => number;
+/** A delay of the shard machine, computed from its context, in milliseconds. */
+export type DelayFn = (args: { context: ShardContext }) => number;
 
 /** The shard machine's named delays. */
 export interface ShardDelays {

@@ -206,7 +206,7 @@ export const shardMachine = setup({
 }).createMachine({
   id: 'shard',
   description: 'One gateway shard (Discord gateway v10).',
-  context: ({ input }) => ({
+  context: ({ input }): ShardContext => ({
     shardId: input.shardId,
     gatewayUrl: input.gatewayUrl,
     session: input.session ?? null,

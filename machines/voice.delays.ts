@@ -1,7 +1,8 @@
 import { backoffDelay } from './timing.js';
 import type { VoiceContext } from './voice.types.js';
 
-type DelayFn = (args: { context: VoiceContext }) => number;
+/** A delay of the voice machine, computed from its context, in milliseconds. */
+export type DelayFn = (args: { context: VoiceContext }) => number;
 
 /** The voice machine's named delays. */
 export interface VoiceDelays {

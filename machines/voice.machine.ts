@@ -235,7 +235,7 @@ export const voiceMachine = setup({
 }).createMachine({
   id: 'voice',
   description: 'One voice connection (Discord voice gateway v8 + UDP).',
-  context: ({ input }) => ({
+  context: ({ input }): VoiceContext => ({
     guildId: input.guildId,
     channelId: input.channelId,
     selfMute: input.selfMute ?? false,

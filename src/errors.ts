@@ -90,6 +90,7 @@ export type ShardFailureErrorCode =
 
 /** Base class of every statecord error. Match on `code`, not on the message. */
 export class StatecordError extends Error {
+  /** The stable code of this error (the table above); match on it, not on the message. */
   readonly code: StatecordErrorCode;
 
   constructor(code: StatecordErrorCode, message: string, options?: { cause?: unknown }) {
@@ -155,7 +156,9 @@ export class NoShardsError extends StatecordError {
  * raise `maxShards`.
  */
 export class TooManyShardsError extends StatecordError {
+  /** How many shards were asked for. */
   readonly requested: number;
+  /** The manager's `maxShards`. */
   readonly maxShards: number;
 
   constructor(requested: number, maxShards: number) {
@@ -174,6 +177,7 @@ export class TooManyShardsError extends StatecordError {
  * (docs/protocol/gateway.md §6), or, for a manager, to a shard this process does not run.
  */
 export class UnknownGuildError extends StatecordError {
+  /** The guild of the join. */
   readonly guildId: string;
 
   constructor(guildId: string, message: string) {
@@ -184,6 +188,7 @@ export class UnknownGuildError extends StatecordError {
 
 /** A voice join for a guild that already has a connection: one per guild (move it with `connection.move()`). */
 export class VoiceAlreadyJoinedError extends StatecordError {
+  /** The guild that already has a voice connection. */
   readonly guildId: string;
 
   constructor(guildId: string) {
@@ -210,7 +215,9 @@ export class VoiceLeftError extends StatecordError {
  * why (`TimedOut`, `CloseCode` with `closeCode`, `RemovedFromChannel`, …).
  */
 export class VoiceDisconnectedError extends StatecordError {
+  /** Why the connection was disconnected (a `VoiceDisconnectReason`: `TimedOut`, `CloseCode`, …). */
   readonly reason: string;
+  /** The voice server's close code, when `reason` is `CloseCode`; otherwise null. */
   readonly closeCode: number | null;
 
   constructor(guildId: string, reason: string, closeCode: number | null) {
@@ -230,7 +237,9 @@ export class VoiceDisconnectedError extends StatecordError {
  * connection retries within its bounds (docs/protocol/voice.md §2.3).
  */
 export class VoiceTimeoutError extends StatecordError {
+  /** The guild of the connection. */
   readonly guildId: string;
+  /** What got no answer: the voice server updates after op 4, a handshake step, or RESUMED. */
   readonly awaited: 'signalling' | 'handshake' | 'resumed';
 
   constructor(guildId: string, awaited: 'signalling' | 'handshake' | 'resumed') {
@@ -260,8 +269,11 @@ export class VoiceFrameError extends StatecordError {
  * bot was resharded). A session keeps the guild routing of its count, so the shard identifies instead.
  */
 export class SessionShardCountError extends StatecordError {
+  /** The shard that would have resumed the session. */
   readonly shardId: number;
+  /** The shard count the session was identified with. */
   readonly savedShardCount: number;
+  /** The shard count of the shard now. */
   readonly shardCount: number;
 
   constructor(shardId: number, savedShardCount: number, shardCount: number) {
@@ -297,6 +309,7 @@ export class GatewayConnectionError extends StatecordError {
 export class GatewayTimeoutError extends StatecordError {
   /** What was awaited. */
   readonly awaited: 'hello' | 'ready' | 'resumed';
+  /** How long the shard waited, in milliseconds. */
   readonly timeoutMs: number;
 
   constructor(awaited: 'hello' | 'ready' | 'resumed', timeoutMs: number) {
@@ -312,7 +325,9 @@ export class GatewayTimeoutError extends StatecordError {
 
 /** An outbound payload is larger than the 4096 bytes Discord accepts (it would close with 4002). */
 export class PayloadTooLargeError extends StatecordError {
+  /** The payload's size in bytes. */
   readonly size: number;
+  /** The largest payload Discord accepts, in bytes. */
   readonly limit: number;
 
   constructor(size: number, limit = 4096) {
@@ -368,7 +383,9 @@ export class ConnectionClosedError extends StatecordError {
 
 /** The gateway refused a request with a RATE_LIMITED dispatch (docs/protocol/gateway.md §8.2); retry after `retryAfterMs`. */
 export class GatewayRateLimitedError extends StatecordError {
+  /** The opcode of the refused request (e.g. 8, Request Guild Members). */
   readonly opcode: number;
+  /** How long Discord asked to wait, in milliseconds. */
   readonly retryAfterMs: number;
 
   constructor(opcode: number, retryAfterSeconds: number) {
@@ -383,7 +400,9 @@ export class GatewayRateLimitedError extends StatecordError {
 
 /** Base of the errors for a shard that failed for good; `reason` says why, `closeCode` what Discord sent. */
 export abstract class ShardFailureError extends StatecordError {
+  /** Why the shard failed (`AuthenticationFailed`, `InvalidShard`, …). */
   abstract readonly reason: ShardFailureReason;
+  /** The gateway close code that ended the shard, or null when none did (a rejected `GET /gateway/bot`). */
   readonly closeCode: number | null;
 
   constructor(code: ShardFailureErrorCode, message: string, closeCode: number | null) {
@@ -491,13 +510,17 @@ export type HttpErrorCode =
  * were sent. Never headers, so never the token.
  */
 export interface HttpRequestInfo {
+  /** The HTTP method (`GET`). */
   readonly method: string;
+  /** The path below the API base (e.g. `/gateway/bot`). */
   readonly path: string;
+  /** Requests sent, retries included. */
   readonly attempts: number;
 }
 
 /** What an HTTP error response carried: its status and Discord's JSON error body `{ message, code }`, if any. */
 export interface HttpResponseInfo extends HttpRequestInfo {
+  /** The HTTP status code. */
   readonly status: number;
   /** Discord's JSON error `code` (0 = general error); null when the body had none. */
   readonly discordCode?: number | null;
@@ -507,12 +530,17 @@ export interface HttpResponseInfo extends HttpRequestInfo {
 
 /** A REST call got an HTTP error status. Subclasses cover 401/403, 429 and 5xx; this class the other 4xx. */
 export class HttpError extends StatecordError {
+  /** The HTTP status code. */
   readonly status: number;
+  /** The HTTP method (`GET`). */
   readonly method: string;
+  /** The path below the API base (e.g. `/gateway/bot`). */
   readonly path: string;
   /** Requests sent, retries included. */
   readonly attempts: number;
+  /** Discord's JSON error `code` (0 = general error); null when the body had none. */
   readonly discordCode: number | null;
+  /** Discord's JSON error `message`; null when the body had none. */
   readonly discordMessage: string | null;
 
   constructor(
@@ -580,8 +608,11 @@ export class HttpServerError extends HttpError {
  * `address`, `port`, nested causes), so it holds no reference to the request and its headers.
  */
 export class HttpNetworkError extends StatecordError {
+  /** The HTTP method (`GET`). */
   readonly method: string;
+  /** The path below the API base (e.g. `/gateway/bot`). */
   readonly path: string;
+  /** Requests sent, retries included. */
   readonly attempts: number;
 
   constructor(
@@ -600,9 +631,13 @@ export class HttpNetworkError extends StatecordError {
 
 /** A REST answer was not valid JSON or lacked a field Discord documents; `reason` says which. */
 export class HttpMalformedResponseError extends StatecordError {
+  /** The HTTP method (`GET`). */
   readonly method: string;
+  /** The path below the API base (e.g. `/gateway/bot`). */
   readonly path: string;
+  /** The HTTP status code of the answer. */
   readonly status: number;
+  /** What was wrong with the body (not JSON, or which field is missing). */
   readonly reason: string;
 
   constructor(request: Omit<HttpRequestInfo, 'attempts'>, status: number, reason: string) {
@@ -619,7 +654,9 @@ export class HttpMalformedResponseError extends StatecordError {
 
 /** The caller's `signal` aborted a REST call (while it was in flight or waiting to retry). */
 export class HttpAbortedError extends StatecordError {
+  /** The HTTP method (`GET`). */
   readonly method: string;
+  /** The path below the API base (e.g. `/gateway/bot`). */
   readonly path: string;
 
   constructor(request: Omit<HttpRequestInfo, 'attempts'>, cause?: unknown) {
@@ -646,6 +683,7 @@ export type HttpDeadline = 'attempt' | 'call';
  * `cause` carries undici's code (`UND_ERR_HEADERS_TIMEOUT`, `UND_ERR_BODY_TIMEOUT`).
  */
 export class HttpTimeoutError extends HttpNetworkError {
+  /** Which deadline passed: one attempt's (`attempt`) or the whole call's (`call`). */
   readonly deadline: HttpDeadline;
   /** The deadline that passed, in milliseconds. */
   readonly deadlineMs: number;
@@ -670,9 +708,13 @@ export class HttpTimeoutError extends HttpNetworkError {
  * retried, whatever the status: a server that sends a body this size is not answering the route.
  */
 export class HttpResponseTooLargeError extends StatecordError {
+  /** The HTTP method (`GET`). */
   readonly method: string;
+  /** The path below the API base (e.g. `/gateway/bot`). */
   readonly path: string;
+  /** Requests sent, retries included. */
   readonly attempts: number;
+  /** The HTTP status code of the answer. */
   readonly status: number;
   /** The cap, `maxBodyBytes`. */
   readonly limitBytes: number;

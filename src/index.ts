@@ -1,9 +1,18 @@
 /**
  * statecord: Discord gateway shards whose every lifecycle is an explicit XState v5 state machine.
- * @packageDocumentation
+ * @module statecord
  */
 export * from './shard/index.js';
 export * from './errors.js';
+/** The discord-api-types enums the examples use, so that a bot needs no other import to start. */
+export {
+  ActivityType,
+  ChannelType,
+  GatewayCloseCodes,
+  GatewayDispatchEvents,
+  GatewayIntentBits,
+  PresenceUpdateStatus,
+} from 'discord-api-types/v10';
 export type { GatewayCompression } from './gateway/gateway-url.js';
 export { ShardManager } from './manager/shard-manager.js';
 export type { ShardManagerEvents } from './manager/shard-manager.js';
@@ -49,3 +58,23 @@ export type {
   ShardReconnectCause,
   ShardTransitionMessage,
 } from './diagnostics/channels.js';
+/** Types the classes above take or return, from the modules that define them. */
+export type {
+  AudioReceiverCore,
+  AudioReceiverEvents,
+  AudioTrackEndReason,
+  AudioTrackEvents,
+  AudioTrackState,
+  EncodePcmOptions,
+  LoadOpusEncoderOptions,
+  MediaErrorCode,
+  OggOpusDemuxerOptions,
+  OpusEncoderPackage,
+  PacketSource,
+  PacketSourceType,
+  SpeakingChange,
+  SubscribeOptions,
+  UserAudioStream,
+} from './voice/media/index.js';
+export type { RestCallOptions, RestClientOptions, Sleep } from './http/rest-options.js';
+export type { Listener } from './util/typed-emitter.js';

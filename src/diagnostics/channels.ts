@@ -29,6 +29,7 @@ export type ShardReconnectCause =
 export interface ShardConnectMessage {
   /** The shard (its public API; the token is not readable from it). */
   readonly shard: Shard;
+  /** The shard's id. */
   readonly shardId: number;
   /** The gateway URL connected to, without its query: the configured one, or the session's `resume_gateway_url`. */
   readonly url: string;
@@ -38,7 +39,9 @@ export interface ShardConnectMessage {
 
 /** Payload of `statecord:shard:close`: a shard's gateway connection closed. */
 export interface ShardCloseMessage {
+  /** The shard (its public API; the token is not readable from it). */
   readonly shard: Shard;
+  /** The shard's id. */
   readonly shardId: number;
   /** The close code (1006 when the transport dropped without a close frame). */
   readonly code: number;
@@ -48,9 +51,13 @@ export interface ShardCloseMessage {
 
 /** Payload of `statecord:shard:transition`: a shard's lifecycle state changed. */
 export interface ShardTransitionMessage {
+  /** The shard (its public API; the token is not readable from it). */
   readonly shard: Shard;
+  /** The shard's id. */
   readonly shardId: number;
+  /** The shard's status before the transition. */
   readonly from: ShardStatus;
+  /** The shard's status after the transition. */
   readonly to: ShardStatus;
   /** The machine event that caused it: `socket.closed`, `gateway.ready`, `after heartbeatInterval`, `onDone identifyGate`. */
   readonly event: string;
@@ -62,7 +69,9 @@ export interface ShardTransitionMessage {
 
 /** Payload of `statecord:shard:identify`: the identify gate let a shard send IDENTIFY. */
 export interface ShardIdentifyMessage {
+  /** The shard (its public API; the token is not readable from it). */
   readonly shard: Shard;
+  /** The shard's id. */
   readonly shardId: number;
   /** How long the shard waited at the identify gate (ms). */
   readonly gateWaitMs: number;
@@ -70,7 +79,9 @@ export interface ShardIdentifyMessage {
 
 /** Payload of `statecord:shard:heartbeat`: the gateway acknowledged a heartbeat. */
 export interface ShardHeartbeatMessage {
+  /** The shard (its public API; the token is not readable from it). */
   readonly shard: Shard;
+  /** The shard's id. */
   readonly shardId: number;
   /** Round trip from the heartbeat to its ACK (ms). */
   readonly latencyMs: number;

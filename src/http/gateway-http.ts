@@ -15,7 +15,9 @@ export type GatewayHttpOptions = RestClientOptions;
  *
  * @example
  * ```ts
- * const http = new GatewayHttp({ token });
+ * import { GatewayHttp } from 'statecord';
+ *
+ * const http = new GatewayHttp({ token: process.env.DISCORD_TOKEN! });
  * const stop = new AbortController(); // stop.abort() ends the call: HttpAbortedError
  * const { url, shards, session_start_limit } = await http.getBot({ signal: stop.signal });
  * ```

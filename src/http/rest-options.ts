@@ -13,7 +13,7 @@ export interface RestClientOptions {
   readonly dispatcher?: Dispatcher;
   /** Retries after a 429, a 5xx or a network failure (so up to `maxRetries + 1` requests). Default 3. */
   readonly maxRetries?: number;
-  /** `User-Agent`; Discord asks for `DiscordBot ($url, $version)`. Default {@link DEFAULT_USER_AGENT}. */
+  /** `User-Agent`; Discord asks for `DiscordBot ($url, $version)`. Default `DEFAULT_USER_AGENT`. */
   readonly userAgent?: string;
   /** How retries wait. Default a timer that honours the signal. */
   readonly sleep?: Sleep;
@@ -32,7 +32,7 @@ export interface RestClientOptions {
    * The deadline of each attempt: headers and the whole body within this many milliseconds, or the
    * attempt is aborted, its socket closed, and it is retried like a network failure; after the last
    * retry the call fails with `HttpTimeoutError` (`deadline: 'attempt'`). A positive integer up to
-   * 2^31 − 1. Default {@link DEFAULT_DEADLINE_MS}.
+   * 2^31 − 1. Default `DEFAULT_DEADLINE_MS`.
    */
   readonly deadlineMs?: number;
   /**
@@ -40,13 +40,13 @@ export interface RestClientOptions {
    * it. An attempt in flight when it passes is aborted: `HttpTimeoutError` (`deadline: 'call'`). A
    * retry whose wait would end past it is not waited for: the call fails at once with the error of
    * the last attempt (`HttpServerError`, `HttpRateLimitedError`, `HttpNetworkError`…). A positive
-   * integer up to 2^31 − 1. Default {@link DEFAULT_TOTAL_DEADLINE_MS}.
+   * integer up to 2^31 − 1. Default `DEFAULT_TOTAL_DEADLINE_MS`.
    */
   readonly totalDeadlineMs?: number;
   /**
    * The most bytes of a response body read into memory. A body past it (or a `content-length` above
    * it) fails with `HttpResponseTooLargeError` at once, unread, never retried; whatever the status,
-   * since error bodies are read too. A positive safe integer. Default {@link DEFAULT_MAX_BODY_BYTES}.
+   * since error bodies are read too. A positive safe integer. Default `DEFAULT_MAX_BODY_BYTES`.
    */
   readonly maxBodyBytes?: number;
 }

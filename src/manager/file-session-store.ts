@@ -44,7 +44,15 @@ interface Write {
  *   resumed without it).
  *
  * @example
- * const manager = new ShardManager({ token, intents, sessionStore: new FileSessionStore('./sessions.json') });
+ * ```ts
+ * import { FileSessionStore, GatewayIntentBits, ShardManager } from 'statecord';
+ *
+ * const manager = new ShardManager({
+ *   token: process.env.DISCORD_TOKEN!,
+ *   intents: GatewayIntentBits.Guilds,
+ *   sessionStore: new FileSessionStore('./sessions.json'),
+ * });
+ * ```
  */
 export class FileSessionStore implements SessionStore {
   /** The file, as given to the constructor. */

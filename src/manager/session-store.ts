@@ -6,8 +6,11 @@ import type { ShardSession } from '../shard/shard-options.js';
  * awaits them on the dispatch path.
  */
 export interface SessionStore {
+  /** The session saved for `shardId`, or null/undefined when there is none. */
   get(shardId: number): ShardSession | null | undefined | Promise<ShardSession | null | undefined>;
+  /** Saves `session` as the one of `shardId`, replacing what was there. */
   set(shardId: number, session: ShardSession): void | Promise<void>;
+  /** Forgets the session of `shardId` (it was lost, or the shard stopped for good). */
   delete(shardId: number): void | Promise<void>;
   /**
    * Optional, for stores whose entries expire (e.g. `RedisSessionStore`): a manager re-saves a live
@@ -20,15 +23,18 @@ export interface SessionStore {
 export class MemorySessionStore implements SessionStore {
   readonly #sessions = new Map<number, ShardSession>();
 
+  /** The session saved for `shardId`, or null. */
   get(shardId: number): ShardSession | null {
     return this.#sessions.get(shardId) ?? null;
   }
 
+  /** Saves a copy of `session` for `shardId`. */
   set(shardId: number, session: ShardSession): void {
     // A copy: the caller's object must not change what is stored.
     this.#sessions.set(shardId, { ...session });
   }
 
+  /** Forgets the session of `shardId`. */
   delete(shardId: number): void {
     this.#sessions.delete(shardId);
   }

@@ -24,7 +24,7 @@ export interface ShardManagerOptions extends GatewayClientOptions {
   /**
    * The most shards this process runs. `createShards` and `createMinimumRequiredShards` refuse more
    * (`TooManyShardsError`): a bot that big spreads its shards over processes with
-   * `createShards(ids, total)`. Default {@link DEFAULT_MAX_SHARDS}.
+   * `createShards(ids, total)`. Default `DEFAULT_MAX_SHARDS`.
    */
   readonly maxShards?: number;
 }

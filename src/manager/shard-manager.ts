@@ -76,10 +76,14 @@ export interface ShardManagerEvents {
  * lifecycles are child actors of one XState system (`managerMachine`), so one `inspect` sees all.
  *
  * @example
- * const manager = new ShardManager({ token, intents: GatewayIntentBits.Guilds });
+ * ```ts
+ * import { GatewayIntentBits, ShardManager } from 'statecord';
+ *
+ * const manager = new ShardManager({ token: process.env.DISCORD_TOKEN!, intents: GatewayIntentBits.Guilds });
  * await manager.createMinimumRequiredShards();
  * manager.on('dispatch', ({ shard, payload }) => console.log(shard.id, payload.t));
  * await Promise.all(manager.startShards());
+ * ```
  */
 export class ShardManager extends TypedEmitter<ShardManagerEvents> {
   /** REST calls: `manager.http.gateway.getBot()`, `getBotRequiredShards()`. */

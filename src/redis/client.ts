@@ -17,6 +17,9 @@ export interface RedisScriptCall {
  *
  * @example
  * ```ts
+ * import { Redis } from 'ioredis';
+ * import type { RedisScriptClient } from 'statecord/redis';
+ *
  * const io = new Redis();
  * const redis: RedisScriptClient = {
  *   eval: (script, { keys, arguments: args }) => io.eval(script, keys.length, ...keys, ...args),

@@ -5,7 +5,7 @@
  * any object with `eval`/`evalSha` ({@link RedisScriptClient}; an ioredis adapter is a few lines).
  *
  * `ShardCluster` (shard ownership by leases, takeover) is not built yet.
- * @packageDocumentation
+ * @module statecord/redis
  */
 export { RedisIdentifyGate } from './redis-identify-gate.js';
 export type { RedisIdentifyGateEvents, RedisIdentifyGateOptions } from './redis-identify-gate.js';

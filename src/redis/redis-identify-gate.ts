@@ -36,9 +36,15 @@ export type { RedisIdentifyGateEvents, RedisIdentifyGateOptions } from './gate-t
  * @example
  * ```ts
  * import { createClient } from 'redis';
+ * import { GatewayIntentBits, ShardManager } from 'statecord';
  * import { RedisIdentifyGate } from 'statecord/redis';
+ *
  * const redis = await createClient({ url: 'redis://127.0.0.1:6379' }).connect();
- * const manager = new ShardManager({ token, intents, identifyGate: new RedisIdentifyGate({ redis, keyPrefix: 'mybot' }) });
+ * const manager = new ShardManager({
+ *   token: process.env.DISCORD_TOKEN!,
+ *   intents: GatewayIntentBits.Guilds,
+ *   identifyGate: new RedisIdentifyGate({ redis, keyPrefix: 'mybot' }),
+ * });
  * ```
  */
 export class RedisIdentifyGate

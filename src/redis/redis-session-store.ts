@@ -54,8 +54,16 @@ interface Pending {
  *
  * @example
  * ```ts
+ * import { createClient } from 'redis';
+ * import { GatewayIntentBits, ShardManager } from 'statecord';
+ * import { RedisSessionStore } from 'statecord/redis';
+ *
  * const redis = await createClient({ url: 'redis://127.0.0.1:6379' }).connect();
- * const manager = new ShardManager({ token, intents, sessionStore: new RedisSessionStore({ redis, keyPrefix: 'mybot' }) });
+ * const manager = new ShardManager({
+ *   token: process.env.DISCORD_TOKEN!,
+ *   intents: GatewayIntentBits.Guilds,
+ *   sessionStore: new RedisSessionStore({ redis, keyPrefix: 'mybot' }),
+ * });
  * ```
  */
 export class RedisSessionStore implements SessionStore {

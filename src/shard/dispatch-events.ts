@@ -1,7 +1,13 @@
 import type { GatewayDispatchEvents, GatewayDispatchPayload } from 'discord-api-types/v10';
 
-/** The data of the dispatch named `K`, typed by discord-api-types. */
-export type DispatchData<K extends GatewayDispatchEvents> = Extract<GatewayDispatchPayload, { t: K }>['d'];
+/**
+ * The data of the dispatch named `K`, typed by discord-api-types. `K` is the event's name
+ * (`DispatchData<'MESSAGE_CREATE'>`) or its `GatewayDispatchEvents` member.
+ */
+export type DispatchData<K extends GatewayDispatchEvents | `${GatewayDispatchEvents}`> = Extract<
+  GatewayDispatchPayload,
+  { t: K }
+>['d'];
 
 /**
  * Events of `shard.gateway`: every dispatch under its Discord name (`MESSAGE_CREATE`, …) with its data,

@@ -5,6 +5,7 @@ import { ShardStoppedError } from '../errors.js';
  * processes or hosts. Resolve when the shard may identify; reject (or honour `signal`) to give up.
  */
 export interface IdentifyGate {
+  /** Resolves when `shardId` may send IDENTIFY; rejects when `signal` aborts first (the shard stopped). */
   waitForIdentify(shardId: number, signal: AbortSignal): Promise<void>;
   /**
    * Optional: the gateway answered the IDENTIFY this gate last let `shardId` send (READY or op 9), or
@@ -28,7 +29,9 @@ export interface BucketIdentifyGateOptions {
  * a bucket served first come, first served. In-process only.
  */
 export class BucketIdentifyGate implements IdentifyGate {
+  /** `max_concurrency`: identifies of different buckets (`shard_id % maxConcurrency`) run in parallel. */
   readonly maxConcurrency: number;
+  /** Time between two identifies of one bucket, in milliseconds. */
   readonly intervalMs: number;
   /** Per bucket: when the next identify may go, the shard that went last, and the tail of its queue. */
   readonly #buckets = new Map<number, { nextAt: number; lastShardId: number; tail: Promise<void> }>();
@@ -38,6 +41,7 @@ export class BucketIdentifyGate implements IdentifyGate {
     this.intervalMs = Math.max(0, options.intervalMs ?? 5_000);
   }
 
+  /** Resolves at the bucket's next free slot; rejects with `ShardStoppedError` when `signal` aborts first. */
   waitForIdentify(shardId: number, signal: AbortSignal): Promise<void> {
     const key = shardId % this.maxConcurrency;
     const bucket = this.#buckets.get(key) ?? { nextAt: 0, lastShardId: -1, tail: Promise.resolve() };

@@ -13,11 +13,15 @@ import { GatewayRateLimitedError, RequestTimeoutError } from '../errors.js';
 
 /** All chunks of one op 8 request, put together. */
 export interface GuildMembersResult {
+  /** The guild asked about. */
   readonly guildId: Snowflake;
+  /** Every member of every chunk, in order. */
   readonly members: APIGuildMember[];
+  /** Their presences, when `presences: true` was asked (needs the GUILD_PRESENCES intent). */
   readonly presences: GatewayGuildMembersChunkPresence[];
   /** User ids asked for by `user_ids` that are not members. */
   readonly notFound: Snowflake[];
+  /** How many GUILD_MEMBERS_CHUNK dispatches the answer took. */
   readonly chunkCount: number;
 }
 

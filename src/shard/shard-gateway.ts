@@ -24,8 +24,14 @@ export type CommandSender = (payload: GatewaySendPayload) => Promise<void>;
  * for a payload over 4096 bytes, and with `ShardStoppedError` when the shard stops first.
  *
  * @example
+ * ```ts
+ * import { PresenceUpdateStatus } from 'statecord';
+ * import type { Shard } from 'statecord';
+ *
+ * declare const shard: Shard; // a started shard
  * shard.gateway.on('MESSAGE_CREATE', (message) => console.log(message.content));
- * await shard.gateway.updateStatus({ status: 'online', since: null, afk: false, activities: [] });
+ * await shard.gateway.updateStatus({ status: PresenceUpdateStatus.Online, since: null, afk: false, activities: [] });
+ * ```
  */
 export class ShardGateway extends TypedEmitter<ShardDispatchEvents> {
   readonly #send: CommandSender;

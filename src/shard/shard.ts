@@ -71,9 +71,16 @@ export interface ShardEvents {
  * by `shardMachine` (statecord/machines); this class wires the machine to a `ws` socket.
  *
  * @example
- * const shard = new Shard({ token, intents: GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages });
+ * ```ts
+ * import { GatewayIntentBits, Shard } from 'statecord';
+ *
+ * const shard = new Shard({
+ *   token: process.env.DISCORD_TOKEN!,
+ *   intents: GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages,
+ * });
  * shard.gateway.on('MESSAGE_CREATE', (message) => console.log(message.content));
  * await shard.start();
+ * ```
  */
 export class Shard extends TypedEmitter<ShardEvents> {
   /** Zero-based shard id. */
@@ -104,10 +111,10 @@ export class Shard extends TypedEmitter<ShardEvents> {
   /** Sessions this shard has identified (a new one after the first means the old one was lost). */
   #sessionsIdentified = 0;
 
-  /**
-   * @param options - what to connect with; checked synchronously (`InvalidArgumentError` naming the option)
-   * @param host - where the shard's actor lives: its own actor by default, or a manager's system. @internal
-   */
+  /** @param options - what to connect with; checked synchronously (`InvalidArgumentError` naming the option) */
+  constructor(options: ShardOptions);
+  /** A shard in a manager's actor system (`host`). @internal */
+  constructor(options: ShardOptions, host: ShardHost | undefined);
   constructor(options: ShardOptions, host?: ShardHost) {
     super();
     const ownDefaultGate = host === undefined && options?.identifyGate === undefined;

@@ -5,7 +5,7 @@ import { reportUnheardWarning } from './process-warning.js';
 export type EventMap<T> = { [K in keyof T]: unknown };
 
 /**
- * A listener of a {@link TypedEmitter}: it gets the event's payload. It may be `async`; a promise it
+ * A listener of a `TypedEmitter`: it gets the event's payload. It may be `async`; a promise it
  * returns is watched for rejection, never awaited.
  */
 export type Listener<T> = (payload: T) => unknown;

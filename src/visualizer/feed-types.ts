@@ -110,7 +110,9 @@ export interface LogEntry {
   readonly event: string;
   /** Whitelisted event facts: a close code, `resumable`, a heartbeat interval. */
   readonly detail: string | null;
+  /** The state (id) the actor left. */
   readonly from: string;
+  /** The state (id) the actor entered. */
   readonly to: string;
   /** `status`: the lifecycle state changed; `step`: a sub-state changed; `heartbeat`: the heartbeat region. */
   readonly kind: 'status' | 'step' | 'heartbeat';
@@ -118,11 +120,17 @@ export interface LogEntry {
 
 /** One step of a shard's history: a log entry with the state ids active after it (of the voice machine for a voice entry). */
 export interface HistoryEntry extends LogEntry {
+  /** The state ids active after this step. */
   readonly active: readonly string[];
 }
 
 /** What a page may ask of the feed (a JSON text frame); anything else is ignored. */
-export type FeedRequest = { readonly type: 'history'; readonly shard: number };
+export interface FeedRequest {
+  /** `history`: send this shard's recent history (a `history` message) to the asking page. */
+  readonly type: 'history';
+  /** The shard id. */
+  readonly shard: number;
+}
 
 /** Messages of the feed (WebSocket, JSON text frames). */
 export type FeedMessage =
@@ -144,10 +152,19 @@ export type FeedMessage =
   | { readonly type: 'manager'; readonly manager: ManagerView }
   | { readonly type: 'log'; readonly entry: LogEntry }
   /** One shard's recent history, sent only to the page that asked for it (`FeedRequest`). */
-  | { readonly type: 'history'; readonly shard: number; readonly entries: readonly HistoryEntry[] }
+  | {
+      readonly type: 'history';
+      readonly shard: number;
+      /** The shard's steps, oldest first. */
+      readonly entries: readonly HistoryEntry[];
+    }
   /**
    * The messages of one feed interval, in order. A shard's views within an interval are merged into
    * its latest (a thousand shards starting send one view each, not one per step); log entries and
    * voice views all stay.
    */
-  | { readonly type: 'batch'; readonly messages: readonly FeedMessage[] };
+  | {
+      readonly type: 'batch';
+      /** The interval's messages, in order. */
+      readonly messages: readonly FeedMessage[];
+    };

@@ -4,6 +4,8 @@
  * id), then one shard's statechart with its transitions drawn as arrows, its voice connections and its
  * history, downloadable as a trace that the page replays step by step. Offline (no CDN), loopback by
  * default, an access key for any other address.
+ *
+ * @module statecord/visualizer
  */
 export { createVisualizer } from './visualizer.js';
 export type { Visualizer, VisualizerOptions } from './visualizer.js';

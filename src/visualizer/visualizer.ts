@@ -166,13 +166,22 @@ class LiveVisualizer implements Visualizer {
  * dispatch.
  *
  * @example
+ * ```ts
+ * import { GatewayIntentBits, ShardManager } from 'statecord';
+ * import { createVisualizer } from 'statecord/visualizer';
+ *
  * const viz = createVisualizer();
- * const manager = new ShardManager({ token, intents, inspect: viz.inspect });
+ * const manager = new ShardManager({
+ *   token: process.env.DISCORD_TOKEN!,
+ *   intents: GatewayIntentBits.Guilds,
+ *   inspect: viz.inspect,
+ * });
  * manager.createShards(4);
  * console.log('visualizer:', await viz.listen(manager));
  * await Promise.all(manager.startShards());
  * // …
  * await viz.close();
+ * ```
  */
 export function createVisualizer(options: VisualizerOptions = {}): Visualizer {
   return new LiveVisualizer(options);

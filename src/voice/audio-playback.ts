@@ -5,7 +5,6 @@ import type {
   AudioTrackEvents,
   AudioTrackState,
   PacketSource,
-  PlayOptions as MediaPlayOptions,
 } from './media/index.js';
 
 /**
@@ -16,7 +15,7 @@ import type {
 export type AudioSource = PacketSource;
 
 /** Options of `connection.play()`: the source `type` (`opus` by default), a `name` for errors, PCM encoding. */
-export type PlayOptions = MediaPlayOptions;
+export type { PlayOptions } from './media/index.js';
 
 /**
  * A playing source, returned by `connection.play()`: `finished` settles when it ends (rejects with a

@@ -1,4 +1,4 @@
-import type { ActorRefFrom } from 'xstate';
+import type { ActorRefFrom, SnapshotFrom } from 'xstate';
 import type { VoiceDisconnection, VoiceEmitted, voiceMachine } from '../../machines/index.js';
 import {
   InvalidArgumentError,
@@ -41,9 +41,15 @@ export interface VoiceConnectionEvents {
  * Created by `shard.voice.join()` (or `manager.voice.join()`).
  *
  * @example
- * const connection = await shard.voice.join(guildId, channelId);
+ * ```ts
+ * import { oggOpusFile } from 'statecord';
+ * import type { Shard } from 'statecord';
+ *
+ * declare const shard: Shard; // a started shard with the GuildVoiceStates intent
+ * const connection = await shard.voice.join(process.env.GUILD_ID!, process.env.CHANNEL_ID!);
  * await connection.play(oggOpusFile('./song.ogg')).finished;
  * await connection.leave();
+ * ```
  */
 export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
   /** The guild this connection belongs to. */
@@ -95,7 +101,7 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
   }
 
   /** The voice machine's snapshot (no secrets in it). */
-  get snapshot() {
+  get snapshot(): SnapshotFrom<typeof voiceMachine> {
     return this.#actor.getSnapshot();
   }
 

@@ -53,11 +53,14 @@ interface Bucket {
  *
  * @example
  * ```ts
+ * import { GatewayHttp, SessionStartGate } from 'statecord';
+ *
+ * const http = new GatewayHttp({ token: process.env.DISCORD_TOKEN! });
  * const gate = new SessionStartGate({ maxConcurrency: 16 });
  * const bot = await http.getBot();
  * gate.updateBudget({ total: bot.session_start_limit.total, remaining: bot.session_start_limit.remaining,
  *   resetAfterMs: bot.session_start_limit.reset_after });
- * gate.on('budgetExhausted', ({ resetAt, waiting }) => log.warn(`${waiting} shards wait until ${resetAt}`));
+ * gate.on('budgetExhausted', ({ resetAt, waiting }) => console.warn(`${waiting} shards wait until ${resetAt}`));
  * ```
  */
 export class SessionStartGate extends TypedEmitter<SessionStartGateEvents> implements IdentifyGate {

@@ -43,13 +43,29 @@ export interface SessionStartGateOptions extends SessionStartGateConfig {
 export interface SessionStartGateEvents {
   /** An identify was allowed. `remaining` is the budget left after it (null: no budget known). */
   identifyGranted: {
+    /** The shard allowed to identify. */
     readonly shardId: number;
+    /** Its bucket, `shardId % maxConcurrency`. */
     readonly bucket: number;
+    /** When it was allowed, on the gate's clock (ms). */
     readonly at: number;
+    /** Session starts left after this one; null when no budget is known. */
     readonly remaining: number | null;
   };
   /** The budget is used up and shards are waiting: the gate holds them until `resetAt` (or an update). */
-  budgetExhausted: { readonly resetAt: number; readonly waiting: number };
+  budgetExhausted: {
+    /** When the budget resets, on the gate's clock (ms). */
+    readonly resetAt: number;
+    /** How many shards wait for it. */
+    readonly waiting: number;
+  };
   /** The budget was refilled: at its reset time, or by `updateBudget` ending a hold. */
-  budgetRefilled: { readonly total: number; readonly remaining: number; readonly resetAt: number };
+  budgetRefilled: {
+    /** Session starts per window. */
+    readonly total: number;
+    /** Session starts left now. */
+    readonly remaining: number;
+    /** When the new window resets, on the gate's clock (ms). */
+    readonly resetAt: number;
+  };
 }

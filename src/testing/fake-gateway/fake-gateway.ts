@@ -80,6 +80,8 @@ export class FakeGateway extends EventEmitter<FakeGatewayEvents> {
    *
    * @example
    * ```ts
+   * import { FakeGateway } from 'statecord/testing';
+   *
    * const gateway = await FakeGateway.start({ heartbeatIntervalMs: 200, guilds: [{ id: '81384788765712384' }] });
    * const ready = gateway.waitFor('ready');
    * // connect a client to `${gateway.url}/?v=10&encoding=json`, or point its REST at gateway.restUrl
@@ -116,6 +118,10 @@ export class FakeGateway extends EventEmitter<FakeGatewayEvents> {
    *
    * @example
    * ```ts
+   * import { GatewayIntentBits, Shard } from 'statecord';
+   * import { FakeGateway } from 'statecord/testing';
+   *
+   * const gateway = await FakeGateway.start();
    * const shard = new Shard({ ...gateway.clientOptions, intents: GatewayIntentBits.Guilds });
    * ```
    */
@@ -214,7 +220,7 @@ export class FakeGateway extends EventEmitter<FakeGatewayEvents> {
     };
   }
 
-  /** Waits for the next `event` matching `predicate` (see {@link waitForEvent}); rejects on timeout or close. */
+  /** Waits for the next `event` matching `predicate` (see `waitForEvent`); rejects on timeout or close. */
   waitFor<K extends keyof FakeGatewayEvents>(
     event: K,
     predicate?: (value: FakeGatewayEvents[K][0]) => boolean,

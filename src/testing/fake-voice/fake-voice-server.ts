@@ -75,6 +75,10 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
    *
    * @example
    * ```ts
+   * import { FakeGateway, FakeVoiceServer } from 'statecord/testing';
+   *
+   * const guildId = '81384788765712384';
+   * const opusFrame = new Uint8Array([0xf8, 0xff, 0xfe]); // 20 ms of Opus silence
    * const voice = await FakeVoiceServer.start({ heartbeatIntervalMs: 500 });
    * const gateway = await FakeGateway.start({ guilds: [{ id: guildId }], voice: { servers: [voice] } });
    * // a shard's op 4 now gets VOICE_STATE_UPDATE + VOICE_SERVER_UPDATE with endpoint voice.endpoint

@@ -73,3 +73,41 @@ export type {
   VoiceProtocolViolation,
 } from './voice-protocol-oracles.js';
 export type { VoiceTraceEntry } from './voice-protocol-trace.js';
+export type { TransitionLike } from './transitions.js';
+export type { LedgerConnection, LedgerSession, ProtocolLedger } from './protocol-ledger.js';
+export type { RuleViolation, TraceChecker } from './judge-trace.js';
+export type {
+  ClientEventEntry,
+  ClosedEntry,
+  DeliveredEntry,
+  DialEntry,
+  OpenEntry,
+  ReceivedEntry,
+  SentEntry,
+  TimeEntry,
+  Stamped as ProtocolTraceStamp,
+  UserEntry,
+} from './protocol-trace.js';
+export type {
+  HeldVoiceSession,
+  LedgerVoiceConnection,
+  LedgerVoiceSession,
+  VoiceProtocolLedger,
+} from './voice-protocol-ledger.js';
+export type {
+  GatewaySessionEntry,
+  VoiceClosedEntry,
+  VoiceDatagramEntry,
+  VoiceDispatchEntry,
+  VoiceFenceEntry,
+  VoiceFrameEntry,
+  VoiceInjectEntry,
+  VoiceOp4Entry,
+  VoiceOpenEntry,
+  VoiceResourcesEntry,
+  VoiceTimeEntry,
+  VoiceUpgradeEntry,
+  VoiceUserEntry,
+  VoiceViolationEntry,
+  Stamped as VoiceTraceStamp,
+} from './voice-protocol-trace.js';

@@ -8,7 +8,7 @@ export interface RuleViolation<RuleId extends string> {
   readonly index: number;
 }
 
-/** A rule's checker over one trace (see {@link judgeTrace}). */
+/** A rule's checker over one trace (see `judgeTrace`). */
 export interface TraceChecker<Entry, Ledger> {
   /** Looks at an entry before the ledger takes it in; returns what is wrong with it, if anything. */
   see?(entry: Entry, ledger: Ledger, index: number): string | null;

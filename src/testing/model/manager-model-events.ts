@@ -145,7 +145,7 @@ function isClean(snapshot: ManagerSnapshot, shards: ShardsModel): boolean {
  *   its first shard;
  * - shards are (re)created only from a fresh `idle` (no shards, or nothing failed or left over) and
  *   from `failed` (one set); after a stop with something left over only `manager.start` is tried;
- * - a resumable stop only while running, as the last step of a path (see {@link isFinalOnlyEvent}).
+ * - a resumable stop only while running, as the last step of a path (see `isFinalOnlyEvent`).
  */
 export function managerModelEvents(state: ManagerModelState): ManagerModelEvent[] {
   const snapshot = state.machine;

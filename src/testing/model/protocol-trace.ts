@@ -15,7 +15,8 @@ export type ProtocolTraceEntry =
   | ClientEventEntry
   | DeliveredEntry;
 
-interface Stamped {
+/** What every trace entry carries: when it was recorded. */
+export interface Stamped {
   /** The run's clock when the observation was made (virtual ms). */
   readonly at: number;
 }

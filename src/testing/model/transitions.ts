@@ -1,7 +1,7 @@
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
 
 /** The kind of structure a transition can be defined in. */
-interface TransitionLike {
+export interface TransitionLike {
   readonly source: AnyStateNode;
   readonly eventType: string;
 }

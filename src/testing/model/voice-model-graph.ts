@@ -50,7 +50,7 @@ export interface VoiceModelEdge {
   readonly event: VoiceModelEvent;
   readonly from: string;
   readonly to: string;
-  /** The edge ends its path (see {@link changesSession}). */
+  /** The edge ends its path (see `changesSession`). */
   readonly final: boolean;
 }
 
@@ -100,7 +100,7 @@ export function continueFrom(
  * sounds, it pauses, which sends Speaking off; when a step opens media again, it goes on, which sends
  * Speaking on (src/voice/voice-media.ts); those events are inserted as `player` steps, and the graph's
  * own stand-ins for the pause are dropped. A sequence is cut after a VOICE_STATE_UPDATE that changes the
- * session (see {@link changesSession}).
+ * session (see `changesSession`).
  */
 export function replayVoiceEvents(events: readonly VoiceModelEvent[]): VoiceModelStep[] {
   let [snapshot] = initialTransition(voiceMachine, voiceModelInput);

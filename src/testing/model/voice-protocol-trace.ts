@@ -20,7 +20,8 @@ export type VoiceTraceEntry =
   | VoiceFenceEntry
   | VoiceResourcesEntry;
 
-interface Stamped {
+/** What every trace entry carries: when it was recorded. */
+export interface Stamped {
   /** The run's clock when the observation was made (virtual ms). */
   readonly at: number;
 }

@@ -21,7 +21,7 @@ export interface AudioSink {
 /** What a source holds: Opus packets (default), an Ogg/Opus byte stream, or raw PCM to encode. */
 export type PacketSourceType = 'opus' | 'ogg/opus' | 'pcm';
 
-/** Options of {@link AudioPlayerCore.play}. */
+/** Options of `AudioPlayerCore.play`. */
 export interface PlayOptions {
   /** Default `opus`: one Opus packet per chunk. */
   readonly type?: PacketSourceType;

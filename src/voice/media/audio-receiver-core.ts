@@ -29,7 +29,9 @@ export interface SubscribeOptions {
 
 /** A user starting or stopping to speak, as seen in their packets. */
 export interface SpeakingChange {
+  /** The user who started or stopped speaking. */
   readonly userId: string;
+  /** The RTP SSRC of their audio. */
   readonly ssrc: number;
 }
 

@@ -13,7 +13,7 @@ export type AudioTrackState = 'playing' | 'paused' | 'ending' | 'ended' | 'faile
 /** Why a track ended. */
 export type AudioTrackEndReason = 'finished' | 'stopped' | 'replaced' | 'failed';
 
-/** Events of an {@link AudioTrack}, emitted after the tick that caused them (never inside a send). */
+/** Events of an `AudioTrack`, emitted after the tick that caused them (never inside a send). */
 export interface AudioTrackEvents {
   /** The first frame went out. */
   start: undefined;

@@ -5,7 +5,7 @@ import { OggOpusDemuxer, type OggOpusDemuxerOptions } from './ogg-opus-demuxer.j
 /**
  * The Opus packets of an Ogg/Opus byte stream, in order (docs/protocol/voice.md §6.1): `OpusHead` and
  * `OpusTags` are checked and skipped, pages may be split over reads anywhere. See
- * {@link OggOpusDemuxer} for what is accepted. Stopping early (`break`, `return()`) ends the source
+ * `OggOpusDemuxer` for what is accepted. Stopping early (`break`, `return()`) ends the source
  * (a Readable is destroyed).
  *
  * @throws OggDemuxError (from the iteration) for input that is not a well-formed single-stream

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { loadOpusEncoder, type LoadOpusEncoderOptions, type OpusEncoder } from './opus-encoder.js';
 import { pcmFrames } from './pcm-frames.js';
 
-/** Options of {@link encodePcm}. */
+/** Options of `encodePcm`. */
 export interface EncodePcmOptions extends LoadOpusEncoderOptions {
   /** An encoder to use (the caller closes it). Default: one loaded on demand and closed at the end. */
   readonly encoder?: OpusEncoder;

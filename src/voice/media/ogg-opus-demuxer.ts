@@ -2,7 +2,7 @@ import { OggDemuxError } from './errors.js';
 import { hasMagic, parseOpusHead, type OpusHead } from './opus-head.js';
 import { OggPageFlag, OggPageReader, type OggPage } from './ogg-page-reader.js';
 
-/** Options of an {@link OggOpusDemuxer}. */
+/** Options of an `OggOpusDemuxer`. */
 export interface OggOpusDemuxerOptions {
   /** The input's name for error messages, e.g. its file path. */
   readonly name?: string;

@@ -8,7 +8,13 @@ import type { OggOpusDemuxerOptions } from './ogg-opus-demuxer.js';
  * error (e.g. `ENOENT`) for one that cannot be read.
  *
  * @example
- * player.play(oggOpusFile('./intro.opus'));
+ * ```ts
+ * import { oggOpusFile } from 'statecord';
+ * import type { VoiceConnection } from 'statecord';
+ *
+ * declare const connection: VoiceConnection; // from shard.voice.join()
+ * await connection.play(oggOpusFile('./intro.opus')).finished;
+ * ```
  */
 export async function* oggOpusFile(
   path: string,

@@ -60,7 +60,11 @@ type OpusScriptConstructor = new (rate: number, channels: number, application: n
  * @throws MissingOpusEncoderError (rejection) when none loads; it says how to install one, and its
  *   `cause` holds each package's failure.
  * @example
- * const encoder = await loadOpusEncoder({ bitrate: 64_000 });
+ * ```ts
+ * import { loadOpusEncoder } from 'statecord';
+ *
+ * const encoder = await loadOpusEncoder({ bitrate: 64_000 }); // @discordjs/opus, else opusscript
+ * ```
  */
 export async function loadOpusEncoder(options: LoadOpusEncoderOptions = {}): Promise<OpusEncoder> {
   const packages = options.packages ?? ['@discordjs/opus', 'opusscript'];

@@ -1,0 +1,145 @@
+/**
+ * `npm run check:package`: checks the package as users get it (run by `.ci/run`).
+ *
+ * 1. `npm pack` (prepack cleans and builds `dist`), then every file of the tarball must be reachable
+ *    from `exports`;
+ * 2. `publint --strict` and `attw --profile esm-only` on the tarball;
+ * 3. a throwaway consumer project in a temporary folder installs the tarball, and every ```ts block of
+ *    README.md and every `@example` of the API reference is compiled as written, under
+ *    `module: nodenext` and under `moduleResolution: bundler`, `strict` + `exactOptionalPropertyTypes`;
+ * 4. a smoke program (scripts/package-check/consumer/smoke.ts) runs there against `FakeGateway`, and
+ *    `require('statecord')` works (Node ≥ 20.19 loads ESM from `require`).
+ *
+ * `--keep` leaves the temporary folder in place and prints it.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { markdownBlocks } from './package-check/code-blocks.js';
+import { installedVersion, RESOLUTIONS, writeConsumer } from './package-check/consumer-project.js';
+import { typedocExamples } from './package-check/doc-examples.js';
+import { unreachableFiles } from './package-check/reachability.js';
+
+const repo = join(import.meta.dirname, '..');
+const work = mkdtempSync(join(tmpdir(), 'statecord-package-'));
+const bin = (name: string): string => join(repo, 'node_modules', '.bin', name);
+
+function run(command: string, args: readonly string[], cwd = repo): string {
+  console.log(`$ ${[command, ...args].join(' ')}`);
+  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+function step(title: string, command: string, args: readonly string[], cwd = repo): void {
+  console.log(`\n== ${title}`);
+  process.stdout.write(run(command, args, cwd));
+}
+
+/**
+ * Runs tsc with `skipLibCheck: false`, so that statecord's own declarations are checked too. Errors
+ * inside other packages' declarations (xstate's do not all hold under `exactOptionalPropertyTypes`)
+ * are not ours to fix and are left out; every other error fails the check.
+ */
+function typeCheck(title: string, tsc: string, project: string, cwd: string): void {
+  console.log(`\n== ${title}`);
+  let output: string;
+  try {
+    output = run(tsc, ['-p', project, '--pretty', 'false'], cwd);
+  } catch (error) {
+    output = (error as { stdout?: string }).stdout ?? '';
+  }
+  const errors = output
+    .split('\n')
+    .filter((line) => /error TS\d+/.test(line) && !/^node_modules\/(?!statecord\/)/.test(line));
+  if (errors.length > 0) throw new Error(`${errors.length} type errors:\n${errors.join('\n')}`);
+  console.log('no type errors (examples/INDEX.tsv says where each example comes from)');
+}
+
+try {
+  console.log('== npm pack');
+  const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work])) as {
+    filename: string;
+    files: { path: string }[];
+  }[];
+  const tarball = join(work, packed!.filename);
+  const unpacked = join(work, 'unpacked');
+  mkdirSync(unpacked);
+  run('tar', ['-xzf', tarball, '-C', unpacked, '--strip-components=1']);
+  const unreachable = unreachableFiles(
+    unpacked,
+    packed!.files.map((file) => file.path),
+  );
+  if (unreachable.length > 0) {
+    throw new Error(`the tarball ships files no export reaches:\n  ${unreachable.join('\n  ')}`);
+  }
+  console.log(`${tarball}: ${packed!.files.length} files, all reachable from exports`);
+
+  step('publint --strict', bin('publint'), ['run', '--strict', tarball]);
+  step('attw --profile esm-only', bin('attw'), [tarball, '--profile', 'esm-only', '--no-color']);
+
+  console.log('\n== examples: README.md and the API reference');
+  const apiJson = join(work, 'api.json');
+  // Only the examples here: \`npm run docs\` is the check that fails on a warning.
+  run(bin('typedoc'), [
+    '--json',
+    apiJson,
+    '--logLevel',
+    'Error',
+    '--treatWarningsAsErrors',
+    'false',
+    '--treatValidationWarningsAsErrors',
+    'false',
+  ]);
+  const examples = [
+    ...markdownBlocks('README.md', readFileSync(join(repo, 'README.md'), 'utf8')),
+    ...typedocExamples(apiJson),
+  ];
+  const consumer = join(work, 'consumer');
+  writeConsumer(
+    consumer,
+    examples,
+    readFileSync(join(import.meta.dirname, 'package-check/consumer/smoke.ts'), 'utf8'),
+  );
+  run(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      tarball,
+      `typescript@${installedVersion(repo, 'typescript')}`,
+      `@types/node@${installedVersion(repo, '@types/node')}`,
+      `redis@${installedVersion(repo, 'redis')}`,
+      // The RedisScriptClient example adapts an ioredis client.
+      'ioredis@6.1.0',
+    ],
+    consumer,
+  );
+  const tsc = join(consumer, 'node_modules', '.bin', 'tsc');
+  for (const name of Object.keys(RESOLUTIONS)) {
+    typeCheck(`${examples.length} examples + smoke.ts under ${name}`, tsc, `tsconfig.${name}.json`, consumer);
+  }
+
+  step('smoke program against FakeGateway', tsc, ['-p', 'tsconfig.smoke.json'], consumer);
+  step('smoke program against FakeGateway', process.execPath, ['out/smoke.js'], consumer);
+  step(
+    'require() of the ESM package',
+    process.execPath,
+    [
+      '-e',
+      "const s = require('statecord'); if (typeof s.Shard !== 'function') throw new Error('no Shard'); console.log('require(statecord) works')",
+    ],
+    consumer,
+  );
+  console.log('\npackage check passed');
+} catch (error) {
+  const output = error as { stdout?: string; message: string };
+  if (output.stdout) process.stdout.write(output.stdout);
+  console.error(`\npackage check failed: ${output.message}`);
+  if (!process.argv.includes('--keep')) console.error('(run with --keep to inspect the temporary folder)');
+  process.exitCode = 1;
+} finally {
+  if (process.argv.includes('--keep')) console.log(`kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
+}
