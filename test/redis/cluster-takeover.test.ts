@@ -1,76 +1,11 @@
 import { GatewayOpcodes } from 'discord-api-types/v10';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGateway } from '../../src/testing/index.js';
-import { ClusterBot, Consumer, Dispatcher, OverlapSampler } from './cluster-harness.js';
-import type { ClusterSetup } from './cluster-harness.js';
-import { uniquePrefix, until } from './helpers.js';
+import { SHARDS, dispose, drain, frames, startCluster } from './cluster-rig.js';
+import type { Cluster } from './cluster-rig.js';
+import { until } from './helpers.js';
 import { RedisServer, redisTestsEnabled } from './redis-server.js';
 
 const enabled = redisTestsEnabled();
-const SHARDS = 12;
-const LEASE_MS = 2_000;
-const RENEW_MS = 400;
-const INTERVAL_MS = 100;
-
-/** Starts a FakeGateway and bots with the given clock skews; resolves once every shard is ready once. */
-async function startCluster(server: RedisServer, skews: readonly number[]) {
-  const gateway = await FakeGateway.start({
-    shardCount: SHARDS,
-    maxConcurrency: 4,
-    identifyIntervalMs: INTERVAL_MS,
-    heartbeatIntervalMs: 10_000,
-  });
-  const setup: ClusterSetup = {
-    redisUrl: server.url,
-    keyPrefix: uniquePrefix(),
-    token: gateway.options.token,
-    gatewayUrl: gateway.url,
-    restUrl: gateway.restUrl,
-    leaseMs: LEASE_MS,
-    renewMs: RENEW_MS,
-    intervalMs: INTERVAL_MS,
-    sessionSaveIntervalMs: 200,
-  };
-  const consumer = new Consumer();
-  const bots = skews.map((skew, index) => new ClusterBot(setup, `bot${index}`, consumer, skew));
-  const sampler = new OverlapSampler(gateway);
-  sampler.start();
-  const dispatcher = new Dispatcher(gateway, SHARDS);
-  await until(
-    'every shard ready',
-    () => {
-      const failed = bots.find((bot) => bot.error !== null);
-      if (failed !== undefined) throw new Error(`a bot failed: ${failed.error}`);
-      const ready = new Set(bots.flatMap((bot) => bot.events('ready').map((event) => event.id)));
-      return ready.size === SHARDS;
-    },
-    60_000,
-  );
-  return { gateway, bots, consumer, sampler, dispatcher };
-}
-
-type Cluster = Awaited<ReturnType<typeof startCluster>>;
-
-/** Stops dispatching and waits until the consumer saw everything sent (or the timeout: then lost > 0). */
-async function drain(cluster: Cluster): Promise<void> {
-  cluster.dispatcher.stop();
-  await until('every dispatch seen', () => cluster.dispatcher.lost(cluster.consumer) === 0, 20_000).catch(
-    () => undefined,
-  );
-  cluster.sampler.stop();
-}
-
-async function dispose(cluster: Cluster | undefined): Promise<void> {
-  if (cluster === undefined) return;
-  cluster.dispatcher.stop();
-  cluster.sampler.stop();
-  for (const bot of cluster.bots) bot.signal('SIGCONT');
-  for (const bot of cluster.bots) bot.kill();
-  await cluster.gateway.close();
-}
-
-const frames = (gateway: FakeGateway, op: GatewayOpcodes, since: number) =>
-  gateway.received.filter((frame) => frame.op === op && frame.at >= since);
 
 describe.skipIf(!enabled)('ShardCluster (dynamic): a process is SIGKILLed mid-stream', () => {
   let server: RedisServer;
@@ -129,7 +64,9 @@ describe.skipIf(!enabled)('ShardCluster (dynamic): a process is SIGKILLed mid-st
     expect(frames(gateway, GatewayOpcodes.Identify, killedAt)).toHaveLength(0);
     expect(gateway.identifyLog).toHaveLength(identifiesBeforeKill);
     const resumed = new Set(
-      frames(gateway, GatewayOpcodes.Resume, killedAt).map((frame) => (frame.d as { session_id: string }).session_id),
+      frames(gateway, GatewayOpcodes.Resume, killedAt).map(
+        (frame) => (frame.d as { session_id: string }).session_id,
+      ),
     );
     expect(resumed.size).toBe(killedShards.length);
   });
