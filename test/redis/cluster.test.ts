@@ -15,20 +15,18 @@ const base = { token: 'x'.repeat(40), intents: 1, mode: 'dynamic' as const };
 describe('ShardCluster options', () => {
   it('without a client: InvalidArgumentError naming `redis`', () => {
     expect(() => new ShardCluster({ ...base } as unknown as ShardClusterOptions)).toThrow(
-      expect.objectContaining({
-        code: 'STATECORD_ERR_INVALID_ARGUMENT',
-        message: expect.stringContaining('redis'),
-      }),
+      /ShardCluster needs `redis`/,
+    );
+    expect(() => new ShardCluster({ ...base } as unknown as ShardClusterOptions)).toThrow(
+      expect.objectContaining({ code: 'STATECORD_ERR_INVALID_ARGUMENT' }),
     );
   });
 
   it('a key prefix that is not a string: InvalidArgumentError naming keyPrefix', () => {
     const options = { ...base, redis: fakeClient, keyPrefix: 42 } as unknown as ShardClusterOptions;
+    expect(() => new ShardCluster(options)).toThrow(/keyPrefix must be a non-empty string/);
     expect(() => new ShardCluster(options)).toThrow(
-      expect.objectContaining({
-        code: 'STATECORD_ERR_INVALID_ARGUMENT',
-        message: expect.stringContaining('keyPrefix'),
-      }),
+      expect.objectContaining({ code: 'STATECORD_ERR_INVALID_ARGUMENT' }),
     );
   });
 
