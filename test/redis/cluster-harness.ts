@@ -92,6 +92,16 @@ export class ClusterBot {
     return owned;
   }
 
+  /** Whether it reported `kind` (`loaded`, `started`). */
+  has(kind: 'loaded' | 'started'): boolean {
+    return this.reports.some((report) => report.k === kind);
+  }
+
+  /** Lets a bot started with `waitForGo` join the cluster. */
+  go(): void {
+    this.#child.stdin!.write('go\n');
+  }
+
   signal(signal: NodeJS.Signals): void {
     if (!this.exited) this.#child.kill(signal);
   }
