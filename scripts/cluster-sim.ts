@@ -98,6 +98,10 @@ async function main(): Promise<void> {
     const allReadyAt = Math.max(...bots.flatMap((bot) => bot.events('ready').map((event) => event.at)));
     const firstIdentifyAt = Math.min(...gateway.identifyLog.map((entry) => entry.at));
     const floorMs = Math.ceil(SHARDS / MC) * INTERVAL_MS;
+    const firstAcquired = Math.min(...bots.flatMap((bot) => bot.events('acquired').map((e) => e.at)));
+    const lastFirstAcquired = Math.max(
+      ...bots.map((bot) => Math.min(...bot.events('acquired').map((e) => e.at))),
+    );
     const perProcess = bots.map((bot) => bot.owned.size);
 
     const dispatcher = new Dispatcher(gateway, SHARDS);
@@ -148,6 +152,13 @@ async function main(): Promise<void> {
         `${((allReadyAt - firstIdentifyAt) / 1000).toFixed(2)} s (floor ${(floorMs / 1000).toFixed(2)} s, ×${((allReadyAt - firstIdentifyAt) / floorMs).toFixed(2)})`,
       ],
       [
+        'cold start: join → first claim / every process claimed / first IDENTIFY',
+        [firstAcquired, lastFirstAcquired, firstIdentifyAt]
+          .map((t) => `${((t - spawnedAt) / 1000).toFixed(2)} s`)
+          .join(' / '),
+      ],
+      ['identifies in all (one per shard = no second session)', String(gateway.identifyLog.length)],
+      [
         'cold start: processes join → all ready (claim grace 2 × renew)',
         `${((allReadyAt - spawnedAt) / 1000).toFixed(2)} s`,
       ],
@@ -160,6 +171,10 @@ async function main(): Promise<void> {
       ['takeover: RESUMEs / IDENTIFYs', `${resumes} / ${identifiesAfter}`],
       ['dispatches sent', String(dispatcher.sent.size)],
       ['lost after dedupe by (sessionId, seq)', String(dispatcher.lost(consumer))],
+      [
+        'copies to sessions nobody held (a second session of a shard)',
+        String(dispatcher.unseenCopies(consumer)),
+      ],
       ['duplicated after dedupe (seen but never sent)', String(dispatcher.unknown(consumer))],
       ['replayed duplicates dropped by the dedupe', String(consumer.duplicatesDropped)],
     ];

@@ -102,6 +102,17 @@ export class ClusterBot {
     this.#child.stdin!.write('go\n');
   }
 
+  /** Whether every shard it holds was ready since it last acquired it. */
+  get allOwnedReady(): boolean {
+    return [...this.owned].every((id) => {
+      const acquired =
+        this.events('acquired')
+          .filter((event) => event.id === id)
+          .at(-1)?.at ?? 0;
+      return this.events('ready', acquired).some((event) => event.id === id);
+    });
+  }
+
   signal(signal: NodeJS.Signals): void {
     if (!this.exited) this.#child.kill(signal);
   }
@@ -115,6 +126,11 @@ export class ClusterBot {
 export class Dispatcher {
   /** Every `(sessionId, seq)` the gateway sent (delivered, or buffered for a resume). */
   readonly sent = new Set<string>();
+  /**
+   * Per dispatch call, the `(sessionId, seq)` of each copy: a shard may have two sessions for a while
+   * (one nobody holds any more, until it expires), and the gateway sends the event to both.
+   */
+  readonly events: string[][] = [];
   /** Per shard, how many dispatches it was sent. */
   readonly perShard = new Map<number, number>();
   #timer: NodeJS.Timeout | null = null;
@@ -134,7 +150,9 @@ export class Dispatcher {
           { channel_id: '1', user_id: String(this.#n), timestamp: this.#n },
           { shardId },
         );
-        for (const record of records) this.sent.add(`${record.sessionId}:${record.s}`);
+        const copies = records.map((record) => `${record.sessionId}:${record.s}`);
+        for (const copy of copies) this.sent.add(copy);
+        if (copies.length > 0) this.events.push(copies);
         this.perShard.set(shardId, (this.perShard.get(shardId) ?? 0) + 1);
       }
     }, everyMs);
@@ -145,11 +163,16 @@ export class Dispatcher {
     this.#timer = null;
   }
 
-  /** Sent but never seen by the consumer. */
+  /** Dispatches of which the consumer saw no copy. */
   lost(consumer: Consumer): number {
-    let lost = 0;
-    for (const key of this.sent) if (!consumer.seen.has(key)) lost += 1;
-    return lost;
+    return this.events.filter((copies) => !copies.some((copy) => consumer.seen.has(copy))).length;
+  }
+
+  /** Copies never seen (a lost dispatch, or a copy sent to a session nobody holds). */
+  unseenCopies(consumer: Consumer): number {
+    let unseen = 0;
+    for (const key of this.sent) if (!consumer.seen.has(key)) unseen += 1;
+    return unseen;
   }
 
   /** Seen by the consumer but never sent (must be 0: nothing is made up). */

@@ -29,19 +29,28 @@ export async function startCluster(server: RedisServer, skews: readonly number[]
     renewMs: RENEW_MS,
     intervalMs: INTERVAL_MS,
     sessionSaveIntervalMs: 200,
+    waitForGo: true,
   };
   const consumer = new Consumer();
   const bots = skews.map((skew, index) => new ClusterBot(setup, `bot${index}`, consumer, skew));
+  // Processes boot at their own pace on a loaded machine; they join together, as a fleet would.
+  await until(
+    'every process loaded',
+    () => bots.every((bot) => bot.has('loaded') || bot.error !== null),
+    60_000,
+  );
+  for (const bot of bots) bot.go();
   const sampler = new OverlapSampler(gateway);
   sampler.start();
   const dispatcher = new Dispatcher(gateway, SHARDS);
   await until(
-    'every shard ready',
+    'every shard ready, each process holding its fair share',
     () => {
       const failed = bots.find((bot) => bot.error !== null);
       if (failed !== undefined) throw new Error(`a bot failed: ${failed.error}`);
       const ready = new Set(bots.flatMap((bot) => bot.events('ready').map((event) => event.id)));
-      return ready.size === SHARDS;
+      const share = Math.ceil(SHARDS / bots.length);
+      return ready.size === SHARDS && bots.every((bot) => bot.owned.size === share && bot.allOwnedReady);
     },
     60_000,
   );

@@ -75,6 +75,7 @@ describe.skipIf(!enabled)('ShardCluster (dynamic): a process is SIGKILLed mid-st
     const { dispatcher, consumer } = cluster!;
     expect(dispatcher.sent.size).toBeGreaterThan(SHARDS * 20);
     expect(dispatcher.lost(consumer)).toBe(0);
+    expect(dispatcher.unseenCopies(consumer)).toBe(0);
     expect(dispatcher.unknown(consumer)).toBe(0);
   });
 

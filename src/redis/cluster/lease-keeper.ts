@@ -23,6 +23,11 @@ export interface LeaseKeeperEvents {
   readonly taken: (shardId: number) => void;
   /** This process holds more than its fair share: hand these over (stop, then `release`). */
   readonly handOver: (shardIds: readonly number[]) => void;
+  /**
+   * Whether a shard may be handed over now: only a shard with a live session, which the next owner
+   * resumes. One still identifying would leave a session nobody holds and cost a second identify.
+   */
+  readonly canHandOver: (shardId: number) => boolean;
   /** Redis failed or answered again (`error` null). */
   readonly redis: (error: RedisUnavailableError | null) => void;
 }
@@ -179,14 +184,26 @@ export class LeaseKeeper {
       this.#unownedBefore = new Set(unownedIds);
       return;
     }
-    if (stable && unownedIds.length === 0) this.#handOver(members);
+    // Claims and hand-overs wait until the member list held still for a tick: processes that join
+    // (or die) together are all counted in the fair share before anyone acts on it.
+    if (!stable) {
+      this.#unownedBefore = new Set(unownedIds);
+      return;
+    }
+    if (unownedIds.length === 0) this.#handOver(members);
     await this.#claim(members, unownedIds);
   }
 
   #handOver(members: readonly string[]): void {
     const candidates = [...this.held.keys()].filter((id) => !this.#handingOver.has(id));
     const owned = candidates.length;
-    const ids = pickReleases(candidates, this.#shardCount, this.#maxConcurrency, members, this.memberId);
+    const ids = pickReleases(
+      candidates,
+      this.#shardCount,
+      this.#maxConcurrency,
+      members,
+      this.memberId,
+    ).filter((id) => this.#events.canHandOver(id));
     if (ids.length === 0 || ids.length >= owned) return;
     for (const id of ids) this.#handingOver.add(id);
     this.#events.handOver(ids);

@@ -197,6 +197,7 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
             acquired: (shardId, fence) => this.#acquire(shardId, fence),
             taken: (shardId) => void this.#takenOver(shardId),
             handOver: (shardIds) => void this.#handOver(shardIds),
+            canHandOver: (shardId) => this.#runners.get(shardId)?.shard.state === 'ready',
             redis: (error) => {
               if (error !== null)
                 this.#warn(
