@@ -12,6 +12,8 @@ export type { RedisIdentifyGateEvents, RedisIdentifyGateOptions } from './redis-
 export { RedisSessionStore, DEFAULT_SESSION_TTL_MS } from './redis-session-store.js';
 export type { RedisSessionStoreOptions } from './redis-session-store.js';
 export type { RedisScriptCall, RedisScriptClient } from './client.js';
+export { fromIoredis } from './ioredis.js';
+export type { IoredisScriptMethods } from './ioredis.js';
 export { ShardCluster } from './cluster/shard-cluster.js';
 export type { ShardClusterEvents, ShardClusterMode, ShardClusterOptions } from './cluster/cluster-types.js';
 export { spreadOwner, staticShards } from './cluster/assignment.js';
