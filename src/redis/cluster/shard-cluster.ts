@@ -43,22 +43,24 @@ const pingScript = new LuaScript('return 1');
  *
  * **Fencing, and the rule for Redis outages.** A renewal that finds the lease held by another process
  * stops that shard at once (`shardTakenOver`; the close is resumable, so the new owner's RESUME is
- * honoured). A renewal that gets no answer within `renewMs` (Redis down, or this process cut off from
- * it) stops nothing: running shards keep delivering through a Redis outage. Safety rests on these rules:
- * - A lease can only change hands through Redis, atomically (`SET … PX` only on a missing key). While
+ * honoured). A renewal must be answered within `renewMs` (its deadline, shorter than the lease); one
+ * that is not (Redis down, or this process cut off from it) stops nothing, because a process cannot
+ * tell an outage of Redis from a partition of its own, and stopping on silence would stop every shard
+ * of every process while Redis is down. Running shards keep delivering. Why that stays safe:
+ * - A lease changes hands only through Redis, atomically (`SET … PX` only on a missing key). While
  *   Redis is down nobody takes anything.
  * - When Redis answers again (or lost its data: its `{p}:epoch` key changed), no process claims for
- *   `claimGraceMs` (≥ 2 renew periods), while every live owner's first answered renewal re-asserts the
- *   leases it still holds. So after an outage, shards stay with their owners.
- * - A process cut off from Redis alone (a partition) loses its leases after `leaseMs`; the shard's new
- *   owner RESUMEs the same session, which the gateway moves to the new connection: only one connection
- *   receives the session's dispatches. When the cut-off process reaches Redis again, its first renewal
- *   (within one renew period) finds the lease taken and stops the shard.
- * So two processes run one shard's session for at most one renew period after both can reach Redis
- * (plus however long a partition keeps the old owner from learning it lost; with RESUME takeover the
- * gateway stops feeding it meanwhile). A takeover that cannot resume (too old) and must identify while
- * the old owner is still partitioned is the one case that runs two sessions for the length of the
- * partition; keep `leaseMs` well above your longest expected network blip.
+ *   `claimGraceMs` (≥ 2 renew periods), while every live owner's first answered renewal (within one
+ *   renew period) re-asserts the leases it still holds. After an outage shards stay with their owners.
+ * - A process cut off from Redis alone (a partition, or frozen) loses its leases after `leaseMs`; the
+ *   new owner RESUMEs the same session, which moves it to the new connection: only one connection
+ *   receives its dispatches (docs/protocol/gateway.md §7). The old owner's first renewal that reaches
+ *   Redis finds the lease taken and stops the shard: within one renew period of reaching Redis.
+ *
+ * So two processes never both receive one session's dispatches for longer than one renew period once
+ * both reach Redis. The one case left: a takeover that cannot resume (the session expired, or the store
+ * lost it) identifies a new session while the old owner is still cut off; both then receive the shard's
+ * events until the old owner reaches Redis. Keep `leaseMs` well above your longest network blip.
  *
  * @example
  * ```ts
