@@ -87,7 +87,12 @@ export class LeaseKeeper {
   /** Runs the first tick (rejects with `RedisUnavailableError` if Redis does not answer), then ticks. */
   async start(): Promise<void> {
     this.#running = true;
-    await this.#tick(true);
+    try {
+      await this.#tick(true);
+    } catch (error) {
+      this.#running = false;
+      throw error;
+    }
     this.#schedule();
   }
 
@@ -101,6 +106,9 @@ export class LeaseKeeper {
 
   /** Gives up shards this process stopped (a hand-over, or a stop). Never rejects. */
   async release(shardIds: readonly number[], leave = false): Promise<void> {
+    // After the tick under way: a renewal sent before the release and run after it would set the
+    // lease again (a missing lease is re-asserted), and nobody could claim the shard for leaseMs.
+    await this.#tickDone;
     const args = [this.memberId, `${this.#prefix}:lease:`, leave ? 'leave' : ''];
     for (const id of shardIds) {
       const fence = this.held.get(id);
