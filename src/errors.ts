@@ -48,7 +48,8 @@ export type { ShardFailureReason };
  * | `STATECORD_ERR_HTTP_TIMEOUT` | {@link HttpTimeoutError} | a REST call passed its deadline: each attempt's (`deadlineMs`, after its retries) or the whole call's (`totalDeadlineMs`) |
  * | `STATECORD_ERR_HTTP_RESPONSE_TOO_LARGE` | {@link HttpResponseTooLargeError} | a REST answer's body was (or was announced) larger than `maxBodyBytes` |
  * | `STATECORD_ERR_SESSION_STORE_CORRUPT` | {@link SessionStoreCorruptError} | a session file is not JSON, not a statecord session file, or holds a malformed entry; or a `RedisSessionStore` entry is malformed (left untouched) |
- * | `STATECORD_ERR_REDIS_UNAVAILABLE` | {@link RedisUnavailableError} | Redis (of `statecord/redis`) failed or did not answer in time (reported as a warning; the gate holds identifies and retries) |
+ * | `STATECORD_ERR_REDIS_UNAVAILABLE` | {@link RedisUnavailableError} | Redis (of `statecord/redis`) failed or did not answer in time (reported as a warning; the gate holds identifies and retries; `ShardCluster.start()` rejects with it) |
+ * | `STATECORD_ERR_CLUSTER_STATE` | {@link ClusterStateError} | `ShardCluster.start()` while the cluster starts, runs or stops |
  */
 export type StatecordErrorCode =
   | 'STATECORD_ERR_INVALID_ARGUMENT'
@@ -75,6 +76,7 @@ export type StatecordErrorCode =
   | 'STATECORD_ERR_RATE_LIMITED'
   | 'STATECORD_ERR_SESSION_STORE_CORRUPT'
   | 'STATECORD_ERR_REDIS_UNAVAILABLE'
+  | 'STATECORD_ERR_CLUSTER_STATE'
   | HttpErrorCode
   | MediaErrorCode
   | ShardFailureErrorCode;
@@ -795,5 +797,12 @@ export class RedisUnavailableError extends StatecordError {
       `Redis is unavailable: ${detail}`,
       cause === undefined ? undefined : { cause },
     );
+  }
+}
+
+/** `ShardCluster.start()` was called while the cluster starts, runs or stops (stop it first). */
+export class ClusterStateError extends StatecordError {
+  constructor(detail: string) {
+    super('STATECORD_ERR_CLUSTER_STATE', `ShardCluster: ${detail}`);
   }
 }

@@ -12,20 +12,8 @@ export interface RedisScriptCall {
  * and by its source (`EVAL`, when the server does not have it cached yet). Every command the scripts
  * run is a core command, so Redis ≥ 7 and Valkey both work.
  *
- * A client of the official `redis` package (node-redis, `createClient()`) fits as it is. Any other
- * client fits through a small object; for ioredis:
- *
- * @example
- * ```ts
- * import { Redis } from 'ioredis';
- * import type { RedisScriptClient } from 'statecord/redis';
- *
- * const io = new Redis();
- * const redis: RedisScriptClient = {
- *   eval: (script, { keys, arguments: args }) => io.eval(script, keys.length, ...keys, ...args),
- *   evalSha: (sha, { keys, arguments: args }) => io.evalsha(sha, keys.length, ...keys, ...args),
- * };
- * ```
+ * A client of the official `redis` package (node-redis, `createClient()`) fits as it is; an ioredis
+ * client fits through `fromIoredis(client)`; any other client through a small object of these two.
  */
 export interface RedisScriptClient {
   /** `EVAL script numkeys keys… args…`. */

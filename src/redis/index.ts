@@ -3,8 +3,8 @@
  * Redis (≥ 7, or Valkey; core commands and Lua only). Kept out of the main entry, so a bot without
  * Redis never loads it. Pass a client you created with the official `redis` package (node-redis), or
  * any object with `eval`/`evalSha` ({@link RedisScriptClient}; an ioredis adapter is a few lines).
- *
- * `ShardCluster` (shard ownership by leases, takeover) is not built yet.
+ * `ShardCluster` runs a share of the bot's shards in each process (static, or dynamic through leases
+ * with fencing and takeover by RESUME).
  * @module statecord/redis
  */
 export { RedisIdentifyGate } from './redis-identify-gate.js';
@@ -12,4 +12,9 @@ export type { RedisIdentifyGateEvents, RedisIdentifyGateOptions } from './redis-
 export { RedisSessionStore, DEFAULT_SESSION_TTL_MS } from './redis-session-store.js';
 export type { RedisSessionStoreOptions } from './redis-session-store.js';
 export type { RedisScriptCall, RedisScriptClient } from './client.js';
-export { RedisUnavailableError } from '../errors.js';
+export { fromIoredis } from './ioredis.js';
+export type { IoredisScriptMethods } from './ioredis.js';
+export { ShardCluster } from './cluster/shard-cluster.js';
+export type { ShardClusterEvents, ShardClusterMode, ShardClusterOptions } from './cluster/cluster-types.js';
+export { spreadOwner, staticShards } from './cluster/assignment.js';
+export { ClusterStateError, RedisUnavailableError } from '../errors.js';
