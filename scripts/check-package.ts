@@ -111,8 +111,10 @@ try {
       `typescript@${installedVersion(repo, 'typescript')}`,
       `@types/node@${installedVersion(repo, '@types/node')}`,
       `redis@${installedVersion(repo, 'redis')}`,
-      // The RedisScriptClient example adapts an ioredis client.
-      'ioredis@6.1.0',
+      // statecord/metrics reports through this optional peer.
+      `@opentelemetry/api@${installedVersion(repo, '@opentelemetry/api')}`,
+      // The fromIoredis example adapts an ioredis client.
+      `ioredis@${installedVersion(repo, 'ioredis')}`,
     ],
     consumer,
   );

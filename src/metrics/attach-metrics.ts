@@ -53,10 +53,15 @@ const statuses: readonly ShardStatus[] = [
  * the cost of a counter add per dispatch. See the README's metrics table for names and attributes.
  *
  * @example
- * const manager = new ShardManager({ token, intents });
+ * ```ts
+ * import { GatewayIntentBits, ShardManager } from 'statecord';
+ * import { attachMetrics } from 'statecord/metrics';
+ *
+ * const manager = new ShardManager({ token: process.env.DISCORD_TOKEN!, intents: GatewayIntentBits.Guilds });
  * const handle = attachMetrics(manager); // after metrics.setGlobalMeterProvider(...)
  * // …
  * handle.detach();
+ * ```
  */
 export function attachMetrics(manager: ShardManager, options: MetricsOptions = {}): MetricsHandle {
   if (!(manager instanceof ShardManager)) {
