@@ -18,8 +18,12 @@ export interface IoredisScriptMethods {
  * @example
  * ```ts
  * import { Redis } from 'ioredis';
+ * import { GatewayIntentBits } from 'statecord';
+ * import { fromIoredis, ShardCluster } from 'statecord/redis';
+ *
  * const redis = fromIoredis(new Redis('redis://127.0.0.1:6379'));
- * const cluster = new ShardCluster({ redis, token, intents, keyPrefix: 'mybot', mode: 'dynamic' });
+ * const token = process.env.DISCORD_TOKEN!;
+ * const cluster = new ShardCluster({ redis, token, intents: GatewayIntentBits.Guilds, keyPrefix: 'mybot', mode: 'dynamic' });
  * ```
  */
 export function fromIoredis(client: IoredisScriptMethods): RedisScriptClient {

@@ -64,8 +64,13 @@ const pingScript = new LuaScript('return 1');
  *
  * @example
  * ```ts
+ * import { createClient } from 'redis';
+ * import { GatewayIntentBits } from 'statecord';
+ * import { ShardCluster } from 'statecord/redis';
+ *
  * const redis = await createClient({ url: 'redis://127.0.0.1:6379' }).connect();
- * const cluster = new ShardCluster({ redis, token, intents, keyPrefix: 'mybot', mode: 'dynamic' });
+ * const token = process.env.DISCORD_TOKEN!;
+ * const cluster = new ShardCluster({ redis, token, intents: GatewayIntentBits.Guilds, keyPrefix: 'mybot', mode: 'dynamic' });
  * cluster.on('dispatch', ({ shard, payload }) => console.log(shard.id, payload.t));
  * await cluster.start();
  * ```
