@@ -8,12 +8,17 @@ import {
   GatewayDecodeError,
   StatecordError,
 } from '../errors.js';
-import { createInboundDecoder } from './codec/index.js';
-import type { InboundDecoder } from './codec/index.js';
+import { createInboundDecoder, parsePayload, scanEnvelope } from './codec/index.js';
+import type { InboundDecoder, ScannedEnvelope } from './codec/index.js';
 import type { GatewayCompression } from './gateway-url.js';
 import { gatewayConnectUrl } from './gateway-url.js';
 import type { ShardIdentity } from './identity.js';
-import { isLifecycleFrame, routeInboundPayload } from './inbound-frames.js';
+import {
+  isLifecycleFrame,
+  isSkippableDispatchType,
+  routeInboundPayload,
+  skipDispatch,
+} from './inbound-frames.js';
 import { heartbeatPayload, identifyPayload, resumePayload } from './outbound-payloads.js';
 import type { OutboundSender } from './outbound/index.js';
 import type { SequenceTracker } from './sequence.js';
@@ -33,6 +38,11 @@ export interface ConnectionDeps {
   readonly sequence: SequenceTracker;
   readonly sender: OutboundSender;
   readonly dispatch: (payload: GatewayDispatchPayload) => void;
+  /**
+   * Whether anyone wants dispatches of this type now (selective decoding): asked for every dispatch
+   * other than READY and RESUMED before it is parsed; a dispatch nobody wants is never parsed.
+   */
+  readonly wantsDispatch: (type: string) => boolean;
   readonly observe: (observation: ConnectionObservation) => void;
   /**
    * The gateway answered this connection's IDENTIFY (READY or op 9), or the connection closed before
@@ -108,8 +118,23 @@ export function createSocketLogic(depsFor: (shardId: number) => ConnectionDeps) 
     const onMessage = (data: WebSocket.RawData, isBinary: boolean) => {
       if (!live) return;
       try {
-        const payload = decoder.decode(data as Buffer, isBinary);
-        if (payload === null) return;
+        const text = decoder.decodeText(data as Buffer, isBinary);
+        if (text === null) return;
+        // Selective decoding: a dispatch nobody listens to is read only as far as its envelope.
+        if (
+          scanEnvelope(text, envelope) &&
+          envelope.op === 0 &&
+          isSkippableDispatchType(envelope.t) &&
+          !deps.wantsDispatch(envelope.t)
+        ) {
+          if (awaitingLife) {
+            awaitingLife = false;
+            sendBack({ type: 'socket.alive' });
+          }
+          skipDispatch(envelope.s, deps.sequence);
+          return;
+        }
+        const payload = parsePayload(text);
         if (awaitingLife && !isLifecycleFrame(payload)) {
           awaitingLife = false;
           sendBack({ type: 'socket.alive' });
@@ -217,6 +242,9 @@ export function createSocketLogic(depsFor: (shardId: number) => ConnectionDeps) 
     };
   });
 }
+
+/** The envelope of the frame being read; one for the process, as decoding is synchronous. */
+const envelope: ScannedEnvelope = { op: 0, s: null, t: null };
 
 /** The URL as errors show it: without its query (which holds nothing secret, but is noise). */
 function urlWithoutQuery(text: string): string {

@@ -138,6 +138,7 @@ export class Shard extends TypedEmitter<ShardEvents> {
         if (payload.t === GatewayDispatchEvents.Ready) this.#userId = payload.d.user.id;
         this.gateway.deliver(payload);
       },
+      wantsDispatch: (type: string) => this.gateway.wants(type),
       observe: (observation) => this.#observe(observation),
       identifyAnswered: () => {
         // The gate may be the user's: its fault is reported, never allowed into the connection.

@@ -38,6 +38,16 @@ export interface InboundDecoder {
    */
   decode(data: Buffer, isBinary: boolean): GatewayReceivePayload | null;
 
+  /**
+   * Like {@link InboundDecoder.decode}, but returns the payload's JSON text without parsing it, so a
+   * caller can read its envelope first and parse only what it needs (see `scanEnvelope`). The text
+   * is not checked: pass it to `parsePayload` to get (and validate) the payload.
+   *
+   * @returns the text, or `null` as `decode` does.
+   * @throws GatewayDecodeError as `decode` does, except for invalid JSON.
+   */
+  decodeText(data: Buffer, isBinary: boolean): string | null;
+
   /** Frees the decompression context. Idempotent; later `decode` calls throw `GatewayDecodeError`. */
   close(): void;
 }

@@ -37,6 +37,11 @@ export class ZlibStreamDecoder implements InboundDecoder {
   }
 
   decode(data: Buffer, isBinary: boolean): GatewayReceivePayload | null {
+    const text = this.decodeText(data, isBinary);
+    return text === null ? null : parsePayload(text);
+  }
+
+  decodeText(data: Buffer, isBinary: boolean): string | null {
     if (!isBinary && !this.#inflater.failed) {
       // Transport compression always arrives in binary frames (§1.3). The stream was not touched.
       throw new GatewayDecodeError('text frame on a zlib-stream connection');
@@ -44,7 +49,7 @@ export class ZlibStreamDecoder implements InboundDecoder {
     const endsPayload = this.#completesPayload(data);
     const text = this.#inflater.push(data, endsPayload);
     if (endsPayload) this.#tail = NO_TAIL;
-    return text === null ? null : parsePayload(text);
+    return text;
   }
 
   close(): void {
