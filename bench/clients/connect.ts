@@ -30,6 +30,9 @@ export interface ConnectOptions extends GatewayEndpoints {
   readonly onDispatch: () => void;
 }
 
+/** Bytes of every WebSocket message the floor clients received (the stream on the wire). */
+export const wire = { bytes: 0 };
+
 export interface ConnectedClient {
   close(): Promise<void>;
 }
@@ -43,14 +46,22 @@ export async function connectClient(options: ConnectOptions): Promise<ConnectedC
       return options.shards === 1 ? connectStatecordShard(options) : connectStatecordManager(options);
     case 'statecord-metrics':
       return connectStatecordManager(options, true);
+    case 'statecord-typical':
+      return connectStatecordShard(options, ['MESSAGE_CREATE', 'INTERACTION_CREATE']);
     case 'discordjs':
     case 'discordjs-native':
       return connectDiscordJs(options);
   }
 }
 
-/** One statecord `Shard` (what the throughput benchmark measures). */
-async function connectStatecordShard(options: ConnectOptions): Promise<ConnectedClient> {
+/**
+ * One statecord `Shard` (what the throughput benchmark measures): `onDispatch` for every dispatch, or
+ * only for the listed types (then nothing else is parsed).
+ */
+async function connectStatecordShard(
+  options: ConnectOptions,
+  types?: ReadonlyArray<'MESSAGE_CREATE' | 'INTERACTION_CREATE'>,
+): Promise<ConnectedClient> {
   const shard = new Shard({
     token: options.token,
     intents: options.intents,
@@ -58,7 +69,8 @@ async function connectStatecordShard(options: ConnectOptions): Promise<Connected
     gatewayUrl: options.url,
     compress: options.compression,
   });
-  shard.gateway.on('dispatch', options.onDispatch);
+  if (types === undefined) shard.gateway.on('dispatch', options.onDispatch);
+  else for (const type of types) shard.gateway.on(type, options.onDispatch);
   await shard.start();
   return { close: () => shard.stop() };
 }
@@ -155,6 +167,7 @@ function connectFloorShard(options: ConnectOptions, shardId: number): Promise<We
       if (heartbeat !== null) clearInterval(heartbeat);
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
+      wire.bytes += data.length;
       const payload = decode(data, isBinary) as {
         op: number;
         s: number | null;
