@@ -118,11 +118,12 @@ export function createSocketLogic(depsFor: (shardId: number) => ConnectionDeps) 
     const onMessage = (data: WebSocket.RawData, isBinary: boolean) => {
       if (!live) return;
       try {
-        const text = decoder.decodeText(data as Buffer, isBinary);
-        if (text === null) return;
+        const bytes = decoder.decodeBytes(data as Buffer, isBinary);
+        if (bytes === null) return;
         // Selective decoding: a dispatch nobody listens to is read only as far as its envelope.
+        const text = readEnvelope(bytes, envelope);
         if (
-          scanEnvelope(text, envelope) &&
+          text !== undefined &&
           envelope.op === 0 &&
           isSkippableDispatchType(envelope.t) &&
           !deps.wantsDispatch(envelope.t)
@@ -134,7 +135,7 @@ export function createSocketLogic(depsFor: (shardId: number) => ConnectionDeps) 
           skipDispatch(envelope.s, deps.sequence);
           return;
         }
-        const payload = parsePayload(text);
+        const payload = parsePayload(text ?? bytes.toString('utf8'));
         if (awaitingLife && !isLifecycleFrame(payload)) {
           awaitingLife = false;
           sendBack({ type: 'socket.alive' });
@@ -245,6 +246,26 @@ export function createSocketLogic(depsFor: (shardId: number) => ConnectionDeps) 
 
 /** The envelope of the frame being read; one for the process, as decoding is synchronous. */
 const envelope: ScannedEnvelope = { op: 0, s: null, t: null };
+
+/** Characters of a payload's start read for its envelope: `{"t":…,"s":…,"op":0,` fits easily. */
+const ENVELOPE_HEAD_CHARS = 160;
+
+/**
+ * Reads a payload's envelope into `out` from its first bytes alone when they hold it (Discord sends
+ * `t`, `s`, `op` before `d`), else from its whole text. The head is decoded as latin1: the scanner
+ * reads only ASCII there (keys, numbers, an ASCII `t`) and skips anything else by its quotes and
+ * brackets, which UTF-8 never hides inside a multi-byte character.
+ *
+ * @returns `null` when the envelope was read from the head (the text is not decoded), the whole text
+ *   when it was decoded to read it, or `undefined` when the envelope could not be read plainly (the
+ *   caller parses the payload).
+ */
+function readEnvelope(bytes: Buffer, out: ScannedEnvelope): string | null | undefined {
+  if (scanEnvelope(bytes.toString('latin1', 0, ENVELOPE_HEAD_CHARS), out)) return null;
+  if (bytes.length <= ENVELOPE_HEAD_CHARS) return undefined;
+  const text = bytes.toString('utf8');
+  return scanEnvelope(text, out) ? text : undefined;
+}
 
 /** The URL as errors show it: without its query (which holds nothing secret, but is noise). */
 function urlWithoutQuery(text: string): string {

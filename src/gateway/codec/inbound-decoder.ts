@@ -39,14 +39,16 @@ export interface InboundDecoder {
   decode(data: Buffer, isBinary: boolean): GatewayReceivePayload | null;
 
   /**
-   * Like {@link InboundDecoder.decode}, but returns the payload's JSON text without parsing it, so a
-   * caller can read its envelope first and parse only what it needs (see `scanEnvelope`). The text
-   * is not checked: pass it to `parsePayload` to get (and validate) the payload.
+   * Like {@link InboundDecoder.decode}, but returns the payload's UTF-8 JSON bytes without decoding or
+   * parsing them, so a caller can read the envelope first (see `scanEnvelope`) and parse only what it
+   * needs. The result is a view that the next `decode`/`decodeBytes` of ANY decoder of the process may
+   * overwrite: read or copy it before decoding anything else. Pass its text to `parsePayload` to get
+   * (and validate) the payload.
    *
-   * @returns the text, or `null` as `decode` does.
+   * @returns the bytes, or `null` as `decode` does.
    * @throws GatewayDecodeError as `decode` does, except for invalid JSON.
    */
-  decodeText(data: Buffer, isBinary: boolean): string | null;
+  decodeBytes(data: Buffer, isBinary: boolean): Buffer | null;
 
   /** Frees the decompression context. Idempotent; later `decode` calls throw `GatewayDecodeError`. */
   close(): void;

@@ -20,17 +20,17 @@ export class JsonDecoder implements InboundDecoder {
   }
 
   decode(data: Buffer, isBinary: boolean): GatewayReceivePayload {
-    return parsePayload(this.decodeText(data, isBinary));
+    return parsePayload(this.decodeBytes(data, isBinary).toString('utf8'));
   }
 
-  decodeText(data: Buffer, _isBinary: boolean): string {
+  decodeBytes(data: Buffer, _isBinary: boolean): Buffer {
     if (this.#closed) throw new GatewayDecodeError('the decoder was closed');
     if (data.length > this.#maxPayloadBytes) {
       throw new GatewayDecodeError(
         `inbound payload is ${data.length} bytes; the limit is ${this.#maxPayloadBytes}`,
       );
     }
-    return data.toString('utf8');
+    return data;
   }
 
   close(): void {

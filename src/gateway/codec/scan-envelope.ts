@@ -91,8 +91,9 @@ export function scanEnvelope(text: string, out: ScannedEnvelope): boolean {
         if (text.charCodeAt(index) !== QUOTE) return false;
         const end = text.indexOf('"', index + 1);
         if (end === -1) return false;
-        // A type name with an escape is left to JSON.parse (Discord's names are plain ASCII).
-        if (hasBackslash(text, index + 1, end)) return false;
+        // A type name with an escape or beyond ASCII is left to JSON.parse (Discord's names are plain
+        // ASCII); so a head decoded as latin1 never yields a wrong name.
+        if (!isPlainAscii(text, index + 1, end)) return false;
         t = text.slice(index + 1, end);
         index = end + 1;
       }
@@ -113,6 +114,15 @@ export function scanEnvelope(text: string, out: ScannedEnvelope): boolean {
   out.op = op;
   out.s = s;
   out.t = t;
+  return true;
+}
+
+/** No backslash and nothing beyond ASCII in `text[from, to)`. */
+function isPlainAscii(text: string, from: number, to: number): boolean {
+  for (let at = from; at < to; at++) {
+    const code = text.charCodeAt(at);
+    if (code === BACKSLASH || code > 0x7f) return false;
+  }
   return true;
 }
 
