@@ -139,7 +139,11 @@ function isPlain(text: string, payload: Record<string, unknown>): boolean {
   if (!plainInteger(payload['op']) || payload['op'] === null || payload['op'] === undefined) return false;
   if (!plainInteger(payload['s'])) return false;
   const t = payload['t'];
-  if (typeof t === 'string' && (JSON.stringify(t).includes('\\') || [...t].some((char) => char.charCodeAt(0) > 0x7f))) return false;
+  if (
+    typeof t === 'string' &&
+    (JSON.stringify(t).includes('\\') || [...t].some((char) => char.charCodeAt(0) > 0x7f))
+  )
+    return false;
   // -0 prints as 0; keys are never escaped here unless `extra` or `d` holds one, which is skipped.
   return text.length > 0;
 }
