@@ -43,6 +43,8 @@ export interface ConnectionDeps {
    * other than READY and RESUMED before it is parsed; a dispatch nobody wants is never parsed.
    */
   readonly wantsDispatch: (type: string) => boolean;
+  /** Whether every dispatch is wanted now (a listener for all of them): then none is scanned first. */
+  readonly wantsAllDispatches: () => boolean;
   readonly observe: (observation: ConnectionObservation) => void;
   /**
    * The gateway answered this connection's IDENTIFY (READY or op 9), or the connection closed before
@@ -120,8 +122,9 @@ export function createSocketLogic(depsFor: (shardId: number) => ConnectionDeps) 
       try {
         const bytes = decoder.decodeBytes(data as Buffer, isBinary);
         if (bytes === null) return;
-        // Selective decoding: a dispatch nobody listens to is read only as far as its envelope.
-        const text = readEnvelope(bytes, envelope);
+        // Selective decoding: a dispatch nobody listens to is read only as far as its envelope. With a
+        // listener for every dispatch, nothing is skipped, and nothing is scanned either.
+        const text = deps.wantsAllDispatches() ? undefined : readEnvelope(bytes, envelope);
         if (
           text !== undefined &&
           envelope.op === 0 &&

@@ -110,6 +110,11 @@ export class ShardGateway extends TypedEmitter<ShardDispatchEvents> {
     );
   }
 
+  /** Whether every dispatch reaches someone now: a `dispatch` listener, or the manager's relay. @internal */
+  wantsAll(): boolean {
+    return this.listenerCount('dispatch') > 0 || (this.#relay?.wants() ?? false);
+  }
+
   /** Sets (or with null removes) where dispatches are relayed besides the listeners. @internal */
   relayTo(relay: DispatchRelay | null): void {
     this.#relay = relay;

@@ -142,6 +142,7 @@ export class Shard extends TypedEmitter<ShardEvents> {
         this.gateway.deliver(payload);
       },
       wantsDispatch: (type: string) => this.gateway.wants(type),
+      wantsAllDispatches: () => this.gateway.wantsAll(),
       observe: (observation) => this.#observe(observation),
       identifyAnswered: () => {
         // The gate may be the user's: its fault is reported, never allowed into the connection.

@@ -28,6 +28,7 @@ function depsWith(compression: GatewayCompression, observations: ConnectionObser
     sender: new OutboundSender({}),
     dispatch: () => undefined,
     wantsDispatch: () => true,
+    wantsAllDispatches: () => true,
     observe: (observation) => observations.push(observation),
     identifyAnswered: () => undefined,
     now: () => 0,

@@ -112,8 +112,10 @@ describe('what makes a dispatch type wanted (ShardGateway.wants)', () => {
 
   it('a listener for every dispatch turns selection off', () => {
     const gateway = newGateway();
+    expect(gateway.wantsAll()).toBe(false);
     gateway.on('dispatch', () => undefined);
     expect(gateway.wants(GatewayDispatchEvents.TypingStart)).toBe(true);
+    expect(gateway.wantsAll()).toBe(true);
   });
 
   it("the manager's relay, only while it wants dispatches", () => {
@@ -123,6 +125,7 @@ describe('what makes a dispatch type wanted (ShardGateway.wants)', () => {
     expect(gateway.wants(TYPE)).toBe(false);
     managerListens = true;
     expect(gateway.wants(TYPE)).toBe(true);
+    expect(gateway.wantsAll()).toBe(true);
   });
 
   it('a pending member request, for its chunks', async () => {
