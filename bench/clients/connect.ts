@@ -19,8 +19,13 @@ import type { InboundDecoder } from '../../src/gateway/codec/index.js';
 import type * as ZlibSync from 'zlib-sync';
 import type { ClientKind, Compression, GatewayEndpoints } from '../lib/protocol.js';
 
-// A native CommonJS addon: ESM sees only its default export, so it is required.
-const zlibSync = createRequire(import.meta.url)('zlib-sync') as typeof ZlibSync;
+/**
+ * zlib-sync, a native CommonJS addon (ESM sees only its default export, so it is required), loaded on
+ * first use: it is built for one Node ABI, and the zstd runs use another node.
+ */
+let zlibSyncModule: typeof ZlibSync | null = null;
+const zlibSync = (): typeof ZlibSync =>
+  (zlibSyncModule ??= createRequire(import.meta.url)('zlib-sync') as typeof ZlibSync);
 
 export interface ConnectOptions extends GatewayEndpoints {
   readonly client: ClientKind;
@@ -205,7 +210,8 @@ function floorDecoder(options: ConnectOptions): (data: Buffer, isBinary: boolean
   }
   if (options.compression === 'none') return (data) => JSON.parse(data.toString()) as unknown;
   // zlib-sync's default 16 KiB output chunk: the leanest setting (64 KiB measured no faster here).
-  const inflate = new zlibSync.Inflate({ to: 'string' });
+  const { Inflate, Z_NO_FLUSH, Z_SYNC_FLUSH } = zlibSync();
+  const inflate = new Inflate({ to: 'string' });
   return (data) => {
     const length = data.length;
     const flush =
@@ -214,7 +220,7 @@ function floorDecoder(options: ConnectOptions): (data: Buffer, isBinary: boolean
       data[length - 3] === 0 &&
       data[length - 2] === 0xff &&
       data[length - 1] === 0xff;
-    inflate.push(data, flush ? zlibSync.Z_SYNC_FLUSH : zlibSync.Z_NO_FLUSH);
+    inflate.push(data, flush ? Z_SYNC_FLUSH : Z_NO_FLUSH);
     if (inflate.err) throw new Error(`inflate failed: ${inflate.msg ?? inflate.err}`);
     return flush ? (JSON.parse(inflate.result as string) as unknown) : null;
   };
