@@ -673,7 +673,7 @@ async function manyShards(): Promise<Record<string, unknown>> {
       identifyRateViolations: stats.stats.identifyRateViolations,
     };
     log(
-      `many shards: ${shards} created in ${fixed(result.createMs, 0)} ms, all ready in ${fixed(result.allReadyMs, 0)} ms (×${fixed(run.ratio, 3)} of ${floorMs} ms), violations ${run.identifyRateViolations}`,
+      `many shards: ${shards} created in ${fixed(result.createMs, 0)} ms (CPU ${fixed(result.createCpuMs, 0)} ms), start CPU ${fixed(result.startCpuMs, 0)} ms, all ready in ${fixed(result.allReadyMs, 0)} ms (×${fixed(run.ratio, 3)} of ${floorMs} ms), violations ${run.identifyRateViolations}`,
     );
     return run;
   } finally {

@@ -177,8 +177,11 @@ export interface ManyShardsArgs extends GatewayEndpoints {
 export interface ManyShardsResult {
   readonly type: 'result';
   readonly shards: number;
-  /** `manager.createShards(shards)` alone. */
+  /** `manager.createShards(shards)` alone, wall and CPU time of this process. */
   readonly createMs: number;
+  readonly createCpuMs: number;
+  /** CPU time of this process from `startShards()` until every shard is ready. */
+  readonly startCpuMs: number;
   /** From `startShards()` until every shard is ready. */
   readonly allReadyMs: number;
   /** Heap (after GC) per shard once created, and once every shard is ready (its socket open). */
