@@ -384,10 +384,12 @@ async function zstdThroughput(): Promise<Record<string, unknown>> {
             dispatches,
             ...(client === 'statecord-typical' ? { typicalListened: replay.typicalListened } : {}),
           };
+          const profileDir = `${PROFILE_DIR}zstd-${client}-${compression}-${round}-${Date.now()}`;
+          const profiled = flags.profile && flags['profile-clients'].split(',').includes(client);
           const result = await runChild<ThroughputResult>(
             'clients/throughput-client.ts',
             args,
-            [],
+            profiled ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
             300_000,
             node,
           );
