@@ -28,10 +28,11 @@
  * The children run JavaScript compiled first with `tsc -p tsconfig.bench.json` (see `buildDir`).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import * as zlib from 'node:zlib';
 import { BENCH_DIR, Child } from './lib/child.js';
 import type { IdentifyAttempt } from '../src/testing/index.js';
 import type {
@@ -43,6 +44,8 @@ import type {
   ReplayInfo,
   ServerArgs,
   ServerMessage,
+  ManyShardsArgs,
+  ManyShardsResult,
   StartupArgs,
   StartupResult,
   ThroughputArgs,
@@ -64,10 +67,18 @@ const { values: flags } = parseArgs({
     dispatches: { type: 'string', default: '100000' },
     warmup: { type: 'string', default: '2000' },
     rounds: { type: 'string', default: '4' },
-    clients: { type: 'string', default: 'floor,floor-node,statecord,discordjs,discordjs-native' },
+    clients: {
+      type: 'string',
+      default: 'floor,floor-node,statecord,statecord-typical,discordjs,discordjs-native',
+    },
     shards: { type: 'string', default: '1,100,500,1000' },
     'startup-runs': { type: 'string', default: '3' },
     'startup-pacing': { type: 'string', default: 'waves,all-at-once' },
+    'many-shards': { type: 'string', default: '10000' },
+    'zstd-node': { type: 'string', default: '' },
+    'zstd-rounds': { type: 'string', default: '3' },
+    'many-concurrency': { type: 'string', default: '16' },
+    'many-interval': { type: 'string', default: '25' },
     'profile-clients': { type: 'string', default: 'statecord' },
     profile: { type: 'boolean', default: false },
     'no-profile': { type: 'boolean', default: false },
@@ -112,6 +123,8 @@ const log = (message: string): void => {
 
 // Targets of issue 6.
 const TARGET_CPU_RATIO = 1.05;
+/** Issue 16: a bot listening to MESSAGE_CREATE and INTERACTION_CREATE, against the floor that parses all. */
+const TARGET_TYPICAL_CPU_RATIO = 0.6;
 const TARGET_RSS_KIB = 60;
 const TARGET_HEAP_KIB = 16;
 const TARGET_STARTUP_RATIO = 1.05;
@@ -130,8 +143,12 @@ function machine(): Record<string, unknown> {
 
 async function startServer(
   args: ServerArgs,
+  execPath?: string,
 ): Promise<{ child: Child<ServerMessage>; endpoints: GatewayEndpoints; replay: ReplayInfo | null }> {
-  const child = new Child<ServerMessage>('server.ts', [JSON.stringify(args)], { timeoutMs: 15 * 60_000 });
+  const child = new Child<ServerMessage>('server.ts', [JSON.stringify(args)], {
+    timeoutMs: 15 * 60_000,
+    ...(execPath === undefined ? {} : { execPath }),
+  });
   const listening = await child.next((message) => message.type === 'listening');
   if (listening.type !== 'listening') throw new Error('unexpected server message');
   const { url, restBaseUrl, restUrl, token } = listening;
@@ -143,8 +160,13 @@ async function runChild<T>(
   args: unknown,
   execArgv: readonly string[],
   timeoutMs: number,
+  execPath?: string,
 ): Promise<T> {
-  const child = new Child<T>(script, [JSON.stringify(args)], { execArgv, timeoutMs });
+  const child = new Child<T>(script, [JSON.stringify(args)], {
+    execArgv,
+    timeoutMs,
+    ...(execPath === undefined ? {} : { execPath }),
+  });
   const result = await child.next();
   await child.exited;
   return result;
@@ -179,7 +201,7 @@ async function throughput(): Promise<Record<string, unknown>> {
   const server = await startServer({
     // identifyIntervalMs 0: one client process after another identifies at once.
     gateway: { identifyIntervalMs: 0, sessionStartLimit: { total: 1_000_000 } },
-    replay: { dispatches: warmup + dispatches, seed: Number(flags.seed) },
+    replay: { dispatches: warmup + dispatches, seed: Number(flags.seed), warmup },
   });
   const replay = server.replay as ReplayInfo;
   log(
@@ -193,7 +215,15 @@ async function throughput(): Promise<Record<string, unknown>> {
     execArgv: readonly string[] = [],
     extra: Partial<ThroughputArgs> = {},
   ) => {
-    const args: ThroughputArgs = { ...server.endpoints, client, compression, warmup, dispatches, ...extra };
+    const args: ThroughputArgs = {
+      ...server.endpoints,
+      client,
+      compression,
+      warmup,
+      dispatches,
+      ...(client === 'statecord-typical' ? { typicalListened: replay.typicalListened } : {}),
+      ...extra,
+    };
     const result = await runChild<ThroughputResult>('clients/throughput-client.ts', args, execArgv, 180_000);
     const cpuMs = result.cpuUserMs + result.cpuSystemMs;
     return {
@@ -289,6 +319,132 @@ function summarizeThroughput(runs: readonly ThroughputRun[]): ThroughputSummaryR
     });
   }
   return rows;
+}
+
+// ── 1c. zstd-stream against zlib-stream (Node ≥ 22.15) ────────────────────────────────────────
+
+/** Where a node with zstd in node:zlib is: this one, `--zstd-node`, or the bench's Node 24 cache. */
+function zstdNode(): string | null {
+  const candidates = [
+    flags['zstd-node'],
+    process.env['STATECORD_ZSTD_NODE'],
+    '/work/.cache/node24/node_modules/node/bin/node',
+  ].filter((path): path is string => typeof path === 'string' && path !== '' && existsSync(path));
+  if ('createZstdDecompress' in zlib) return process.execPath;
+  for (const path of candidates) {
+    try {
+      const has = execFileSync(path, ['-p', "typeof require('node:zlib').createZstdDecompress"], {
+        encoding: 'utf8',
+      });
+      if (has.trim() === 'function') return path;
+    } catch {
+      // Not a usable node: try the next.
+    }
+  }
+  return null;
+}
+
+/**
+ * The same workload through each connection's own compression context, zstd-stream and zlib-stream
+ * alternately, on a node that has zstd (server and clients). Both are compressed as they go out (a
+ * zstd context cannot be continued by a pre-encoded stream), so both are delivered alike.
+ */
+async function zstdThroughput(): Promise<Record<string, unknown>> {
+  const node = zstdNode();
+  if (node === null) {
+    log(
+      'zstd: no node with zstd found (npm install --prefix /work/.cache/node24 node@24, or --zstd-node PATH)',
+    );
+    return { skipped: 'no node with zstd' };
+  }
+  const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+  const dispatches = Number(flags.dispatches);
+  const warmup = Number(flags.warmup);
+  const rounds = Number(flags['zstd-rounds']);
+  const server = await startServer(
+    {
+      gateway: { identifyIntervalMs: 0, sessionStartLimit: { total: 1_000_000 } },
+      replay: { dispatches: warmup + dispatches, seed: Number(flags.seed), warmup, onTheFly: true },
+    },
+    node,
+  );
+  const replay = server.replay as ReplayInfo;
+  const clients: ClientKind[] = ['floor-node', 'statecord', 'statecord-typical'];
+  const compressions: Compression[] = ['zstd-stream', 'zlib-stream'];
+  const runs: ThroughputRun[] = [];
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      for (const compression of compressions) {
+        for (const client of clients) {
+          const args: ThroughputArgs = {
+            ...server.endpoints,
+            client,
+            compression,
+            warmup,
+            dispatches,
+            ...(client === 'statecord-typical' ? { typicalListened: replay.typicalListened } : {}),
+          };
+          const profileDir = `${PROFILE_DIR}zstd-${client}-${compression}-${round}-${Date.now()}`;
+          const profiled = flags.profile && flags['profile-clients'].split(',').includes(client);
+          const result = await runChild<ThroughputResult>(
+            'clients/throughput-client.ts',
+            args,
+            profiled ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+            300_000,
+            node,
+          );
+          const cpuMs = result.cpuUserMs + result.cpuSystemMs;
+          const run = {
+            ...result,
+            round,
+            cpuSecondsPer100k: (cpuMs / 1000) * (100_000 / result.dispatches),
+            dispatchesPerSecond: result.dispatches / (result.wallMs / 1000),
+          };
+          runs.push(run);
+          log(
+            `zstd round ${round} ${compression.padEnd(11)} ${client.padEnd(17)} ${fixed(run.cpuSecondsPer100k, 3)} CPU-s/100k${run.wireBytes === null ? '' : `, ${fixed(run.wireBytes / 2 ** 20, 1)} MiB on the wire`}`,
+          );
+        }
+      }
+    }
+  } finally {
+    await server.child.stop();
+  }
+  /** Median over rounds of a client's zstd CPU over its own zlib-stream CPU in the same round. */
+  const zstdOverZlib = (client: ClientKind): number =>
+    median(
+      runs
+        .filter((run) => run.client === client && run.compression === 'zstd-stream')
+        .flatMap((run) => {
+          const zlibRun = runs.find(
+            (other) =>
+              other.client === client && other.compression === 'zlib-stream' && other.round === run.round,
+          );
+          return zlibRun === undefined ? [] : [run.cpuSecondsPer100k / zlibRun.cpuSecondsPer100k];
+        }),
+    );
+  const wireBytes = (compression: Compression) =>
+    median(
+      runs
+        .filter((run) => run.compression === compression && run.wireBytes !== null)
+        .map((run) => run.wireBytes as number),
+    );
+  const summary = summarizeThroughput(runs).map((row) => ({
+    ...row,
+    zstdOverZlib: zstdOverZlib(row.client),
+  }));
+  return {
+    node: nodeVersion,
+    dispatches,
+    warmup,
+    rounds,
+    runs,
+    summary,
+    wireBytesPer100k: {
+      'zstd-stream': (wireBytes('zstd-stream') * 100_000) / dispatches,
+      'zlib-stream': (wireBytes('zlib-stream') * 100_000) / dispatches,
+    },
+  };
 }
 
 // ── 1b. The decoder alone ─────────────────────────────────────────────────────────────────────
@@ -480,6 +636,53 @@ async function startup(): Promise<Record<string, unknown>> {
   return { ...STARTUP, floorMs, runs, summary };
 }
 
+// ── 4. Many shards in one process ─────────────────────────────────────────────────────────────
+
+async function manyShards(): Promise<Record<string, unknown>> {
+  const shards = Number(flags['many-shards']);
+  const maxConcurrency = Number(flags['many-concurrency']);
+  const identifyIntervalMs = Number(flags['many-interval']);
+  const floorMs = Math.ceil(shards / maxConcurrency) * identifyIntervalMs;
+  const server = await startServer({
+    gateway: {
+      shardCount: shards,
+      maxConcurrency,
+      identifyIntervalMs,
+      sessionStartLimit: { total: shards * 2, remaining: shards * 2 },
+    },
+  });
+  try {
+    const args: ManyShardsArgs = { ...server.endpoints, shards, identifyIntervalMs };
+    const result = await runChild<ManyShardsResult>(
+      'clients/many-shards-client.ts',
+      args,
+      [
+        '--expose-gc',
+        ...(flags.profile ? ['--cpu-prof', '--cpu-prof-dir', `${PROFILE_DIR}many-${Date.now()}`] : []),
+      ],
+      300_000,
+    );
+    server.child.send({ type: 'stats' });
+    const stats = await server.child.next((message) => message.type === 'stats');
+    if (stats.type !== 'stats') throw new Error('unexpected server message');
+    const run = {
+      ...result,
+      maxConcurrency,
+      identifyIntervalMs,
+      floorMs,
+      ratio: result.allReadyMs / floorMs,
+      identifies: stats.stats.identifies,
+      identifyRateViolations: stats.stats.identifyRateViolations,
+    };
+    log(
+      `many shards: ${shards} created in ${fixed(result.createMs, 0)} ms (CPU ${fixed(result.createCpuMs, 0)} ms), start CPU ${fixed(result.startCpuMs, 0)} ms, all ready in ${fixed(result.allReadyMs, 0)} ms (×${fixed(run.ratio, 3)} of ${floorMs} ms), violations ${run.identifyRateViolations}`,
+    );
+    return run;
+  } finally {
+    await server.child.stop();
+  }
+}
+
 /**
  * How the gate's grants reached the gateway. For every identify the gateway saw: grant → `ws.send`
  * (client) and `ws.send` → handled by the gateway (transit plus the gateway's event-loop lag), and
@@ -531,8 +734,9 @@ function pacing(result: StartupResult, attempts: readonly IdentifyAttempt[]) {
 const CLIENT_LABEL: Record<ClientKind, string> = {
   floor: '(a) floor: ws + zlib-sync + JSON.parse',
   'floor-node': "(a') floor: ws + statecord's decoder",
-  statecord: '(b) statecord Shard',
-  'statecord-metrics': "(b') statecord, with statecord/metrics on the OpenTelemetry SDK",
+  statecord: '(b) statecord Shard, every dispatch',
+  'statecord-typical': "(b') statecord Shard, MESSAGE_CREATE + INTERACTION_CREATE",
+  'statecord-metrics': "(b'') statecord, with statecord/metrics on the OpenTelemetry SDK",
   discordjs: '(c) @discordjs/ws, zlib-sync',
   'discordjs-native': "(c') @discordjs/ws, node:zlib",
 };
@@ -578,6 +782,11 @@ function report(result: Record<string, Record<string, unknown> | undefined>): st
     for (const row of tp.summary.filter((candidate) => candidate.client === 'statecord')) {
       out.push(
         `\nCPU target (${row.compression}): statecord ÷ floor = ${fixed(row.vsFloor, 3)} (target ≤ ${TARGET_CPU_RATIO}): ${verdict(row.vsFloor <= TARGET_CPU_RATIO)}`,
+      );
+    }
+    for (const row of tp.summary.filter((candidate) => candidate.client === 'statecord-typical')) {
+      out.push(
+        `\nCPU target (${row.compression}, typical bot): statecord ÷ floor = ${fixed(row.vsFloor, 3)} (target ≤ ${TARGET_TYPICAL_CPU_RATIO}): ${verdict(row.vsFloor <= TARGET_TYPICAL_CPU_RATIO)}`,
       );
     }
     for (const [which, profile] of Object.entries(tp.profiles)) {
@@ -780,7 +989,9 @@ const result: Record<string, Record<string, unknown> | undefined> = {
 if (parts.has('throughput')) result['throughput'] = await throughput();
 if (parts.has('decoder')) result['decoder'] = await decoder();
 if (parts.has('memory')) result['memory'] = await memory();
+if (parts.has('zstd')) result['zstd'] = await zstdThroughput();
 if (parts.has('startup')) result['startup'] = await startup();
+if (parts.has('many')) result['many'] = await manyShards();
 if (parts.has('voice')) {
   result['voice'] = await runVoiceBench({
     connections: flags['voice-connections'].split(',').map(Number),

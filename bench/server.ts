@@ -30,7 +30,10 @@ interface Replay {
   readonly info: ReplayInfo;
 }
 
-function prepareReplay(dispatches: number, seed: number): Replay {
+/** The event kinds a typical bot listens to (the workload has no INTERACTION_CREATE). */
+const TYPICAL_KINDS = new Set(['MESSAGE_CREATE', 'INTERACTION_CREATE']);
+
+function prepareReplay(dispatches: number, seed: number, warmup: number): Replay {
   let started = performance.now();
   const workload = generateWorkload(dispatches, seed);
   const generateMs = performance.now() - started;
@@ -47,6 +50,14 @@ function prepareReplay(dispatches: number, seed: number): Replay {
     bytesByKind[kind] = (bytesByKind[kind] ?? 0) + frame.length;
   });
   deflate.close();
+  // READY is the clients' first dispatch: replay frame i is dispatch i + 2.
+  let listened = 0;
+  let listenedInWarmup = 0;
+  workload.kinds.forEach((kind, index) => {
+    if (!TYPICAL_KINDS.has(EVENT_KINDS[kind] ?? '')) return;
+    listened++;
+    if (index + 2 <= warmup) listenedInWarmup++;
+  });
   const zlibBytesByKind: Record<string, number> = {};
   EVENT_KINDS.forEach((kind, index) => {
     const count = workload.summary.byKind[kind].count;
@@ -61,11 +72,14 @@ function prepareReplay(dispatches: number, seed: number): Replay {
       compressMs: performance.now() - started,
       zlibStreamBytes,
       zlibBytesByKind,
+      typicalListened: { warmup: listenedInWarmup, total: listened },
     },
   };
 }
 
-const replay = args.replay ? prepareReplay(args.replay.dispatches, args.replay.seed) : null;
+const replay = args.replay
+  ? prepareReplay(args.replay.dispatches, args.replay.seed, args.replay.warmup)
+  : null;
 const gateway = await FakeGateway.start({ ...args.gateway, recordFrames: false });
 const identifyAttempts: IdentifyAttempt[] = [];
 // How late this process's event loop ran (a late loop delays when frames count as "arrived").
@@ -76,12 +90,17 @@ gateway.on('identify', (attempt) => identifyAttempts.push(attempt));
 if (replay !== null) {
   gateway.on('ready', ({ connectionId }) => {
     const connection = gateway.connections.find((candidate) => candidate.id === connectionId);
-    if (connection !== undefined) startReplay(connection, replay);
+    if (connection !== undefined) startReplay(connection, replay, args.replay?.onTheFly === true);
   });
 }
 
-function startReplay(connection: FakeGatewayConnection, data: Replay): void {
+function startReplay(connection: FakeGatewayConnection, data: Replay, onTheFly: boolean): void {
   connection.stopHeartbeatAcks();
+  if (onTheFly) {
+    // Through the connection's own compression context, compressed as they go out.
+    for (const text of data.texts) connection.sendRaw(text);
+    return;
+  }
   // Everything is queued at once, after READY in the connection's outbox; the socket's own buffering
   // then runs at the client's pace.
   if (connection.query.compression === 'zlib-stream') {

@@ -95,14 +95,18 @@ export const managerMachine = setup({
       } else return;
       // Stopped children leave the system; refs that are merely dropped would leak (xstate.md §1).
       for (const id of context.shardIds) enqueue.stopChild(shardActorId(id));
-      for (const shardId of shardIds) {
-        enqueue.spawnChild('shard', {
-          id: shardActorId(shardId),
-          systemId: shardActorId(shardId),
-          input: { shardId, gatewayUrl: context.gatewayUrl, config: context.shardTiming },
-        });
-      }
-      enqueue.assign({ shardIds, totalShards, readyShards: [], failedShards: [], failure: null });
+      // Every shard is spawned in ONE assign: its children are merged into the snapshot once, where a
+      // `spawnChild` per shard copies all children spawned before it (quadratic in the shard count).
+      enqueue.assign(({ spawn }) => {
+        for (const shardId of shardIds) {
+          spawn('shard', {
+            id: shardActorId(shardId),
+            systemId: shardActorId(shardId),
+            input: { shardId, gatewayUrl: context.gatewayUrl, config: context.shardTiming },
+          });
+        }
+        return { shardIds, totalShards, readyShards: [], failedShards: [], failure: null };
+      });
       enqueue.emit({ type: 'manager.shardsCreated', shardIds, totalShards });
     }),
     useGatewayUrl: assign({

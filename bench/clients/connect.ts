@@ -19,8 +19,13 @@ import type { InboundDecoder } from '../../src/gateway/codec/index.js';
 import type * as ZlibSync from 'zlib-sync';
 import type { ClientKind, Compression, GatewayEndpoints } from '../lib/protocol.js';
 
-// A native CommonJS addon: ESM sees only its default export, so it is required.
-const zlibSync = createRequire(import.meta.url)('zlib-sync') as typeof ZlibSync;
+/**
+ * zlib-sync, a native CommonJS addon (ESM sees only its default export, so it is required), loaded on
+ * first use: it is built for one Node ABI, and the zstd runs use another node.
+ */
+let zlibSyncModule: typeof ZlibSync | null = null;
+const zlibSync = (): typeof ZlibSync =>
+  (zlibSyncModule ??= createRequire(import.meta.url)('zlib-sync') as typeof ZlibSync);
 
 export interface ConnectOptions extends GatewayEndpoints {
   readonly client: ClientKind;
@@ -29,6 +34,9 @@ export interface ConnectOptions extends GatewayEndpoints {
   readonly intents: number;
   readonly onDispatch: () => void;
 }
+
+/** Bytes of every WebSocket message the floor clients received (the stream on the wire). */
+export const wire = { bytes: 0 };
 
 export interface ConnectedClient {
   close(): Promise<void>;
@@ -43,14 +51,22 @@ export async function connectClient(options: ConnectOptions): Promise<ConnectedC
       return options.shards === 1 ? connectStatecordShard(options) : connectStatecordManager(options);
     case 'statecord-metrics':
       return connectStatecordManager(options, true);
+    case 'statecord-typical':
+      return connectStatecordShard(options, ['MESSAGE_CREATE', 'INTERACTION_CREATE']);
     case 'discordjs':
     case 'discordjs-native':
       return connectDiscordJs(options);
   }
 }
 
-/** One statecord `Shard` (what the throughput benchmark measures). */
-async function connectStatecordShard(options: ConnectOptions): Promise<ConnectedClient> {
+/**
+ * One statecord `Shard` (what the throughput benchmark measures): `onDispatch` for every dispatch, or
+ * only for the listed types (then nothing else is parsed).
+ */
+async function connectStatecordShard(
+  options: ConnectOptions,
+  types?: ReadonlyArray<'MESSAGE_CREATE' | 'INTERACTION_CREATE'>,
+): Promise<ConnectedClient> {
   const shard = new Shard({
     token: options.token,
     intents: options.intents,
@@ -58,7 +74,8 @@ async function connectStatecordShard(options: ConnectOptions): Promise<Connected
     gatewayUrl: options.url,
     compress: options.compression,
   });
-  shard.gateway.on('dispatch', options.onDispatch);
+  if (types === undefined) shard.gateway.on('dispatch', options.onDispatch);
+  else for (const type of types) shard.gateway.on(type, options.onDispatch);
   await shard.start();
   return { close: () => shard.stop() };
 }
@@ -155,6 +172,7 @@ function connectFloorShard(options: ConnectOptions, shardId: number): Promise<We
       if (heartbeat !== null) clearInterval(heartbeat);
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
+      wire.bytes += data.length;
       const payload = decode(data, isBinary) as {
         op: number;
         s: number | null;
@@ -192,7 +210,8 @@ function floorDecoder(options: ConnectOptions): (data: Buffer, isBinary: boolean
   }
   if (options.compression === 'none') return (data) => JSON.parse(data.toString()) as unknown;
   // zlib-sync's default 16 KiB output chunk: the leanest setting (64 KiB measured no faster here).
-  const inflate = new zlibSync.Inflate({ to: 'string' });
+  const { Inflate, Z_NO_FLUSH, Z_SYNC_FLUSH } = zlibSync();
+  const inflate = new Inflate({ to: 'string' });
   return (data) => {
     const length = data.length;
     const flush =
@@ -201,7 +220,7 @@ function floorDecoder(options: ConnectOptions): (data: Buffer, isBinary: boolean
       data[length - 3] === 0 &&
       data[length - 2] === 0xff &&
       data[length - 1] === 0xff;
-    inflate.push(data, flush ? zlibSync.Z_SYNC_FLUSH : zlibSync.Z_NO_FLUSH);
+    inflate.push(data, flush ? Z_SYNC_FLUSH : Z_NO_FLUSH);
     if (inflate.err) throw new Error(`inflate failed: ${inflate.msg ?? inflate.err}`);
     return flush ? (JSON.parse(inflate.result as string) as unknown) : null;
   };

@@ -8,7 +8,7 @@ import { Session } from 'node:inspector';
 import { GatewayIntentBits } from 'discord-api-types/v10';
 import { childArgs, toParent } from '../lib/child.js';
 import type { ThroughputArgs, ThroughputResult } from '../lib/protocol.js';
-import { connectClient } from './connect.js';
+import { connectClient, wire } from './connect.js';
 
 const args = childArgs<ThroughputArgs>();
 
@@ -34,21 +34,26 @@ function writeAllocationProfile(path: string): Promise<void> {
   });
 }
 if (args.warmup < 1) throw new Error('warmup must be ≥ 1 (READY counts as the first dispatch)');
-const total = args.warmup + args.dispatches;
+// A typical bot sees only the types it listens to: its window runs from the last of them in the
+// warm-up to the last of them in the stream (off by the one or two dispatches after each edge).
+const warmupMark = args.typicalListened?.warmup ?? args.warmup;
+const total = args.typicalListened?.total ?? args.warmup + args.dispatches;
 let received = 0;
 let startCpu: NodeJS.CpuUsage | undefined;
 let startWall = 0;
 let startUs = 0n;
+let startBytes = 0;
 
 const finished = new Promise<void>((resolve) => {
   // The listener every client gets: count, and mark the window's edges.
   const onDispatch = (): void => {
     received++;
-    if (received === args.warmup) {
+    if (received === warmupMark) {
       if (args.allocationProfile !== undefined) startAllocationSampling();
       startCpu = process.cpuUsage();
       startWall = performance.now();
       startUs = process.hrtime.bigint() / 1000n;
+      startBytes = wire.bytes;
     } else if (received === total) resolve();
   };
   void connectClient({
@@ -80,6 +85,7 @@ await toParent({
   cpuSystemMs: cpu.system / 1000,
   wallMs,
   maxRssKiB: process.resourceUsage().maxRSS,
+  wireBytes: args.client.startsWith('floor') ? wire.bytes - startBytes : null,
   windowStartUs: Number(startUs),
   windowEndUs: Number(endUs),
 } satisfies ThroughputResult);

@@ -19,6 +19,8 @@ export function buildDir(): string {
 export interface ChildOptions {
   /** Extra node flags (e.g. `--expose-gc`, `--cpu-prof`). */
   readonly execArgv?: readonly string[];
+  /** The node binary (default this one): e.g. a Node 24 for zstd-stream. */
+  readonly execPath?: string;
   /** Killed (SIGKILL) after this long. */
   readonly timeoutMs: number;
   readonly cwd?: string;
@@ -41,6 +43,7 @@ export class Child<Out = unknown> {
   constructor(script: string, args: readonly string[], options: ChildOptions) {
     this.process = fork(`${buildDir()}${script.replace(/\.ts$/, '.js')}`, [...args], {
       execArgv: [...(options.execArgv ?? [])],
+      ...(options.execPath === undefined ? {} : { execPath: options.execPath }),
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     });

@@ -7,7 +7,7 @@ import type {
 } from '../../src/testing/index.js';
 import type { WorkloadSummary } from '../workload.js';
 
-export type Compression = 'zlib-stream' | 'none';
+export type Compression = 'zlib-stream' | 'zstd-stream' | 'none';
 
 /** The clients compared. */
 export type ClientKind =
@@ -19,6 +19,11 @@ export type ClientKind =
   | 'statecord'
   /** statecord: a one-shard `ShardManager` with `statecord/metrics` reporting to the OpenTelemetry SDK (not in the default run). */
   | 'statecord-metrics'
+  /**
+   * statecord `Shard` as a typical bot: listeners on MESSAGE_CREATE and INTERACTION_CREATE only, so
+   * every other dispatch is dropped unparsed (selective decoding).
+   */
+  | 'statecord-typical'
   /** `@discordjs/ws` `WebSocketManager`, zlib-sync (`CompressionMethod.ZlibSync`). */
   | 'discordjs'
   /** `@discordjs/ws` with node:zlib (`CompressionMethod.ZlibNative`). */
@@ -35,8 +40,21 @@ export interface ServerArgs {
     | 'recordFrames'
     | 'sessionStartLimit'
   >;
-  /** Replay this many pre-encoded dispatches to every connection right after its READY. */
-  readonly replay?: { readonly dispatches: number; readonly seed: number };
+  /**
+   * Replay this many pre-encoded dispatches to every connection right after its READY; `warmup` of
+   * them (READY included) are the clients' warm-up.
+   */
+  readonly replay?: {
+    readonly dispatches: number;
+    readonly seed: number;
+    readonly warmup: number;
+    /**
+     * Send the payload texts through each connection's own codec as they are compressed (the only
+     * way for zstd-stream, whose context cannot be continued by a pre-encoded stream), instead of
+     * queueing the pre-encoded zlib-stream frames at once.
+     */
+    readonly onTheFly?: boolean;
+  };
 }
 
 export interface ReplayInfo extends WorkloadSummary {
@@ -45,6 +63,11 @@ export interface ReplayInfo extends WorkloadSummary {
   readonly zlibStreamBytes: number;
   /** Mean bytes per frame on the shared zlib-stream context, by kind. */
   readonly zlibBytesByKind: Record<string, number>;
+  /**
+   * How many dispatches of the types a typical bot listens to (MESSAGE_CREATE, INTERACTION_CREATE)
+   * a client sees by the end of the warm-up, and in all: where `statecord-typical` marks its window.
+   */
+  readonly typicalListened: { readonly warmup: number; readonly total: number };
 }
 
 export type ServerMessage =
@@ -80,6 +103,8 @@ export interface ThroughputArgs extends GatewayEndpoints {
   readonly dispatches: number;
   /** Write a sampling allocation profile of the measured window here. */
   readonly allocationProfile?: string;
+  /** For `statecord-typical`: see `ReplayInfo.typicalListened`. */
+  readonly typicalListened?: { readonly warmup: number; readonly total: number };
 }
 
 export interface ThroughputResult {
@@ -91,6 +116,8 @@ export interface ThroughputResult {
   readonly cpuSystemMs: number;
   readonly wallMs: number;
   readonly maxRssKiB: number;
+  /** Bytes of WebSocket messages received in the window (floor clients only; else null). */
+  readonly wireBytes: number | null;
   /** The measured window in monotonic microseconds (`process.hrtime`), to cut a CPU profile to it. */
   readonly windowStartUs: number;
   readonly windowEndUs: number;
@@ -140,4 +167,25 @@ export interface StartupResult {
   /** When each shard's IDENTIFY was handed to its socket (`ws.send`), same clock. */
   readonly identifySends: ReadonlyArray<{ readonly shardId: number; readonly at: number }>;
   readonly eventLoopDelayMs: { readonly p99: number; readonly max: number };
+}
+
+export interface ManyShardsArgs extends GatewayEndpoints {
+  readonly shards: number;
+  readonly identifyIntervalMs: number;
+}
+
+export interface ManyShardsResult {
+  readonly type: 'result';
+  readonly shards: number;
+  /** `manager.createShards(shards)` alone, wall and CPU time of this process. */
+  readonly createMs: number;
+  readonly createCpuMs: number;
+  /** CPU time of this process from `startShards()` until every shard is ready. */
+  readonly startCpuMs: number;
+  /** From `startShards()` until every shard is ready. */
+  readonly allReadyMs: number;
+  /** Heap (after GC) per shard once created, and once every shard is ready (its socket open). */
+  readonly heapPerShardCreatedBytes: number;
+  readonly heapPerShardReadyBytes: number;
+  readonly rssMiB: number;
 }

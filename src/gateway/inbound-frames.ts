@@ -36,6 +36,24 @@ export function isLifecycleFrame(payload: GatewayReceivePayload): boolean {
 }
 
 /**
+ * Whether a dispatch of type `t` can be dropped unparsed when nobody listens to it: every type but the
+ * two the machine needs (READY, RESUMED) and a missing one (left to the full parse).
+ */
+export function isSkippableDispatchType(t: string | null): t is string {
+  const type = t as GatewayDispatchEvents | null;
+  return type !== null && type !== GatewayDispatchEvents.Ready && type !== GatewayDispatchEvents.Resumed;
+}
+
+/**
+ * A dispatch that nobody listens to, read only as far as its `s` (selective decoding): the sequence
+ * moves exactly as if it had been delivered, so resume and heartbeat stay correct, and nothing else
+ * happens (docs/protocol/gateway.md §7).
+ */
+export function skipDispatch(s: number | null, sequence: SequenceTracker): void {
+  sequence.accept(s);
+}
+
+/**
  * Routes one decoded payload. Dispatches update the sequence and go straight to the emitter without a
  * machine transition; only READY and RESUMED among them also become machine events. Throws
  * `GatewayDecodeError` for a lifecycle frame whose fields are not what the protocol promises.

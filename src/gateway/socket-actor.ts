@@ -8,12 +8,17 @@ import {
   GatewayDecodeError,
   StatecordError,
 } from '../errors.js';
-import { createInboundDecoder } from './codec/index.js';
-import type { InboundDecoder } from './codec/index.js';
+import { createInboundDecoder, parsePayload, scanEnvelope } from './codec/index.js';
+import type { InboundDecoder, ScannedEnvelope } from './codec/index.js';
 import type { GatewayCompression } from './gateway-url.js';
 import { gatewayConnectUrl } from './gateway-url.js';
 import type { ShardIdentity } from './identity.js';
-import { isLifecycleFrame, routeInboundPayload } from './inbound-frames.js';
+import {
+  isLifecycleFrame,
+  isSkippableDispatchType,
+  routeInboundPayload,
+  skipDispatch,
+} from './inbound-frames.js';
 import { heartbeatPayload, identifyPayload, resumePayload } from './outbound-payloads.js';
 import type { OutboundSender } from './outbound/index.js';
 import type { SequenceTracker } from './sequence.js';
@@ -33,6 +38,13 @@ export interface ConnectionDeps {
   readonly sequence: SequenceTracker;
   readonly sender: OutboundSender;
   readonly dispatch: (payload: GatewayDispatchPayload) => void;
+  /**
+   * Whether anyone wants dispatches of this type now (selective decoding): asked for every dispatch
+   * other than READY and RESUMED before it is parsed; a dispatch nobody wants is never parsed.
+   */
+  readonly wantsDispatch: (type: string) => boolean;
+  /** Whether every dispatch is wanted now (a listener for all of them): then none is scanned first. */
+  readonly wantsAllDispatches: () => boolean;
   readonly observe: (observation: ConnectionObservation) => void;
   /**
    * The gateway answered this connection's IDENTIFY (READY or op 9), or the connection closed before
@@ -108,8 +120,25 @@ export function createSocketLogic(depsFor: (shardId: number) => ConnectionDeps) 
     const onMessage = (data: WebSocket.RawData, isBinary: boolean) => {
       if (!live) return;
       try {
-        const payload = decoder.decode(data as Buffer, isBinary);
-        if (payload === null) return;
+        const bytes = decoder.decodeBytes(data as Buffer, isBinary);
+        if (bytes === null) return;
+        // Selective decoding: a dispatch nobody listens to is read only as far as its envelope. With a
+        // listener for every dispatch, nothing is skipped, and nothing is scanned either.
+        const text = deps.wantsAllDispatches() ? undefined : readEnvelope(bytes, envelope);
+        if (
+          text !== undefined &&
+          envelope.op === 0 &&
+          isSkippableDispatchType(envelope.t) &&
+          !deps.wantsDispatch(envelope.t)
+        ) {
+          if (awaitingLife) {
+            awaitingLife = false;
+            sendBack({ type: 'socket.alive' });
+          }
+          skipDispatch(envelope.s, deps.sequence);
+          return;
+        }
+        const payload = parsePayload(text ?? bytes.toString('utf8'));
         if (awaitingLife && !isLifecycleFrame(payload)) {
           awaitingLife = false;
           sendBack({ type: 'socket.alive' });
@@ -216,6 +245,29 @@ export function createSocketLogic(depsFor: (shardId: number) => ConnectionDeps) 
       // The error listener stays: a late error of a dead socket must not become an uncaught exception.
     };
   });
+}
+
+/** The envelope of the frame being read; one for the process, as decoding is synchronous. */
+const envelope: ScannedEnvelope = { op: 0, s: null, t: null };
+
+/** Characters of a payload's start read for its envelope: `{"t":…,"s":…,"op":0,` fits easily. */
+const ENVELOPE_HEAD_CHARS = 160;
+
+/**
+ * Reads a payload's envelope into `out` from its first bytes alone when they hold it (Discord sends
+ * `t`, `s`, `op` before `d`), else from its whole text. The head is decoded as latin1: the scanner
+ * reads only ASCII there (keys, numbers, an ASCII `t`) and skips anything else by its quotes and
+ * brackets, which UTF-8 never hides inside a multi-byte character.
+ *
+ * @returns `null` when the envelope was read from the head (the text is not decoded), the whole text
+ *   when it was decoded to read it, or `undefined` when the envelope could not be read plainly (the
+ *   caller parses the payload).
+ */
+function readEnvelope(bytes: Buffer, out: ScannedEnvelope): string | null | undefined {
+  if (scanEnvelope(bytes.toString('latin1', 0, ENVELOPE_HEAD_CHARS), out)) return null;
+  if (bytes.length <= ENVELOPE_HEAD_CHARS) return undefined;
+  const text = bytes.toString('utf8');
+  return scanEnvelope(text, out) ? text : undefined;
 }
 
 /** The URL as errors show it: without its query (which holds nothing secret, but is noise). */

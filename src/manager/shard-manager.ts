@@ -26,6 +26,7 @@ import { ManagerVoice } from '../voice/manager-voice.js';
 import { Shard } from '../shard/shard.js';
 import type { IdentifyGate } from '../shard/identify-gate.js';
 import { handledRejection } from '../shard/start-waiters.js';
+import { indexScheduledEventsBySource } from '../util/indexed-scheduler.js';
 import { reportUnheardWarning } from '../util/process-warning.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { configureFromGatewayBot, createDefaultIdentifyGate } from './identify/default-gate.js';
@@ -136,6 +137,8 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
   readonly #maxShards: number;
   #shards: Shard[] = [];
   #unwire: Array<() => void> = [];
+  /** Shards whose state is `ready` now (kept by the relays, so `shardReady` does not count every shard). */
+  #readyCount = 0;
   #gatewayInfoFetched = false;
   /** The shards the next `prepareStart` loads sessions for. */
   #toPrepare: readonly Shard[] = [];
@@ -183,6 +186,8 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
       },
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     });
+    // One system for every shard: its scheduler must not scan all their timers on each actor stop.
+    indexScheduledEventsBySource(this.#actor.system);
     this.#host.manager = this.#actor;
     this.#host.gate = this.#gate;
     this.#wireManager();
@@ -431,18 +436,23 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
         ),
     );
     this.#unwire = this.#shards.map((shard) => this.#relay(shard));
+    // New shards are idle: none is ready.
+    this.#readyCount = 0;
     this.#settleGatewayInfo(null);
   }
 
   #relay(shard: Shard): () => void {
     return relayShard(shard, {
       ready: (ready) => {
+        this.#readyCount++;
         this.#actor.send({ type: 'shard.ready', shardId: ready.id });
-        const count = this.#shards.filter((candidate) => candidate.state === 'ready').length;
-        this.emit('shardReady', { shard: ready, ready: count, total: this.#shards.length });
+        this.emit('shardReady', { shard: ready, ready: this.#readyCount, total: this.#shards.length });
         void this.#saver.persist(ready, true);
       },
-      unready: (unready) => this.#actor.send({ type: 'shard.unready', shardId: unready.id }),
+      unready: (unready) => {
+        this.#readyCount--;
+        this.#actor.send({ type: 'shard.unready', shardId: unready.id });
+      },
       reconnected: (from, { isNewSession }) => this.emit('shardReconnected', { shard: from, isNewSession }),
       failure: (failed, { reason, closeCode, error }) => {
         if (!this.emit('shardFailure', { shard: failed, reason, closeCode, error })) {

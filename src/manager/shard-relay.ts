@@ -27,19 +27,21 @@ export function relayShard(shard: Shard, target: ShardRelayTarget): () => void {
   const onReconnected = (event: ShardEvents['reconnected']) => target.reconnected(shard, event);
   const onFailure = (event: ShardEvents['failure']) => target.failure(shard, event);
   const onWarning = (event: ShardEvents['warning']) => target.warning(shard, event);
-  const onDispatch = (payload: GatewayDispatchPayload) => {
-    if (target.wantsDispatches()) target.dispatch(shard, payload);
+  // Not a `dispatch` listener: that would make every dispatch wanted (selective decoding).
+  const relay = {
+    wants: target.wantsDispatches,
+    deliver: (payload: GatewayDispatchPayload) => target.dispatch(shard, payload),
   };
   shard.on('stateChange', onStateChange);
   shard.on('reconnected', onReconnected);
   shard.on('failure', onFailure);
   shard.on('warning', onWarning);
-  shard.gateway.on('dispatch', onDispatch);
+  shard.gateway.relayTo(relay);
   return () => {
     shard.off('stateChange', onStateChange);
     shard.off('reconnected', onReconnected);
     shard.off('failure', onFailure);
     shard.off('warning', onWarning);
-    shard.gateway.off('dispatch', onDispatch);
+    shard.gateway.relayTo(null);
   };
 }

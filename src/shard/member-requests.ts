@@ -73,6 +73,15 @@ export class MemberRequests {
   }
 
   /** Looks at a dispatch; returns nothing. Cheap for every dispatch that is not a chunk or rate limit. */
+  /** Whether a dispatch of this type may answer a pending request (so it must be parsed). */
+  waitsFor(name: string): boolean {
+    const type = name as GatewayDispatchEvents;
+    return (
+      this.#pending.size > 0 &&
+      (type === GatewayDispatchEvents.GuildMembersChunk || type === GatewayDispatchEvents.RateLimited)
+    );
+  }
+
   observe(payload: GatewayDispatchPayload): void {
     if (payload.t === GatewayDispatchEvents.GuildMembersChunk) this.#chunk(payload.d);
     else if (payload.t === GatewayDispatchEvents.RateLimited) {

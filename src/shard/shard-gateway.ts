@@ -14,6 +14,16 @@ import { memberRequestError } from './member-request-checks.js';
 import { MemberRequests } from './member-requests.js';
 import type { GuildMembersResult, RequestGuildMembersOptions } from './member-requests.js';
 
+/**
+ * Where a shard's dispatches go besides its own listeners (its manager's `dispatch` event): called
+ * after the type's listeners and before the `dispatch` listeners, isolated like a listener. @internal
+ */
+export interface DispatchRelay {
+  /** Whether the relay wants dispatches now (someone listens to the manager's `dispatch`). */
+  readonly wants: () => boolean;
+  readonly deliver: (payload: GatewayDispatchPayload) => void;
+}
+
 /** Sends a user command through the shard's rate-limited sender. @internal */
 export type CommandSender = (payload: GatewaySendPayload) => Promise<void>;
 
@@ -41,6 +51,7 @@ export class ShardGateway extends TypedEmitter<ShardDispatchEvents> {
   /** The intents the shard identifies with: some requests are impossible without one. */
   readonly #intents: number;
   readonly #chunkTimeoutMs: number;
+  #relay: DispatchRelay | null = null;
 
   /** @internal */
   constructor(options: {
@@ -90,10 +101,43 @@ export class ShardGateway extends TypedEmitter<ShardDispatchEvents> {
     return this.#send({ op: GatewayOpcodes.RequestSoundboardSounds, d: { guild_ids: [...guildIds] } });
   }
 
+  /**
+   * Whether a dispatch of this type would reach anyone now: a listener for the type or for every
+   * dispatch (`dispatch`), the manager's relay, or a pending member request. Asked before a dispatch
+   * is parsed (selective decoding): one nobody wants is not parsed at all, and a listener added at
+   * any time gets its type from the next dispatch on. @internal
+   */
+  wants(type: string): boolean {
+    return (
+      this.listenerCount(type as keyof ShardDispatchEvents) > 0 ||
+      this.listenerCount('dispatch') > 0 ||
+      (this.#relay?.wants() ?? false) ||
+      (this.#members?.waitsFor(type) ?? false)
+    );
+  }
+
+  /** Whether every dispatch reaches someone now: a `dispatch` listener, or the manager's relay. @internal */
+  wantsAll(): boolean {
+    return this.listenerCount('dispatch') > 0 || (this.#relay?.wants() ?? false);
+  }
+
+  /** Sets (or with null removes) where dispatches are relayed besides the listeners. @internal */
+  relayTo(relay: DispatchRelay | null): void {
+    this.#relay = relay;
+  }
+
   /** Delivers one dispatch to listeners (the hot path). @internal */
   deliver(payload: GatewayDispatchPayload): void {
     this.#members?.observe(payload);
     this.emit(payload.t, payload.d);
+    const relay = this.#relay;
+    if (relay !== null && relay.wants()) {
+      try {
+        relay.deliver(payload);
+      } catch (error) {
+        this.#onListenerError('dispatch', error);
+      }
+    }
     this.emit('dispatch', payload);
   }
 

@@ -118,7 +118,10 @@ export class Shard extends TypedEmitter<ShardEvents> {
   constructor(options: ShardOptions, host?: ShardHost) {
     super();
     const ownDefaultGate = host === undefined && options?.identifyGate === undefined;
-    validateShardOptions(options, ownDefaultGate && options.fetchGatewayInfo !== false);
+    // A manager's shards are built from the options it validated (for the widest shard array): checking
+    // them again per shard is most of what creating 10,000 shards costs beyond the shards themselves.
+    if (host === undefined)
+      validateShardOptions(options, ownDefaultGate && options.fetchGatewayInfo !== false);
     this.id = options.shardId ?? 0;
     this.shardCount = options.shardCount ?? 1;
     this.#sequence = new SequenceTracker(options.session?.sequence ?? null);
@@ -145,6 +148,8 @@ export class Shard extends TypedEmitter<ShardEvents> {
         if (payload.t === GatewayDispatchEvents.Ready) this.#userId = payload.d.user.id;
         this.gateway.deliver(payload);
       },
+      wantsDispatch: (type: string) => this.gateway.wants(type),
+      wantsAllDispatches: () => this.gateway.wantsAll(),
       observe: (observation) => this.#observe(observation),
       identifyAnswered: () => {
         // The gate may be the user's: its fault is reported, never allowed into the connection.

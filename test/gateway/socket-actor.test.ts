@@ -27,6 +27,8 @@ function depsWith(compression: GatewayCompression, observations: ConnectionObser
     sequence: new SequenceTracker(null),
     sender: new OutboundSender({}),
     dispatch: () => undefined,
+    wantsDispatch: () => true,
+    wantsAllDispatches: () => true,
     observe: (observation) => observations.push(observation),
     identifyAnswered: () => undefined,
     now: () => 0,

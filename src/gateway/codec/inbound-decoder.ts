@@ -38,6 +38,18 @@ export interface InboundDecoder {
    */
   decode(data: Buffer, isBinary: boolean): GatewayReceivePayload | null;
 
+  /**
+   * Like {@link InboundDecoder.decode}, but returns the payload's UTF-8 JSON bytes without decoding or
+   * parsing them, so a caller can read the envelope first (see `scanEnvelope`) and parse only what it
+   * needs. The result is a view that the next `decode`/`decodeBytes` of ANY decoder of the process may
+   * overwrite: read or copy it before decoding anything else. Pass its text to `parsePayload` to get
+   * (and validate) the payload.
+   *
+   * @returns the bytes, or `null` as `decode` does.
+   * @throws GatewayDecodeError as `decode` does, except for invalid JSON.
+   */
+  decodeBytes(data: Buffer, isBinary: boolean): Buffer | null;
+
   /** Frees the decompression context. Idempotent; later `decode` calls throw `GatewayDecodeError`. */
   close(): void;
 }

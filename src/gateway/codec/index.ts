@@ -9,6 +9,7 @@ export { JsonDecoder } from './json-decoder.js';
 export { ZlibStreamDecoder } from './zlib-stream-decoder.js';
 export { ZstdStreamDecoder, isZstdStreamSupported } from './zstd-stream-decoder.js';
 export { parsePayload, checkEnvelope } from './parse-payload.js';
+export { scanEnvelope, type ScannedEnvelope } from './scan-envelope.js';
 export {
   encodeOutbound,
   assertOutboundSize,

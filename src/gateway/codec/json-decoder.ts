@@ -19,14 +19,18 @@ export class JsonDecoder implements InboundDecoder {
     this.#maxPayloadBytes = maxPayloadBytes;
   }
 
-  decode(data: Buffer, _isBinary: boolean): GatewayReceivePayload {
+  decode(data: Buffer, isBinary: boolean): GatewayReceivePayload {
+    return parsePayload(this.decodeBytes(data, isBinary).toString('utf8'));
+  }
+
+  decodeBytes(data: Buffer, _isBinary: boolean): Buffer {
     if (this.#closed) throw new GatewayDecodeError('the decoder was closed');
     if (data.length > this.#maxPayloadBytes) {
       throw new GatewayDecodeError(
         `inbound payload is ${data.length} bytes; the limit is ${this.#maxPayloadBytes}`,
       );
     }
-    return parsePayload(data.toString('utf8'));
+    return data;
   }
 
   close(): void {

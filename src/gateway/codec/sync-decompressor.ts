@@ -98,6 +98,16 @@ export class SyncDecompressor {
    *   over the size limit, or when already failed.
    */
   push(input: Uint8Array, endsPayload: boolean): string | null {
+    const bytes = this.pushBytes(input, endsPayload);
+    return bytes === null ? null : bytes.toString('utf8');
+  }
+
+  /**
+   * Like {@link push}, but returns the payload's bytes: a view of a buffer that the next `push` of any
+   * decompressor of the process may overwrite, so read (or copy) it at once. Selective decoding reads
+   * the envelope from the first bytes and decodes the whole text only when the payload is wanted.
+   */
+  pushBytes(input: Uint8Array, endsPayload: boolean): Buffer | null {
     if (this.#failure) {
       throw new GatewayDecodeError(`decoder unusable after an earlier error: ${this.#failure.message}`, {
         cause: this.#failure,
@@ -114,12 +124,12 @@ export class SyncDecompressor {
       return null;
     }
     const pending = this.#pending;
-    if (pending === null) return length === 0 ? null : output.toString('utf8', 0, length);
+    if (pending === null) return length === 0 ? null : output.subarray(0, length);
     pending.push(output.subarray(0, length));
-    const text = Buffer.concat(pending, this.#pendingLength + length).toString('utf8');
+    const bytes = Buffer.concat(pending, this.#pendingLength + length);
     this.#pending = null;
     this.#pendingLength = 0;
-    return text;
+    return bytes;
   }
 
   /** Runs all of `input` through the engine into the shared buffer; returns the bytes produced. */

@@ -37,14 +37,19 @@ export class ZlibStreamDecoder implements InboundDecoder {
   }
 
   decode(data: Buffer, isBinary: boolean): GatewayReceivePayload | null {
+    const bytes = this.decodeBytes(data, isBinary);
+    return bytes === null ? null : parsePayload(bytes.toString('utf8'));
+  }
+
+  decodeBytes(data: Buffer, isBinary: boolean): Buffer | null {
     if (!isBinary && !this.#inflater.failed) {
       // Transport compression always arrives in binary frames (§1.3). The stream was not touched.
       throw new GatewayDecodeError('text frame on a zlib-stream connection');
     }
     const endsPayload = this.#completesPayload(data);
-    const text = this.#inflater.push(data, endsPayload);
+    const bytes = this.#inflater.pushBytes(data, endsPayload);
     if (endsPayload) this.#tail = NO_TAIL;
-    return text === null ? null : parsePayload(text);
+    return bytes;
   }
 
   close(): void {

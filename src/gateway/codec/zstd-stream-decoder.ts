@@ -47,12 +47,16 @@ export class ZstdStreamDecoder implements InboundDecoder {
   }
 
   decode(data: Buffer, isBinary: boolean): GatewayReceivePayload | null {
+    const bytes = this.decodeBytes(data, isBinary);
+    return bytes === null ? null : parsePayload(bytes.toString('utf8'));
+  }
+
+  decodeBytes(data: Buffer, isBinary: boolean): Buffer | null {
     if (!isBinary && !this.#decompressor.failed) {
       throw new GatewayDecodeError('text frame on a zstd-stream connection');
     }
     // Every zstd-stream message is a whole payload (docs/protocol/gateway.md §1.5).
-    const text = this.#decompressor.push(data, true);
-    return text === null ? null : parsePayload(text);
+    return this.#decompressor.pushBytes(data, true);
   }
 
   close(): void {
