@@ -261,10 +261,15 @@ export function voiceModelEvents(snapshot: VoiceSnapshot): VoiceModelEvent[] {
   if (heartbeatPhase(snapshot.value) === 'awaitingHello' && phase !== 'connecting') {
     return [{ type: 'voice.hello', heartbeatIntervalMs: VOICE_MODEL_HEARTBEAT_MS }];
   }
-  return types
-    // `dave.*` (the forwarding to the dave region) is the one wildcard the model produces.
-    .filter((type) => (type === 'dave.*' || !type.includes('*')) && voiceModelUnproducibleEvents[type] === undefined)
-    .flatMap((type) => variants(type, snapshot));
+  return (
+    types
+      // `dave.*` (the forwarding to the dave region) is the one wildcard the model produces.
+      .filter(
+        (type) =>
+          (type === 'dave.*' || !type.includes('*')) && voiceModelUnproducibleEvents[type] === undefined,
+      )
+      .flatMap((type) => variants(type, snapshot))
+  );
 }
 
 /**
