@@ -57,8 +57,10 @@ export class DavePeerMember implements DaveParticipant {
     } catch {
       return; // an unknown user's Add or a forged proposal: refused, no commit
     }
-    if (this.commits && result.commit !== undefined) {
-      this.replies.commitWelcome(this, result.commit, result.welcome ?? null);
+    const { commit, welcome } = result;
+    // After the current delivery: every member must hold the proposals before any commit is applied.
+    if (this.commits && commit !== undefined) {
+      queueMicrotask(() => this.replies.commitWelcome(this, commit, welcome ?? null));
     }
   }
 
