@@ -153,8 +153,8 @@ export const voiceDaveMachine = setup({
         description:
           'op 24 epoch 1: a new group (upgrade, version change, sole-member reset): fresh key package.',
         guard: 'newGroup',
+        // No `reenter`: that would re-enter the root and restart the MLS adapter (a new voice session).
         target: '.pending',
-        reenter: true,
         actions: ['setVersion', 'forgetGroup'],
       },
     ],

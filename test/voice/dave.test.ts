@@ -182,3 +182,39 @@ describe('DAVE faults end in recovery or a typed warning, never a crash or plain
     expect(connection.snapshot.status).toBe('active');
   });
 });
+
+describe('DAVE group changes the server drives', () => {
+  it('sole-member reset: the last member leaving leaves the bot pending (op 24 + op 21), a newcomer re-forms the group', async () => {
+    const { voice, connection } = await joinCall();
+    await connection.play(framesOf(markedFrames(3))).finished;
+    const reset = voice.waitFor('daveTransition', (t) => t.kind === 'sole-member-reset', {
+      timeoutMs: 15_000,
+    });
+    voice.peers[0]!.leave();
+    await e2ee(connection, (epoch) => epoch === 3);
+    voice.peers[1]!.leave();
+    await reset;
+    await e2ee(connection, (epoch) => epoch === null);
+    expect(connection.e2ee).toMatchObject({ protocolVersion: 1, epoch: null });
+    expect(connection.privacyCode).toBeNull();
+
+    const newcomer = voice.addPeer({ userId: CAROL, channelId: VOICE_CHANNEL_ID });
+    await e2ee(connection, (epoch) => epoch === 1);
+    await connection.play(framesOf(markedFrames(3, 30))).finished;
+    expect(decryptedBy(newcomer).map(markOf)).toEqual([30, 31, 32]);
+    expect(connection.privacyCode).toBe(newcomer.privacyCode(VOICE_CHANNEL_ID));
+  });
+
+  it('a dropped op 22 does not stall the bot: audio stays encrypted and the next transition executes', async () => {
+    const { voice, connection } = await joinCall();
+    await connection.play(framesOf(markedFrames(3))).finished;
+    await voice.dave.inject(VOICE_CHANNEL_ID, 'drop-execute');
+    const carol = voice.addPeer({ userId: CAROL, channelId: VOICE_CHANNEL_ID });
+    await voice.waitFor('daveTransition', (t) => t.added.includes(CAROL), { timeoutMs: 15_000 });
+    await connection.play(framesOf(markedFrames(3, 40))).finished;
+    expect(decryptedBy(voice.peers[0]!).slice(-3).map(markOf)).toEqual([40, 41, 42]);
+    carol.leave();
+    await e2ee(connection, (epoch) => epoch === 4);
+    expect(connection.privacyCode).toBe(voice.peers[0]!.privacyCode(VOICE_CHANNEL_ID));
+  });
+});
