@@ -4,7 +4,6 @@ import {
   InvalidArgumentError,
   ListenerError,
   VoiceDisconnectedError,
-  VoiceE2EEError,
   VoiceLeftError,
   VoiceTimeoutError,
 } from '../errors.js';
@@ -54,7 +53,7 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
   readonly guildId: string;
   readonly #actor: VoiceActorRef;
   readonly #media: VoiceMedia;
-  readonly #dave: VoiceDaveSession | null;
+  readonly #dave: VoiceDaveSession;
   readonly #readyWaiters = new StartWaiters();
   #status: VoiceConnectionStatus = 'idle';
   #hasBeenReady = false;
@@ -68,13 +67,13 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
     readonly guildId: string;
     readonly actor: VoiceActorRef;
     readonly media: VoiceMedia;
-    readonly dave?: VoiceDaveSession;
+    readonly dave: VoiceDaveSession;
   }) {
     super();
     this.guildId = init.guildId;
     this.#actor = init.actor;
     this.#media = init.media;
-    this.#dave = init.dave ?? null;
+    this.#dave = init.dave;
     this.#done = new Promise((resolve) => (this.#markDone = resolve));
     this.#wire();
   }
@@ -105,12 +104,12 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
    * encryption only), MLS epoch and the members of the group.
    */
   get e2ee(): VoiceE2EEState {
-    return this.#dave?.state ?? { protocolVersion: 0, epoch: null, members: [] };
+    return this.#dave.state;
   }
 
   /** Frames the end-to-end layer did not carry (never sent in clear; dropped and counted). */
   get e2eeStats(): VoiceE2EEStats {
-    return this.#dave?.stats ?? { unencryptedDropped: 0, encryptFailures: 0, decryptFailures: 0 };
+    return this.#dave.stats;
   }
 
   /**
@@ -118,21 +117,15 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
    * the middle. Null until an E2EE group is established.
    */
   get privacyCode(): string | null {
-    return this.#dave?.privacyCode ?? null;
+    return this.#dave.privacyCode;
   }
 
   /**
    * The 45-digit verification code shared with `userId` (compare it out of band to verify that user's
    * key). Rejects with `VoiceE2EEError` when there is no E2EE group or the user is not in it.
    */
-  async verificationCode(userId: string): Promise<string> {
-    const session = this.#dave?.session;
-    if (session?.ready !== true) throw new VoiceE2EEError('no end-to-end encrypted group (DAVE) yet');
-    try {
-      return await session.getVerificationCode(userId);
-    } catch (error) {
-      throw new VoiceE2EEError(`no verification code for user ${userId}`, error);
-    }
+  verificationCode(userId: string): Promise<string> {
+    return this.#dave.verificationCode(userId);
   }
 
   /** What other users in the channel send: subscribe to a user's Opus packets. */

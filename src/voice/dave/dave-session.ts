@@ -91,6 +91,17 @@ export class VoiceDaveSession implements FrameTransform {
     return code === '' ? null : code;
   }
 
+  /** The 45-digit verification code shared with `userId`; rejects with `VoiceE2EEError` without a group. */
+  async verificationCode(userId: string): Promise<string> {
+    const session = this.session;
+    if (session?.ready !== true) throw new VoiceE2EEError('no end-to-end encrypted group (DAVE) yet');
+    try {
+      return await session.getVerificationCode(userId);
+    } catch (error) {
+      throw new VoiceE2EEError(`no verification code for user ${userId}`, error);
+    }
+  }
+
   /** A new voice session (another voice server): its external sender and group start from nothing. */
   newVoiceSession(): void {
     this.session = null;
