@@ -33,3 +33,6 @@ export type { VoiceDelays, DelayFn as VoiceDelayFn } from './voice.delays.js';
 export { voiceCloseOutcome, defaultVoiceCloseOutcome, voiceCloseCodeRules } from './voice-close-codes.js';
 export type { VoiceCloseCodeRule, VoiceCloseOutcome, VoiceFailureReason } from './voice-close-codes.js';
 export type * from './voice.types.js';
+export { voiceDaveMachine } from './voice-dave.machine.js';
+export type { VoiceDaveMachine } from './voice-dave.machine.js';
+export type * from './voice-dave.types.js';

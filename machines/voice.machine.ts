@@ -1,6 +1,8 @@
 import { assign, emit, enqueueActions, fromCallback, sendTo, setup } from 'xstate';
 import { voiceCloseOutcome } from './voice-close-codes.js';
 import { createVoiceDelays } from './voice.delays.js';
+import { voiceDaveMachine } from './voice-dave.machine.js';
+import type { VoiceDaveEvent } from './voice-dave.types.js';
 import type {
   VoiceContext,
   VoiceDisconnectReason,
@@ -71,6 +73,8 @@ export const voiceMachine = setup({
     socket: fromCallback<VoiceSocketCommand, VoiceSocketInput, VoiceEvent>(() => undefined),
     /** The UDP socket of a voice session: IP discovery, then media (outside the machine). */
     udp: fromCallback<VoiceUdpCommand, VoiceUdpInput, VoiceEvent>(() => undefined),
+    /** DAVE end-to-end encryption of the voice session (machines/voice-dave.machine.ts). */
+    dave: voiceDaveMachine,
   },
   delays: createVoiceDelays(() => 0.5),
   guards: {
@@ -231,6 +235,13 @@ export const voiceMachine = setup({
       enqueue.emit({ type: 'voice.disconnected', disconnection: disconnection('Left') });
     }),
     clearDisconnection: assign({ disconnection: null }),
+    /** DAVE ops and decrypt-failure reports go to the `dave` region as they are (§4). */
+    forwardDave: sendTo('dave', ({ event }) => event as VoiceDaveEvent),
+    /** op 4's `dave_protocol_version` starts end-to-end encryption, or keeps it off (§4.4). */
+    tellDaveProtocol: sendTo('dave', ({ event }) => ({
+      type: 'dave.protocol' as const,
+      version: event.type === 'voice.sessionDescription' ? event.daveProtocolVersion : 0,
+    })),
   },
 }).createMachine({
   id: 'voice',
@@ -296,9 +307,16 @@ export const voiceMachine = setup({
       description:
         'A voice session on one voice server: one UDP socket, kept across resumes. A new VOICE_SERVER_UPDATE starts a fresh session (§1.2).',
       entry: 'startSession',
-      invoke: { id: 'udp', src: 'udp', input: ({ context }) => ({ guildId: context.guildId }) },
+      invoke: [
+        { id: 'udp', src: 'udp', input: ({ context }) => ({ guildId: context.guildId }) },
+        { id: 'dave', src: 'dave', input: ({ context }) => ({ guildId: context.guildId }) },
+      ],
       initial: 'connection',
       on: {
+        'dave.*': {
+          description: 'DAVE ops go to the dave region, which lives as long as the voice session (§4).',
+          actions: 'forwardDave',
+        },
         'gateway.voiceServer': [
           {
             description: 'A null endpoint: the voice server went away; wait for the next one (§1.2).',
@@ -423,7 +441,7 @@ export const voiceMachine = setup({
                   on: {
                     'voice.sessionDescription': {
                       target: 'ready',
-                      actions: ['markEstablished', 'emitReady'],
+                      actions: ['markEstablished', 'tellDaveProtocol', 'emitReady'],
                     },
                   },
                 },

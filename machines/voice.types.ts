@@ -1,3 +1,4 @@
+import type { VoiceDaveEvent } from './voice-dave.types.js';
 import type { VoiceFailureReason } from './voice-close-codes.js';
 
 /** Tunables of a voice connection's lifecycle. All times in ms. */
@@ -106,7 +107,9 @@ export type VoiceEvent =
   | { type: 'voice.resumed' }
   | { type: 'voice.heartbeatAck' }
   // From the UDP socket.
-  | { type: 'udp.discovered'; address: string; port: number };
+  | { type: 'udp.discovered'; address: string; port: number }
+  /** DAVE ops (21, 22, 24, 25, 27, 29, 30) and the media's decrypt-failure report: forwarded to the `dave` region. */
+  | Exclude<VoiceDaveEvent, { type: `mls.${string}` } | { type: 'dave.protocol' }>;
 
 /** Commands to the voice WebSocket actor. */
 export type VoiceSocketCommand =

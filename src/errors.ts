@@ -21,6 +21,7 @@ export type { ShardFailureReason };
  * | `STATECORD_ERR_OGG`, `STATECORD_ERR_OPUS_ENCODER_MISSING`, `STATECORD_ERR_AUDIO_SOURCE`, `STATECORD_ERR_AUDIO_SINK` | `OggDemuxError`, `MissingOpusEncoderError`, `AudioSourceError`, `AudioSinkError` | audio playback (their table is in `src/voice/media/errors.ts`) |
  * | `STATECORD_ERR_VOICE_TIMEOUT` | {@link VoiceTimeoutError} | a voice step got no answer in time (reported as a warning; the connection retries) |
  * | `STATECORD_ERR_VOICE_FRAME` | {@link VoiceFrameError} | a voice gateway frame could not be read (reported as a warning; the frame is ignored) |
+ * | `STATECORD_ERR_VOICE_E2EE` | {@link VoiceE2EEError} | a DAVE step failed: refused proposal, invalid commit/welcome, a frame that did not encrypt (reported as a warning; the connection recovers) |
  * | `STATECORD_ERR_SESSION_SHARD_COUNT` | {@link SessionShardCountError} | a saved session was identified with another shard count (reported as a warning; the shard identifies) |
  * | `STATECORD_ERR_GATEWAY_CONNECTION` | {@link GatewayConnectionError} | a gateway connection could not be opened or failed (reported as a warning; the shard retries) |
  * | `STATECORD_ERR_GATEWAY_TIMEOUT` | {@link GatewayTimeoutError} | the gateway did not answer in time: no HELLO, READY or RESUMED (reported as a warning; the shard retries) |
@@ -59,6 +60,7 @@ export type StatecordErrorCode =
   | 'STATECORD_ERR_TOO_MANY_SHARDS'
   | 'STATECORD_ERR_SESSION_SHARD_COUNT'
   | 'STATECORD_ERR_VOICE_FRAME'
+  | 'STATECORD_ERR_VOICE_E2EE'
   | 'STATECORD_ERR_UNKNOWN_GUILD'
   | 'STATECORD_ERR_VOICE_ALREADY_JOINED'
   | 'STATECORD_ERR_VOICE_LEFT'
@@ -804,5 +806,16 @@ export class RedisUnavailableError extends StatecordError {
 export class ClusterStateError extends StatecordError {
   constructor(detail: string) {
     super('STATECORD_ERR_CLUSTER_STATE', `ShardCluster: ${detail}`);
+  }
+}
+
+/**
+ * A DAVE end-to-end encryption step failed (docs/protocol/voice.md §4): a refused proposal (an unknown
+ * user's Add, a forged signature), a commit or welcome that does not apply, a frame that does not encrypt.
+ * The connection recovers (op 31 and a fresh key package, or the frame is dropped) and warns with it.
+ */
+export class VoiceE2EEError extends StatecordError {
+  constructor(message: string, cause?: unknown) {
+    super('STATECORD_ERR_VOICE_E2EE', message, cause === undefined ? undefined : { cause });
   }
 }

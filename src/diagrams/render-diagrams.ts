@@ -4,6 +4,7 @@ import {
   managerMachine,
   shardMachine,
   voiceCloseCodeRules,
+  voiceDaveMachine,
   voiceMachine,
 } from '../../machines/index.js';
 import { stateTable, toMermaid, transitionTable } from './mermaid.js';
@@ -13,6 +14,7 @@ export const diagramMachines: Readonly<Record<string, AnyStateMachine>> = {
   shard: shardMachine,
   manager: managerMachine,
   voice: voiceMachine,
+  'voice-dave': voiceDaveMachine,
 };
 
 const header = (name: string) =>
@@ -62,7 +64,19 @@ export function renderDiagram(name: string, machine: AnyStateMachine): string {
     '',
   ];
   if (name === 'shard') parts.push('## Gateway close codes', '', closeCodeTable(), '');
-  if (name === 'voice') parts.push('## Voice close codes', '', voiceCloseCodeTable(), '');
+  if (name === 'voice') {
+    parts.push('## Voice close codes', '', voiceCloseCodeTable(), '');
+    parts.push(
+      '## The `dave` region (DAVE end-to-end encryption)',
+      '',
+      'Invoked by `session`, so it lives across resumes and starts over with a fresh voice session; its states and transitions are in [voice-dave.md](voice-dave.md).',
+      '',
+      '```mermaid',
+      toMermaid(voiceDaveMachine),
+      '```',
+      '',
+    );
+  }
   return parts.join('\n');
 }
 

@@ -58,6 +58,14 @@ const voiceEventTypes: Record<VoiceEvent['type'], true> = {
   'voice.resumed': true,
   'voice.heartbeatAck': true,
   'udp.discovered': true,
+  'dave.externalSender': true,
+  'dave.proposals': true,
+  'dave.commit': true,
+  'dave.welcome': true,
+  'dave.prepareTransition': true,
+  'dave.executeTransition': true,
+  'dave.prepareEpoch': true,
+  'dave.decryptFailing': true,
 };
 /** The words a voice disconnection may show: the machine's own enumerations, nothing from the wire. */
 const voiceDisconnectReasons: Record<VoiceDisconnectReason, true> = {

@@ -4,6 +4,9 @@ import type {
 } from 'discord-api-types/v10';
 import type { VoiceTimingConfig } from '../../machines/index.js';
 import { InvalidArgumentError, UnknownGuildError, VoiceAlreadyJoinedError } from '../errors.js';
+import { DAVE_PROTOCOL_VERSION } from '@snazzah/davey';
+import { createDaveHooks } from './dave/dave-frames.js';
+import { VoiceDaveSession } from './dave/dave-session.js';
 import { shardOfGuild } from './guild-shard.js';
 import { VoiceConnection } from './voice-connection.js';
 import type { VoiceActorRef } from './voice-connection.js';
@@ -19,6 +22,14 @@ export interface VoiceJoinOptions {
   readonly selfDeaf?: boolean;
   /** Lifecycle timeouts and retry bounds of this connection. */
   readonly timing?: Partial<VoiceTimingConfig>;
+  /**
+   * DAVE end-to-end encryption (docs/protocol/voice.md §4). Default true. `false` offers
+   * `max_dave_protocol_version: 0`, which Discord accepts only in stage channels: elsewhere it closes
+   * with 4017 and the connection is disconnected with failure `E2EERequired` (no retry).
+   */
+  readonly daveEncryption?: boolean;
+  /** Consecutive undecryptable frames (outside transitions) before DAVE recovers with op 31. Default 36. */
+  readonly decryptionFailureTolerance?: number;
 }
 
 /** What a {@link ShardVoice} needs of its shard. @internal */
@@ -97,6 +108,7 @@ export class ShardVoice {
   open(guildId: string, channelId: string, options: VoiceJoinOptions = {}): VoiceConnection {
     checkSnowflake('guildId', guildId);
     checkSnowflake('channelId', channelId);
+    checkDaveOptions(options);
     const owner = shardOfGuild(guildId, this.#link.shardCount);
     if (owner !== this.#link.shardId) {
       throw new UnknownGuildError(
@@ -108,9 +120,22 @@ export class ShardVoice {
 
     let connection: VoiceConnection | null = null;
     let token: string | null = null;
-    const media = new VoiceMedia({
+    let media: VoiceMedia | null = null;
+    const dave = new VoiceDaveSession(
+      {
+        userId: () => this.#link.userId() ?? '',
+        channelId: () => connection?.channelId ?? channelId,
+        warn: (error, context) => connection?.warn(error, context),
+        changed: (state) => connection?.e2eeChanged(state),
+        decryptFailing: () => connection?.daveDecryptFailing(),
+        sendable: (ready) => media?.setEndToEndReady(ready),
+      },
+      options.decryptionFailureTolerance,
+    );
+    media = new VoiceMedia({
       random: this.#link.random,
       warn: (error, context) => connection?.warn(error, context),
+      transform: dave,
     });
     const deps: VoiceConnectionDeps = {
       guildId,
@@ -119,11 +144,16 @@ export class ShardVoice {
       url: voiceUrl,
       media,
       sequence: { value: -1 },
-      maxDaveProtocolVersion: 0,
-      dave: null,
+      maxDaveProtocolVersion: options.daveEncryption === false ? 0 : DAVE_PROTOCOL_VERSION,
+      dave: createDaveHooks(dave),
+      daveSession: dave,
       observe: (observation) => {
         if (observation.type === 'heartbeat.acked') connection?.observePing(observation.latencyMs);
         else if (observation.type === 'warning') connection?.warn(observation.error, observation.context);
+        // Only users the voice gateway announced may be added to the DAVE group (§4.4).
+        else if (observation.type === 'clients.connected')
+          for (const id of observation.userIds) dave.recognised.add(id);
+        else dave.recognised.delete(observation.userId);
       },
       now: () => Date.now(),
     };
@@ -135,7 +165,7 @@ export class ShardVoice {
       selfDeaf: options.selfDeaf ?? false,
       ...(options.timing === undefined ? {} : { config: options.timing }),
     });
-    connection = new VoiceConnection({ guildId, actor, media });
+    connection = new VoiceConnection({ guildId, actor, media, dave });
     this.#connections.set(guildId, {
       connection,
       // The token stays here, with the adapter: never in the machine (it is a credential).
@@ -199,5 +229,16 @@ export class ShardVoice {
 function checkSnowflake(name: string, value: unknown): void {
   if (typeof value !== 'string' || !/^\d{1,20}$/.test(value)) {
     throw new InvalidArgumentError(`${name} must be a snowflake string`);
+  }
+}
+
+/** `daveEncryption` and `decryptionFailureTolerance`, checked before anything is sent. */
+function checkDaveOptions(options: VoiceJoinOptions): void {
+  if (options.daveEncryption !== undefined && typeof options.daveEncryption !== 'boolean') {
+    throw new InvalidArgumentError('daveEncryption must be a boolean');
+  }
+  const tolerance = options.decryptionFailureTolerance;
+  if (tolerance !== undefined && (!Number.isSafeInteger(tolerance) || tolerance < 0)) {
+    throw new InvalidArgumentError('decryptionFailureTolerance must be a non-negative integer');
   }
 }

@@ -11,6 +11,7 @@ import { handledRejection, StartWaiters } from '../shard/start-waiters.js';
 import { reportUnheardWarning } from '../util/process-warning.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import type { AudioPlayback, AudioSource, PlayOptions } from './audio-playback.js';
+import type { VoiceDaveSession, VoiceE2EEState, VoiceE2EEStats } from './dave/dave-session.js';
 import type { VoiceMedia } from './voice-media.js';
 import type { VoiceReceiver } from './voice-receiver.js';
 import { voiceStatus } from './voice-status.js';
@@ -31,6 +32,8 @@ export interface VoiceConnectionEvents {
   stateChange: { readonly from: VoiceConnectionStatus; readonly to: VoiceConnectionStatus };
   /** A user started or stopped speaking (their audio arrives through `receiver`). */
   speaking: { readonly userId: string; readonly speaking: boolean };
+  /** The call's end-to-end encryption changed: a group formed, a member joined or left (new epoch), E2EE ended. */
+  e2eeChange: VoiceE2EEState;
   /** A fault the connection recovers from (a failed socket, an unreadable frame or packet, a throwing listener). */
   warning: { readonly error: Error; readonly context: string };
 }
@@ -56,6 +59,7 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
   readonly guildId: string;
   readonly #actor: VoiceActorRef;
   readonly #media: VoiceMedia;
+  readonly #dave: VoiceDaveSession;
   readonly #readyWaiters = new StartWaiters();
   #status: VoiceConnectionStatus = 'idle';
   #hasBeenReady = false;
@@ -65,11 +69,17 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
   #markDone!: () => void;
 
   /** @internal */
-  constructor(init: { readonly guildId: string; readonly actor: VoiceActorRef; readonly media: VoiceMedia }) {
+  constructor(init: {
+    readonly guildId: string;
+    readonly actor: VoiceActorRef;
+    readonly media: VoiceMedia;
+    readonly dave: VoiceDaveSession;
+  }) {
     super();
     this.guildId = init.guildId;
     this.#actor = init.actor;
     this.#media = init.media;
+    this.#dave = init.dave;
     this.#done = new Promise((resolve) => (this.#markDone = resolve));
     this.#wire();
   }
@@ -93,6 +103,35 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
   /** Why the connection is disconnected, while it is. */
   get disconnection(): VoiceDisconnection | null {
     return this.#actor.getSnapshot().context.disconnection;
+  }
+
+  /**
+   * The call's end-to-end encryption (DAVE, docs/protocol/voice.md §4): protocol version (0 = transport
+   * encryption only), MLS epoch and the members of the group.
+   */
+  get e2ee(): VoiceE2EEState {
+    return this.#dave.state;
+  }
+
+  /** Frames the end-to-end layer did not carry (never sent in clear; dropped and counted). */
+  get e2eeStats(): VoiceE2EEStats {
+    return this.#dave.stats;
+  }
+
+  /**
+   * The voice privacy code: 30 digits in groups of 5, equal on every member's screen when nobody is in
+   * the middle. Null until an E2EE group is established.
+   */
+  get privacyCode(): string | null {
+    return this.#dave.privacyCode;
+  }
+
+  /**
+   * The 45-digit verification code shared with `userId` (compare it out of band to verify that user's
+   * key). Rejects with `VoiceE2EEError` when there is no E2EE group or the user is not in it.
+   */
+  verificationCode(userId: string): Promise<string> {
+    return this.#dave.verificationCode(userId);
   }
 
   /** What other users in the channel send: subscribe to a user's Opus packets. */
@@ -177,6 +216,16 @@ export class VoiceConnection extends TypedEmitter<VoiceConnectionEvents> {
   /** A media observation (ping, warnings). @internal */
   observePing(latencyMs: number): void {
     this.#ping = latencyMs;
+  }
+
+  /** The DAVE region executed a step: the API's view changed. @internal */
+  e2eeChanged(state: VoiceE2EEState): void {
+    this.emit('e2eeChange', state);
+  }
+
+  /** Too many frames failed to decrypt: the DAVE region recovers (op 31). @internal */
+  daveDecryptFailing(): void {
+    if (this.#actor.getSnapshot().status === 'active') this.#actor.send({ type: 'dave.decryptFailing' });
   }
 
   /** Reports a fault the connection recovers from. @internal */

@@ -1,3 +1,4 @@
+import type { VoiceDaveSession } from './dave/dave-session.js';
 import type { VoiceDaveHooks } from './voice-dave-hooks.js';
 import type { VoiceMedia } from './voice-media.js';
 
@@ -52,6 +53,8 @@ export interface VoiceConnectionDeps {
   readonly maxDaveProtocolVersion: number;
   /** Binary (DAVE) frames and DAVE ops go here; none without DAVE. */
   readonly dave: VoiceDaveHooks | null;
+  /** The connection's davey session and frame transform (the `mls` actor acts on it). */
+  readonly daveSession: VoiceDaveSession | null;
   readonly observe: (observation: VoiceObservation) => void;
   readonly now: () => number;
 }

@@ -35,7 +35,7 @@ export function routeVoiceFrame(
   if (isBinary) {
     if (data.length < 3) throw new VoiceFrameError(`a binary voice frame of ${data.length} bytes`);
     deps.sequence.value = data.readUInt16BE(0);
-    deps.dave?.binary(data[2]!, data.subarray(3));
+    deps.dave?.binary(data[2]!, data.subarray(3), sendBack);
     return;
   }
   let payload: unknown;
@@ -89,7 +89,6 @@ function routeOp(
       }
       const version = typeof d['dave_protocol_version'] === 'number' ? d['dave_protocol_version'] : 0;
       deps.media.describe(d['mode'], Uint8Array.from(key as number[]));
-      deps.dave?.sessionDescribed(version);
       sendBack({ type: 'voice.sessionDescription', daveProtocolVersion: version });
       return;
     }
@@ -128,7 +127,7 @@ function routeOp(
     case VoiceOpcodes.DavePrepareTransition:
     case VoiceOpcodes.DaveExecuteTransition:
     case VoiceOpcodes.DavePrepareEpoch:
-      deps.dave?.json(op, d);
+      deps.dave?.json(op, d, sendBack);
       return;
     default:
       // Undocumented ops (video, session updates, client flags…) and future ones (§2.1).

@@ -1,4 +1,5 @@
-import { createVoiceDelays, voiceMachine } from '../../machines/index.js';
+import { createVoiceDelays, voiceDaveMachine, voiceMachine } from '../../machines/index.js';
+import { createDaveMlsLogic } from './dave/mls-actor.js';
 import type { VoiceConnectionDeps } from './voice-deps.js';
 import { createVoiceSocketLogic } from './voice-socket-actor.js';
 import { createVoiceUdpLogic } from './voice-udp-actor.js';
@@ -12,6 +13,11 @@ export class VoiceRegistry {
     else this.#deps.set(guildId, deps);
   }
 
+  /** The dependencies of a guild's connection, or undefined when it has none (any more). */
+  find(guildId: string): VoiceConnectionDeps | undefined {
+    return this.#deps.get(guildId);
+  }
+
   get(guildId: string): VoiceConnectionDeps {
     const deps = this.#deps.get(guildId);
     if (deps === undefined) throw new Error(`no voice dependencies for guild ${guildId}`);
@@ -23,7 +29,13 @@ export class VoiceRegistry {
 export function createVoiceLogic(registry: VoiceRegistry, random: () => number) {
   const depsFor = (guildId: string) => registry.get(guildId);
   return voiceMachine.provide({
-    actors: { socket: createVoiceSocketLogic(depsFor), udp: createVoiceUdpLogic(depsFor) },
+    actors: {
+      socket: createVoiceSocketLogic(depsFor),
+      udp: createVoiceUdpLogic(depsFor),
+      dave: voiceDaveMachine.provide({
+        actors: { mls: createDaveMlsLogic((guildId) => registry.find(guildId)?.daveSession ?? null) },
+      }),
+    },
     delays: createVoiceDelays(random),
   });
 }

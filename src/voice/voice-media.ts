@@ -16,6 +16,7 @@ import {
   VOICE_ENCRYPTION_MODES,
   type VoiceEncryptionMode,
 } from './media/index.js';
+import { passthroughFrameTransform, type FrameTransform } from './media/frame-transform.js';
 import { AudioPlayback } from './audio-playback.js';
 import type { VoiceMediaSession, VoiceReadyInfo } from './voice-deps.js';
 
@@ -28,6 +29,8 @@ export interface VoiceMediaOptions {
   readonly random: () => number;
   /** Reports a fault (a garbage packet, a socket error). */
   readonly warn: (error: Error, context: string) => void;
+  /** The end-to-end layer (DAVE) on both paths (docs/protocol/voice.md §4.7). Default: none. */
+  readonly transform?: FrameTransform;
 }
 
 /**
@@ -53,6 +56,10 @@ export class VoiceMedia implements VoiceMediaSession {
   #reader: VoicePacketReader | null = null;
   #socket: Socket | null = null;
   #open = false;
+  /** The machine says ready (`openMedia`/`holdMedia`). */
+  #machineOpen = false;
+  /** The end-to-end layer can carry frames: no E2EE in the call, or a group key exists (§4.7). */
+  #e2eeReady = true;
   #discovery: {
     readonly onFound: (address: string, port: number) => void;
     readonly timer: NodeJS.Timeout;
@@ -99,8 +106,13 @@ export class VoiceMedia implements VoiceMediaSession {
       );
     }
     const cipher = createTransportCipher(mode, secretKey);
-    this.#writer = new VoicePacketWriter({ packetizer: this.#packetizer, cipher });
-    this.#reader = new VoicePacketReader({ cipher, userIdOf: (ssrc) => this.receiver.userIdOf(ssrc) });
+    const transform = this.#options.transform ?? passthroughFrameTransform;
+    this.#writer = new VoicePacketWriter({ packetizer: this.#packetizer, cipher, transform });
+    this.#reader = new VoicePacketReader({
+      cipher,
+      transform,
+      userIdOf: (ssrc) => this.receiver.userIdOf(ssrc),
+    });
   }
 
   mapSsrc(ssrc: number, userId: string): void {
@@ -127,6 +139,27 @@ export class VoiceMedia implements VoiceMediaSession {
 
   /** SESSION_DESCRIPTION came and the machine is ready: frames flow (a held playback goes on). */
   openMedia(): void {
+    this.#machineOpen = true;
+    this.#gate();
+  }
+
+  /**
+   * Whether the end-to-end layer can carry frames. While a call requires DAVE and no group key exists,
+   * playback is held like while reconnecting: nothing is sent in clear into an E2EE call, nothing is lost.
+   */
+  setEndToEndReady(ready: boolean): void {
+    this.#e2eeReady = ready;
+    this.#gate();
+  }
+
+  #gate(): void {
+    const open = this.#machineOpen && this.#e2eeReady;
+    if (open === this.#open) return;
+    if (open) this.#resumeMedia();
+    else this.#pauseMedia();
+  }
+
+  #resumeMedia(): void {
     this.#open = true;
     if (!this.#autoPaused) return;
     // Called while the machine enters `ready`: its Speaking (op 5) for the resumed audio would wait in
@@ -144,6 +177,11 @@ export class VoiceMedia implements VoiceMediaSession {
    * lost to a connection that cannot carry it, and goes on when media opens again.
    */
   holdMedia(): void {
+    this.#machineOpen = false;
+    this.#gate();
+  }
+
+  #pauseMedia(): void {
     this.#open = false;
     if (this.#player?.interrupt() === true) this.#autoPaused = true;
   }
@@ -152,6 +190,7 @@ export class VoiceMedia implements VoiceMediaSession {
   closeSocket(): void {
     this.#stopDiscovery();
     this.#open = false;
+    this.#machineOpen = false;
     const socket = this.#socket;
     this.#socket = null;
     if (socket !== null) {

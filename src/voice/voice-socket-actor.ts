@@ -39,7 +39,18 @@ export function createVoiceSocketLogic(depsFor: (guildId: string) => VoiceConnec
     let live = true;
 
     const onOpen = () => {
-      if (live) sendBack({ type: 'socket.opened' });
+      if (!live) return;
+      deps.dave?.attach({
+        json: (op, d) => send(op, d),
+        binary: (op, payload) => {
+          if (ws.readyState !== WebSocket.OPEN) return;
+          const frame = Buffer.allocUnsafe(1 + payload.length);
+          frame[0] = op;
+          frame.set(payload, 1);
+          ws.send(frame);
+        },
+      });
+      sendBack({ type: 'socket.opened' });
     };
     const onMessage = (data: WebSocket.RawData, isBinary: boolean) => {
       if (!live) return;
@@ -56,6 +67,7 @@ export function createVoiceSocketLogic(depsFor: (guildId: string) => VoiceConnec
     };
     const onClose = (code: number) => {
       live = false;
+      deps.dave?.attach(null);
       sendBack({ type: 'socket.closed', code, initiator: code === 1006 ? 'transport' : 'server' });
     };
     ws.on('open', onOpen);
@@ -117,6 +129,7 @@ export function createVoiceSocketLogic(depsFor: (guildId: string) => VoiceConnec
     function shutDown(code: number | null): void {
       if (!live) return;
       live = false;
+      deps.dave?.attach(null);
       ws.off('open', onOpen);
       ws.off('message', onMessage);
       ws.off('close', onClose);

@@ -7,6 +7,24 @@ import { decodeVoiceFrame, parseHeartbeat, rawDataToBuffer } from './inbound.js'
 import { DAVE_CLIENT_BINARY_OPS, DAVE_CLIENT_JSON_OPS, TOLERATED_CLIENT_OPS } from './payloads.js';
 import type { VoiceServerState } from './voice-state.js';
 
+/** ops 23 and 31 `{transition_id}` (docs/protocol/voice.md §4.4); a malformed one → 4020. */
+function handleDaveJson(state: VoiceServerState, conn: VoiceConnection, op: number, d: unknown): void {
+  if (
+    op !== Number(VoiceOpcodes.DaveTransitionReady) &&
+    op !== Number(VoiceOpcodes.DaveMlsInvalidCommitWelcome)
+  )
+    return;
+  const id =
+    typeof d === 'object' && d !== null ? (d as Record<string, unknown>)['transition_id'] : undefined;
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffff) {
+    return conn.closeWith(VoiceCloseCodes.BadRequest);
+  }
+  const session = conn.attachedSession;
+  if (session === null) return;
+  if (op === Number(VoiceOpcodes.DaveTransitionReady)) state.dave.transitionReady(session, id);
+  else state.dave.invalidCommitWelcome(session, id);
+}
+
 /**
  * One message from a voice client, checked as docs/protocol/voice.md §2.2–§2.5 say: undecodable → 4002;
  * then recorded; heartbeats in any state; Identify/Resume once (4005 after); every other op only after
@@ -33,8 +51,10 @@ export function handleVoiceClientFrame(
     // Binary client messages exist only for DAVE (26 key package, 28 commit/welcome).
     if (!DAVE_CLIENT_BINARY_OPS.has(op)) return conn.closeWith(VoiceCloseCodes.UnknownOpcode);
     if (!conn.isAuthenticated) return conn.closeWith(VoiceCloseCodes.NotAuthenticated);
-    // DAVE issue: hand ops 26/28 to the external sender here. Until then they are recorded only.
-    return;
+    const session = conn.attachedSession;
+    if (session === null) return;
+    if (op === Number(VoiceOpcodes.DaveMlsKeyPackage)) return state.dave.keyPackage(session, binary);
+    return state.dave.commitWelcome(session, binary);
   }
 
   switch (op as VoiceOpcodes) {
@@ -70,9 +90,9 @@ export function handleVoiceClientFrame(
       return handleSpeaking(state, conn, d);
     default:
       if (DAVE_CLIENT_JSON_OPS.has(op) || TOLERATED_CLIENT_OPS.has(op)) {
-        // DAVE issue: ops 23/31 get their meaning there. Undocumented client ops are accepted as Discord does.
+        // Undocumented client ops are accepted as Discord does.
         if (!conn.isAuthenticated) return conn.closeWith(VoiceCloseCodes.NotAuthenticated);
-        return;
+        return handleDaveJson(state, conn, op, d);
       }
       // Server-only ops (2, 4, 6, 8, 9, 11, 13, 21, 22, 24, 25, 27, 29, 30) and ops that do not exist.
       return conn.closeWith(VoiceCloseCodes.UnknownOpcode);

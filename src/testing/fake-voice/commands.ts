@@ -7,15 +7,12 @@ import type { VoiceSession } from './session.js';
 import type { VoiceServerState } from './voice-state.js';
 
 /**
- * The `dave_protocol_version` of Session Description. The server picks the lowest version shared by the
- * call (docs/protocol/voice.md §4.1); the fake does not speak DAVE yet, so it is 0 (transport encryption
- * only) in every call.
- *
- * DAVE issue: this is where a non-stage call whose client offered `max_dave_protocol_version ≥ 1`
- * gets version 1, and the external sender (op 25) follows Session Description.
+ * The `dave_protocol_version` of Session Description. Only version 1 exists (docs/protocol/voice.md §4.1) and
+ * every fake member speaks it, so a client offering `max_dave_protocol_version ≥ 1` gets 1 and one offering
+ * 0 (allowed only in stage calls, 4017 elsewhere) gets transport encryption only.
  */
-function negotiateDaveProtocolVersion(_session: VoiceSession): number {
-  return 0;
+function negotiateDaveProtocolVersion(session: VoiceSession): number {
+  return session.maxDaveProtocolVersion >= 1 ? 1 : 0;
 }
 
 /**
@@ -50,6 +47,8 @@ export function handleSelectProtocol(state: VoiceServerState, conn: VoiceConnect
       secret_key: [...session.key],
       dave_protocol_version: session.daveProtocolVersion,
     });
+    // The external sender (op 25) follows Session Description; the client answers with its key package.
+    if (session.daveProtocolVersion > 0) state.dave.sessionDescribed(session);
   });
   state.emit('selectProtocol', {
     connectionId: conn.id,

@@ -32,6 +32,7 @@ import type {
   VoiceViolation,
 } from './records.js';
 import { VoiceServerState } from './voice-state.js';
+import { FakeDaveControl } from './dave/dave-control.js';
 
 /**
  * A Discord voice server (voice gateway v8 + UDP) on 127.0.0.1 that behaves like the real one
@@ -58,6 +59,8 @@ import { VoiceServerState } from './voice-state.js';
  */
 export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
   private readonly state: VoiceServerState;
+  /** DAVE: each call's MLS group and fault injection (docs/protocol/voice.md §4). */
+  readonly dave: FakeDaveControl;
   private readonly listener: VoiceListener;
   private readonly lifetime = new AbortController();
   private closing: Promise<void> | null = null;
@@ -67,6 +70,7 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
     this.state = new VoiceServerState(options, (event, ...args) => {
       this.emit(event, ...(args as never));
     });
+    this.dave = new FakeDaveControl(this.state);
     this.listener = new VoiceListener(this.state, (connection) => this.emit('connection', connection));
   }
 

@@ -9,7 +9,9 @@ export {
   type VoiceChannelKind,
 } from './options.js';
 export type { VoiceTransportMode } from './payloads.js';
-export type { FakeVoicePeer, PeerSentPacket, PeerSpeakOptions } from './peer.js';
+export type { FakeVoicePeer, PeerDecryptedFrame, PeerSentPacket, PeerSpeakOptions } from './peer.js';
+export type { FakeDaveCallSnapshot, FakeDaveControl, FakeDaveFault } from './dave/dave-control.js';
+export type { DaveTransitionRecord } from './dave/dave-call.js';
 export type { GrantSelector } from './selectors.js';
 export type { UdpDelayOptions, UdpDirection, UdpFaultHandle, UdpFaultOptions } from './udp-faults.js';
 export type {

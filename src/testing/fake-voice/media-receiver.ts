@@ -14,13 +14,20 @@ function isAfter(a: number, b: number): boolean {
 }
 
 /**
- * The end-to-end layer of a received frame. Without DAVE (dave_protocol_version 0) the transport
- * payload is the Opus frame.
- *
- * DAVE issue: decrypt the DAVE protocol frame here (passing `F8 FF FE` silence through).
+ * The end-to-end layer of a received frame (docs/protocol/voice.md §4.7): every fake member present in the
+ * call decrypts it with its own davey session; `opus` is the first member's result (the payload itself when
+ * it carries no DAVE marker, an empty buffer when no member could decrypt it).
  */
-function openEndToEnd(_session: VoiceSession, payload: Buffer): Buffer {
-  return payload;
+function openEndToEnd(state: VoiceServerState, session: VoiceSession, payload: Buffer, seq: number): Buffer {
+  let opus: Buffer | null | undefined;
+  const frame = { userId: session.userId, sessionId: session.id, seq, channelId: session.channelId, payload };
+  for (const peer of state.peersInCall(session.guildId, session.channelId)) {
+    if (peer.userId === session.userId) continue;
+    peer.hear(frame);
+    opus ??= peer.decryptedLog[peer.decryptedLog.length - 1]!.opus;
+  }
+  if (opus === undefined) return payload;
+  return opus ?? Buffer.alloc(0);
 }
 
 /**
@@ -138,7 +145,7 @@ function acceptRtp(
     timestamp: header.timestamp,
     nonce: opened.counter,
     payload,
-    opus: openEndToEnd(session, payload),
+    opus: openEndToEnd(state, session, payload, header.sequence),
     arrivedAt: at,
   };
   state.count('framesReceived');

@@ -7,6 +7,12 @@ import { sealRtpPayload } from './transport-crypto.js';
 import type { FakeVoiceFrame } from './records.js';
 import type { VoiceServerState } from './voice-state.js';
 
+/** DAVE protocol frames end with the magic marker `0xFAFA` (docs/protocol/voice.md §4.7). */
+export function hasDaveMarker(payload: Uint8Array): boolean {
+  const n = payload.length;
+  return n >= 2 && payload[n - 1] === 0xfa && payload[n - 2] === 0xfa;
+}
+
 /** 20 ms of 48 kHz audio: the RTP timestamp step per packet (docs/protocol/voice.md §3.5). */
 const SAMPLES_PER_FRAME = 960;
 
@@ -27,6 +33,17 @@ export interface PeerSentPacket {
   readonly nonce: number;
   readonly opus: Buffer;
   readonly at: number;
+}
+
+/** A frame a client sent, as one fake member decrypted it end to end (DAVE) or as it arrived without DAVE. */
+export interface PeerDecryptedFrame {
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly seq: number;
+  /** Whether the payload carried DAVE's `0xFAFA` marker (docs/protocol/voice.md §4.7). */
+  readonly e2ee: boolean;
+  /** The Opus frame; null when this member could not decrypt it. */
+  readonly opus: Buffer | null;
 }
 
 /**
@@ -52,23 +69,21 @@ export interface FakeVoicePeer {
    * when the last packet went out (or the server closed).
    */
   speak(frames: readonly Uint8Array[], options?: PeerSpeakOptions): Promise<void>;
-  /** Leaves: Client Disconnect (op 13) to the sessions of its calls. */
+  /** Leaves: Client Disconnect (op 13) to the sessions of its calls; it leaves their DAVE groups too. */
   leave(): void;
-}
-
-/**
- * The end-to-end layer of a sent frame: none without DAVE.
- *
- * DAVE issue: encrypt with the peer's DAVE session here (silence frames pass through).
- */
-function sealEndToEnd(_session: VoiceSession, opus: Buffer): Buffer {
-  return opus;
+  /** Every client frame it heard, decrypted by its own davey session where the call uses DAVE. */
+  readonly decrypted: readonly PeerDecryptedFrame[];
+  /** Its voice privacy code in `channelId`'s call (30 digits), or null before a DAVE group is established. */
+  privacyCode(channelId: string): string | null;
+  /** Its DAVE epoch in `channelId`'s call, or null without a group. */
+  daveEpoch(channelId: string): number | null;
 }
 
 /** The {@link FakeVoicePeer} implementation; the server state owns its instances. */
 export class Peer implements FakeVoicePeer {
   readonly ssrc: number;
   readonly sentLog: PeerSentPacket[] = [];
+  readonly decryptedLog: PeerDecryptedFrame[] = [];
   present = true;
   private sequence = randomInt(0, 2 ** 16);
   private timestamp = randomInt(0, 2 ** 32);
@@ -93,6 +108,28 @@ export class Peer implements FakeVoicePeer {
 
   get sent(): readonly PeerSentPacket[] {
     return this.sentLog;
+  }
+
+  get decrypted(): readonly PeerDecryptedFrame[] {
+    return this.decryptedLog;
+  }
+
+  privacyCode(channelId: string): string | null {
+    const code = this.state.dave.member(this, channelId)?.session.voicePrivacyCode ?? '';
+    return code === '' ? null : code;
+  }
+
+  daveEpoch(channelId: string): number | null {
+    const member = this.state.dave.member(this, channelId);
+    return member?.session.ready === true ? Number(member.session.epoch) : null;
+  }
+
+  /** A client frame arrived in one of its calls: decrypt it with its own DAVE session (docs/protocol/voice.md §4.7). */
+  hear(frame: { userId: string; sessionId: string; seq: number; channelId: string; payload: Buffer }): void {
+    const e2ee = hasDaveMarker(frame.payload);
+    const member = this.state.dave.member(this, frame.channelId);
+    const opus = e2ee ? (member?.decrypt(frame.userId, frame.payload) ?? null) : frame.payload;
+    this.decryptedLog.push({ userId: frame.userId, sessionId: frame.sessionId, seq: frame.seq, e2ee, opus });
   }
 
   /** Whether the peer is in the call of this guild channel. */
@@ -135,6 +172,7 @@ export class Peer implements FakeVoicePeer {
     for (const session of this.sessions()) {
       session.sendSequenced(VoiceOpcodes.ClientDisconnect, { user_id: this.userId });
     }
+    this.state.dave.peerLeft(this);
   }
 
   /** Live client sessions in the peer's calls. */
@@ -160,7 +198,9 @@ export class Peer implements FakeVoicePeer {
       const { mode, clientAddress } = session;
       if (mode === null || clientAddress === null || session.grant.selfDeaf) continue;
       session.txNonce = (session.txNonce + 1) >>> 0;
-      const sealed = sealRtpPayload(mode, session.key, header, session.txNonce, sealEndToEnd(session, opus));
+      const member = this.state.dave.member(this, session.channelId);
+      const payload = member === undefined ? opus : member.encrypt(opus);
+      const sealed = sealRtpPayload(mode, session.key, header, session.txNonce, payload);
       udp.send(Buffer.concat([header, sealed]), clientAddress, session.ssrc, true);
       this.sentLog.push({
         sessionId: session.id,

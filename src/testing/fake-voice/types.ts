@@ -1,3 +1,4 @@
+import type { DaveTransitionRecord } from './dave/dave-call.js';
 import type { FakeVoiceServer } from './fake-voice-server.js';
 import type { VoiceChannelKind } from './options.js';
 import type {
@@ -205,4 +206,8 @@ export interface FakeVoiceServerEvents {
   upgrade: [VoiceUpgradeRecord];
   /** A `hold*` option holds something back. */
   hold: [VoiceHoldRecord];
+  /** A DAVE transition started (a commit won, a sole-member reset, a downgrade or upgrade). */
+  daveTransition: [DaveTransitionRecord];
+  /** A DAVE message the fake refused (stale commit, commit without proposals, …). */
+  daveRejected: [{ readonly userId: string; readonly reason: string; readonly at: number }];
 }

@@ -9,6 +9,7 @@ import {
   type ResolvedFakeVoiceServerOptions,
   type VoiceChannelKind,
 } from './options.js';
+import { DaveCalls } from './dave/dave-calls.js';
 import { Peer } from './peer.js';
 import { VoiceSession, type VoiceSessionOwner } from './session.js';
 import { UdpFaults } from './udp-faults.js';
@@ -36,6 +37,8 @@ export class VoiceServerState extends VoiceRecords {
   readonly faults = new UdpFaults();
   /** Upgrade requests held by `holdUpgrades`. */
   readonly upgrades = new UpgradeHold();
+  /** DAVE: the external sender, one MLS group per call, the members' davey sessions. */
+  readonly dave: DaveCalls;
   endpoint = '';
   udp: VoiceUdp | null = null;
   closed = false;
@@ -50,6 +53,13 @@ export class VoiceServerState extends VoiceRecords {
   ) {
     super(emit);
     for (const peer of options.peers) this.peers.push(new Peer(this, peer.userId, peer.channelId ?? null));
+    this.dave = new DaveCalls(
+      {
+        transition: (record) => this.emit('daveTransition', record),
+        rejected: (userId, reason) => this.emit('daveRejected', { userId, reason, at: Date.now() }),
+      },
+      (channelId) => this.peers.filter((peer) => peer.present && peer.isIn('', channelId)),
+    );
   }
 
   allocateConnectionId(): number {
@@ -159,6 +169,8 @@ export class VoiceServerState extends VoiceRecords {
         session.sendSequenced(VoiceOpcodes.ClientsConnect, { user_ids: [peer.userId] });
       }
     }
+    // Clients learn of the member (op 11) before its Add proposal can reach them.
+    this.dave.peerArrived(peer);
     return peer;
   }
 
@@ -215,6 +227,7 @@ export class VoiceServerState extends VoiceRecords {
     if (this.sessions.get(session.token) === session) this.sessions.delete(session.token);
     if (this.bySsrc.get(session.ssrc) === session) this.bySsrc.delete(session.ssrc);
     session.markDestroyed();
+    this.dave.sessionEnded(session);
     const stillThere = this.sessionsInCall(session.guildId, session.channelId);
     if (!stillThere.some((other) => other.userId === session.userId)) {
       for (const other of stillThere) {
@@ -228,6 +241,7 @@ export class VoiceServerState extends VoiceRecords {
   shutdown(): void {
     this.closed = true;
     this.upgrades.clear();
+    this.dave.close();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     for (const wake of [...this.sleepers]) wake();

@@ -242,6 +242,10 @@ function variants(type: string, snapshot: VoiceSnapshot): readonly VoiceModelEve
       return [{ type, daveProtocolVersion: 0 }];
     case 'voice.heartbeatAck':
       return ready && !context.heartbeatAcked ? [{ type }] : [];
+    case 'dave.*':
+      // The model's calls are stage calls joined without DAVE: op 21 (transition 0 to version 0) reaches
+      // the dave region, which stays off (its own transitions are covered by voice-dave.model.test.ts).
+      return ready ? [{ type: 'dave.prepareTransition', transitionId: 0, version: 0 }] : [];
     default:
       if (type.startsWith('xstate.after.heartbeatInterval.'))
         return ready ? [{ type } as VoiceModelEvent] : [];
@@ -257,9 +261,15 @@ export function voiceModelEvents(snapshot: VoiceSnapshot): VoiceModelEvent[] {
   if (heartbeatPhase(snapshot.value) === 'awaitingHello' && phase !== 'connecting') {
     return [{ type: 'voice.hello', heartbeatIntervalMs: VOICE_MODEL_HEARTBEAT_MS }];
   }
-  return types
-    .filter((type) => !type.includes('*') && voiceModelUnproducibleEvents[type] === undefined)
-    .flatMap((type) => variants(type, snapshot));
+  return (
+    types
+      // `dave.*` (the forwarding to the dave region) is the one wildcard the model produces.
+      .filter(
+        (type) =>
+          (type === 'dave.*' || !type.includes('*')) && voiceModelUnproducibleEvents[type] === undefined,
+      )
+      .flatMap((type) => variants(type, snapshot))
+  );
 }
 
 /**

@@ -66,7 +66,11 @@ export async function produceVoiceModelEvent(event: VoiceModelEvent, stage: Voic
     case 'voice.join':
       trace.user('join');
       stage.opened(
-        stage.shard.voice.open(VOICE_MODEL_GUILD, VOICE_MODEL_CHANNEL, { timing: voiceModelTiming }),
+        // A stage call without DAVE: the DAVE region is modelled on its own (voice-dave.model.test.ts).
+        stage.shard.voice.open(VOICE_MODEL_GUILD, VOICE_MODEL_CHANNEL, {
+          timing: voiceModelTiming,
+          daveEncryption: false,
+        }),
       );
       return;
     case 'voice.leave':
@@ -177,6 +181,11 @@ export async function produceVoiceModelEvent(event: VoiceModelEvent, stage: Voic
       const socket = await stage.socket();
       const last = stage.voice.heartbeats.filter((beat) => beat.connectionId === socket.id).at(-1);
       socket.sendPayload({ op: 6, d: { t: last?.t ?? 0 } });
+      return;
+    }
+    case 'dave.prepareTransition': {
+      const socket = await stage.socket();
+      socket.sendPayload({ op: 21, d: { transition_id: 0, protocol_version: 0 }, sequenced: true });
       return;
     }
     default:

@@ -167,11 +167,15 @@ describe('FakeVoiceServer close codes', () => {
     expect(ready.ssrc).toBeGreaterThan(0);
   });
 
-  it('answers dave_protocol_version 0 in a non-stage channel to a client offering DAVE (until the DAVE issue)', async () => {
+  it('answers dave_protocol_version 1 in a non-stage channel to a client offering DAVE, then its external sender (op 25)', async () => {
     const server = await start({ defaultChannelKind: 'voice' });
     const { client } = await identified(server, { identify: { max_dave_protocol_version: 1 } });
     client.selectProtocol('127.0.0.1', 5000, 'aead_xchacha20_poly1305_rtpsize');
-    expect((await client.waitForOp(4)).d).toMatchObject({ dave_protocol_version: 0 });
+    expect((await client.waitForOp(4)).d).toMatchObject({ dave_protocol_version: 1 });
+    const externalSender = (await client.waitForOp(25)).d as Buffer;
+    // signature_key<V> (65-byte P-256 point) + credential_type u16 1 + identity<V> (docs/protocol/voice.md §4.3).
+    expect(externalSender.length).toBe(71);
+    expect(externalSender.subarray(0, 3)).toEqual(Buffer.from([0x40, 65, 4])); // varint 65, then 0x04
     expect(server.sessions[0]!.maxDaveProtocolVersion).toBe(1);
   });
 
