@@ -161,7 +161,8 @@ describe('receiving audio', () => {
     const { shard, voice } = await rig();
     const connection = await shard.voice.join(GUILD_ID, STAGE_ID, { timing: VOICE_TEST_TIMING });
     const peer = voice.peer;
-    const stream = connection.receiver.subscribe(peer.userId, { endAfterSilenceMs: 300 });
+    // The stream ends after this much silence: long enough that a stalled event loop is not silence.
+    const stream = connection.receiver.subscribe(peer.userId, { endAfterSilenceMs: 2000 });
     const speaking = new Promise((resolve) => connection.once('speaking', resolve));
     const sent = markedFrames(25, 1000);
 

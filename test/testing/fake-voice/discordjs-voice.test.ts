@@ -141,7 +141,7 @@ describe.skipIf(certificate === null)('@discordjs/voice against FakeVoiceServer'
 
       // Its heartbeats acknowledge the last seq the fake sent.
       await server.waitFor('heartbeat', (h) => h.sessionId === session.id && h.seqAck === h.lastSeqSent, {
-        timeoutMs: 10_000,
+        timeoutMs: 15_000,
       });
 
       // A 4015 is resumable: Resume with seq_ack, then audio continues on the same UDP association and key.
