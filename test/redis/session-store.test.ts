@@ -72,6 +72,7 @@ describe.skipIf(!enabled)('RedisSessionStore against a real redis-server', () =>
 
   it('writes every change of one flush in one round trip', async () => {
     const { store: s, client } = store(uniquePrefix());
+    await s.delete(0); // loads the script into Redis: EVALSHA, then EVAL after NOSCRIPT, two calls
     const before = client.calls;
     await Promise.all(Array.from({ length: 50 }, (_, shard) => s.set(shard, session(`s${shard}`, shard))));
     expect(client.calls - before).toBe(1);
@@ -87,6 +88,7 @@ describe.skipIf(!enabled)('RedisSessionStore against a real redis-server', () =>
     const { store: s, client } = store(uniquePrefix());
     await Promise.all(Array.from({ length: 50 }, (_, shard) => s.set(shard, session(`s${shard}`, shard))));
     await redis.set(s.keyOf(7), 'not a hash');
+    await s.get(0); // loads the script into Redis: EVALSHA, then EVAL after NOSCRIPT, two calls
     const before = client.calls;
     const reads = await Promise.allSettled(Array.from({ length: 60 }, (_, shard) => s.get(shard)));
     expect(client.calls - before).toBe(1);
@@ -241,6 +243,35 @@ describe.skipIf(!enabled)('RedisSessionStore against a real redis-server', () =>
       expect(gateway.received.filter((frame) => frame.op === GatewayOpcodes.Resume)).toHaveLength(1);
       expect((await store(prefix).store.inspect(0))?.compress).toBe('zlib-stream');
     } finally {
+      await gateway.close();
+    }
+  }, 30_000);
+
+  it("loads all of a starting ShardManager's sessions in one round trip", async () => {
+    const gateway = await FakeGateway.start({ shardCount: 4, maxConcurrency: 4, identifyIntervalMs: 50 });
+    // Script calls without arguments are reads (a write passes at least its TTL). Each script call
+    // starts with one EVALSHA (an EVAL follows only after NOSCRIPT): counting those counts round trips.
+    let reads = 0;
+    const counting = {
+      eval: (script: string, options: { keys: string[]; arguments: string[] }) => redis.eval(script, options),
+      evalSha: (sha1: string, options: { keys: string[]; arguments: string[] }) => {
+        if (options.arguments.length === 0) reads += 1;
+        return redis.evalSha(sha1, options);
+      },
+    };
+    const manager = new ShardManager({
+      token: gateway.options.token,
+      intents: GatewayIntentBits.Guilds,
+      restUrl: gateway.restUrl,
+      gatewayUrl: gateway.url,
+      sessionStore: new RedisSessionStore({ redis: counting, keyPrefix: uniquePrefix() }),
+    });
+    try {
+      manager.createShards(4);
+      await Promise.all(manager.startShards());
+      expect(reads).toBe(1);
+    } finally {
+      await manager.stopShards();
       await gateway.close();
     }
   }, 30_000);
