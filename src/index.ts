@@ -19,7 +19,7 @@ export type { ShardManagerEvents } from './manager/shard-manager.js';
 export type { ShardManagerOptions } from './manager/shard-manager-options.js';
 export { MemorySessionStore } from './manager/session-store.js';
 export { FileSessionStore } from './manager/file-session-store.js';
-export type { SessionStore } from './manager/session-store.js';
+export type { SessionDetails, SessionStore } from './manager/session-store.js';
 export { GatewayHttp } from './http/index.js';
 export type { GatewayHttpOptions } from './http/index.js';
 export { SessionStartGate } from './manager/identify/index.js';

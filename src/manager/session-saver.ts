@@ -1,6 +1,6 @@
 import type { Shard } from '../shard/shard.js';
 import type { ShardSession } from '../shard/shard-options.js';
-import type { SessionStore } from './session-store.js';
+import type { SessionDetails, SessionStore } from './session-store.js';
 
 /**
  * Keeps a manager's session store current: a shard's session is saved as soon as it is live (READY or
@@ -11,10 +11,17 @@ export class SessionSaver {
   readonly #store: SessionStore;
   readonly #everyMs: number;
   readonly #onError: (error: unknown, shard: Shard) => void;
+  readonly #details: SessionDetails;
   #timer: NodeJS.Timeout | null = null;
 
-  constructor(store: SessionStore, everyMs: number, onError: (error: unknown, shard: Shard) => void) {
+  constructor(
+    store: SessionStore,
+    everyMs: number,
+    onError: (error: unknown, shard: Shard) => void,
+    details: SessionDetails,
+  ) {
     this.#store = store;
+    this.#details = details;
     this.#everyMs = everyMs;
     this.#onError = onError;
   }
@@ -23,7 +30,7 @@ export class SessionSaver {
   async persist(shard: Shard, keep: boolean): Promise<void> {
     try {
       const session = shard.session;
-      if (keep && session !== null) await this.#store.set(shard.id, session);
+      if (keep && session !== null) await this.#store.set(shard.id, session, this.#details);
       else await this.#store.delete(shard.id);
     } catch (error) {
       this.#onError(error, shard);

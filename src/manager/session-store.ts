@@ -1,4 +1,20 @@
+import type { GatewayCompression } from '../gateway/gateway-url.js';
 import type { ShardSession } from '../shard/shard-options.js';
+
+/**
+ * What a manager tells a store about the connection that saved a session, beside the session itself.
+ * For operators inspecting a store (e.g. `RedisSessionStore.inspect`); never needed to resume, and a
+ * store may ignore it.
+ */
+export interface SessionDetails {
+  /**
+   * The transport compression of the shard that saved the session (its `compress` option). A record
+   * only: transport compression is chosen per connection in the URL's query and a resume opens a new
+   * connection with a new stream (docs/protocol/gateway.md §1.2, §1.4), so a session saved under one
+   * compression is resumed under any other.
+   */
+  readonly compress: GatewayCompression;
+}
 
 /**
  * Where a manager keeps its shards' sessions so that a new process can resume them (a bot restart
@@ -8,8 +24,11 @@ import type { ShardSession } from '../shard/shard-options.js';
 export interface SessionStore {
   /** The session saved for `shardId`, or null/undefined when there is none. */
   get(shardId: number): ShardSession | null | undefined | Promise<ShardSession | null | undefined>;
-  /** Saves `session` as the one of `shardId`, replacing what was there. */
-  set(shardId: number, session: ShardSession): void | Promise<void>;
+  /**
+   * Saves `session` as the one of `shardId`, replacing what was there. A `ShardManager` passes
+   * `details` too (optional for stores written before it existed: they keep working).
+   */
+  set(shardId: number, session: ShardSession, details?: SessionDetails): void | Promise<void>;
   /** Forgets the session of `shardId` (it was lost, or the shard stopped for good). */
   delete(shardId: number): void | Promise<void>;
   /**

@@ -161,6 +161,8 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
       options.sessionStore ?? new MemorySessionStore(),
       options.sessionSaveIntervalMs ?? 5_000,
       (error, shard) => this.#warn(error, 'the session store failed', shard),
+      // The shards' own default (src/shard/shard.ts).
+      { compress: options.compress ?? 'zlib-stream' },
     );
     this.#gate = options.identifyGate ?? this.#createDefaultGate(options);
     if (options.identifyGate !== undefined) this.#wireUserGate(options.identifyGate);

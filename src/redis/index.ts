@@ -10,7 +10,7 @@
 export { RedisIdentifyGate } from './redis-identify-gate.js';
 export type { RedisIdentifyGateEvents, RedisIdentifyGateOptions } from './redis-identify-gate.js';
 export { RedisSessionStore, DEFAULT_SESSION_TTL_MS } from './redis-session-store.js';
-export type { RedisSessionStoreOptions } from './redis-session-store.js';
+export type { RedisSessionStoreOptions, StoredSessionRecord } from './redis-session-store.js';
 export type { RedisScriptCall, RedisScriptClient } from './client.js';
 export { fromIoredis } from './ioredis.js';
 export type { IoredisScriptMethods } from './ioredis.js';

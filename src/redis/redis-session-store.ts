@@ -1,9 +1,11 @@
 import { InvalidArgumentError, SessionStoreCorruptError } from '../errors.js';
 import { sessionProblem } from '../manager/file-session-store.js';
-import type { SessionStore } from '../manager/session-store.js';
+import type { GatewayCompression } from '../gateway/gateway-url.js';
+import type { SessionDetails, SessionStore } from '../manager/session-store.js';
 import type { ShardSession } from '../shard/shard-options.js';
 import type { RedisScriptClient } from './client.js';
 import { checkRedisOptions, positive } from './options.js';
+import { isCompression, parseSession } from './session-entry.js';
 import { readScript, writeScript } from './session-scripts.js';
 
 /**
@@ -28,17 +30,42 @@ export interface RedisSessionStoreOptions {
   readonly commandTimeoutMs?: number;
 }
 
+/**
+ * A shard's entry as {@link RedisSessionStore.inspect} shows it to an operator: the session, and
+ * what is kept beside it.
+ */
+export interface StoredSessionRecord {
+  /** The session, as `get` returns it (what a shard resumes). */
+  readonly session: ShardSession;
+  /**
+   * The transport compression of the connection that last saved the session, or null when the entry
+   * was written without it (by a statecord before this field existed, or a caller of `set` that did
+   * not pass it). For inspection only: a session resumes under any compression (see `SessionDetails`).
+   */
+  readonly compress: GatewayCompression | null;
+  /** When the entry was last written, in Redis server ms (Unix epoch). */
+  readonly updatedAt: number;
+}
+
 /** One shard's change in a batch, and the callers waiting for it. */
 interface Pending {
   readonly op: 'set' | 'del';
   readonly session: ShardSession | null;
+  readonly compress: GatewayCompression | null;
   readonly waiters: { resolve: () => void; reject: (error: unknown) => void }[];
 }
+
+/** The callers waiting for one shard's entry in a batch of reads. */
+type ReadWaiters = {
+  resolve: (record: StoredSessionRecord | null) => void;
+  reject: (error: unknown) => void;
+}[];
 
 /**
  * A {@link SessionStore} in Redis, shared by every process and host of a bot: a process that takes
  * over (or restarts) resumes the shards' sessions instead of identifying. Per shard a hash
- * `{sessionId, sequence, resumeUrl, shardCount, since, updatedAt}` (`updatedAt`, `since`: server ms).
+ * `{sessionId, sequence, resumeUrl, shardCount, compress, since, updatedAt}` (`updatedAt`, `since`:
+ * server ms; `compress` is for operators, see {@link RedisSessionStore.inspect}).
  *
  * - **One round trip per flush.** Every `set`/`delete` made in one tick (a manager saves all moved
  *   sequences of a save interval together) is written by one script call. A `ShardManager` saves at
@@ -46,6 +73,8 @@ interface Pending {
  * - **Conditional writes** (Lua, atomic): a session's `sequence` never goes backwards, and an older
  *   session never overwrites a newer one (a process that lost a shard flushing late). The first write
  *   of a session this process has never stored nor read counts as the newest.
+ * - **One round trip per batch of reads.** Every `get`/`inspect` made in one tick is read by one script
+ *   call (a manager loads all its shards' sessions at start together: one call, not one per shard).
  * - **Expiry**: entries live `ttlMs` (see {@link DEFAULT_SESSION_TTL_MS}) after their last write.
  * - **Corrupt entries** (not a hash of that shape) make `get` and `set` of that shard reject with
  *   {@link SessionStoreCorruptError} and are left as they are (`delete` removes them); a manager
@@ -76,6 +105,8 @@ export class RedisSessionStore implements SessionStore {
   /** Per shard, the session this process stored or read, and its `since` (server ms). */
   readonly #known = new Map<number, { readonly sessionId: string; readonly since: string }>();
   #batch: Map<number, Pending> | null = null;
+  /** The reads not sent yet: everything asked for in this tick. */
+  #reads: Map<number, ReadWaiters> | null = null;
   /** The end of the write chain (never rejects): one batch at a time. */
   #tail: Promise<void> = Promise.resolve();
 
@@ -96,12 +127,55 @@ export class RedisSessionStore implements SessionStore {
   /** The stored session of a shard, or null. Rejects with {@link SessionStoreCorruptError} for a bad entry. */
   async get(shardId: number): Promise<ShardSession | null> {
     checkShardId(shardId);
-    const key = this.keyOf(shardId);
-    const reply = (await readScript.run(
-      this.#redis,
-      { keys: [key], arguments: [] },
-      this.#timeoutMs,
-    )) as string[];
+    return (await this.#read(shardId))?.session ?? null;
+  }
+
+  /**
+   * A shard's whole entry, for operators (which compression saved it, when it was last written), or
+   * null. Rejects with {@link SessionStoreCorruptError} for a bad entry, like `get`.
+   */
+  inspect(shardId: number): Promise<StoredSessionRecord | null> {
+    checkShardId(shardId);
+    return this.#read(shardId);
+  }
+
+  /** Adds a read to the open batch of reads (sent at the end of this tick, one call for all). */
+  #read(shardId: number): Promise<StoredSessionRecord | null> {
+    if (this.#reads === null) {
+      const reads = new Map<number, ReadWaiters>();
+      this.#reads = reads;
+      setImmediate(() => void this.#readBatch(reads));
+    }
+    const waiters = this.#reads.get(shardId) ?? [];
+    this.#reads.set(shardId, waiters);
+    return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
+  }
+
+  async #readBatch(reads: Map<number, ReadWaiters>): Promise<void> {
+    if (this.#reads === reads) this.#reads = null;
+    const entries = [...reads];
+    const keys = entries.map(([shardId]) => this.keyOf(shardId));
+    let reply: string[][];
+    try {
+      reply = (await readScript.run(this.#redis, { keys, arguments: [] }, this.#timeoutMs)) as string[][];
+    } catch (error) {
+      for (const [, waiters] of entries) for (const waiter of waiters) waiter.reject(error);
+      return;
+    }
+    entries.forEach(([shardId, waiters], index) => {
+      let record: StoredSessionRecord | null;
+      try {
+        record = this.#parseEntry(shardId, keys[index]!, reply[index] ?? []);
+      } catch (error) {
+        for (const waiter of waiters) waiter.reject(error);
+        return;
+      }
+      for (const waiter of waiters) waiter.resolve(record);
+    });
+  }
+
+  /** Checks one entry of a read reply (`[type, field, value, …]`) and remembers its session's `since`. */
+  #parseEntry(shardId: number, key: string, reply: readonly string[]): StoredSessionRecord | null {
     const [kind, ...pairs] = reply;
     if (kind === 'none') return null;
     const corrupt = (reason: string) => new SessionStoreCorruptError(`redis:${key}`, reason);
@@ -114,11 +188,20 @@ export class RedisSessionStore implements SessionStore {
     const since = fields.get('since') ?? '';
     if (!/^[0-9]+$/.test(since)) throw corrupt('its `since` is not a time');
     this.#known.set(shardId, { sessionId: (session as ShardSession).sessionId, since });
-    return session as ShardSession;
+    const compress = fields.get('compress');
+    return {
+      session: session as ShardSession,
+      // Only a value this statecord writes; anything else (or '', or absent) is "not recorded".
+      compress: isCompression(compress) ? compress : null,
+      updatedAt: Number(fields.get('updatedAt') ?? since),
+    };
   }
 
-  /** Saves a shard's session (conditionally, see the class); resolves once Redis has it, or refused it as stale. */
-  set(shardId: number, session: ShardSession): Promise<void> {
+  /**
+   * Saves a shard's session (conditionally, see the class); resolves once Redis has it, or refused it
+   * as stale. `details.compress` is recorded beside it (a `ShardManager` passes it).
+   */
+  set(shardId: number, session: ShardSession, details?: SessionDetails): Promise<void> {
     checkShardId(shardId);
     const problem = sessionProblem(session);
     if (problem !== null) {
@@ -126,17 +209,22 @@ export class RedisSessionStore implements SessionStore {
         new InvalidArgumentError(`the session of shard ${shardId} is malformed: ${problem}`),
       );
     }
-    return this.#enqueue(shardId, 'set', { ...session });
+    return this.#enqueue(shardId, 'set', { ...session }, details?.compress ?? null);
   }
 
   /** Forgets a shard's session (whatever is stored, a corrupt entry too). */
   delete(shardId: number): Promise<void> {
     checkShardId(shardId);
-    return this.#enqueue(shardId, 'del', null);
+    return this.#enqueue(shardId, 'del', null, null);
   }
 
   /** Adds a change to the open batch (a later change of a shard replaces its earlier one). */
-  #enqueue(shardId: number, op: Pending['op'], session: ShardSession | null): Promise<void> {
+  #enqueue(
+    shardId: number,
+    op: Pending['op'],
+    session: ShardSession | null,
+    compress: GatewayCompression | null,
+  ): Promise<void> {
     if (this.#batch === null) {
       const batch = new Map<number, Pending>();
       this.#batch = batch;
@@ -147,7 +235,7 @@ export class RedisSessionStore implements SessionStore {
       this.#tail = run.catch(() => undefined);
     }
     const waiters = this.#batch.get(shardId)?.waiters ?? [];
-    this.#batch.set(shardId, { op, session, waiters });
+    this.#batch.set(shardId, { op, session, compress, waiters });
     return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
   }
 
@@ -156,7 +244,7 @@ export class RedisSessionStore implements SessionStore {
     const entries = [...batch];
     const keys = entries.map(([shardId]) => this.keyOf(shardId));
     const args = [String(this.#ttlMs)];
-    for (const [shardId, { op, session }] of entries) {
+    for (const [shardId, { op, session, compress }] of entries) {
       const known = this.#known.get(shardId);
       const since = session !== null && known?.sessionId === session.sessionId ? known.since : '';
       args.push(
@@ -165,6 +253,7 @@ export class RedisSessionStore implements SessionStore {
         session?.sequence === null || session === null ? '' : String(session.sequence),
         session?.resumeUrl ?? '',
         session?.shardCount === undefined ? '' : String(session.shardCount),
+        compress ?? '',
         since,
       );
     }
@@ -197,19 +286,6 @@ export class RedisSessionStore implements SessionStore {
       }
     });
   }
-}
-
-/** The session in a stored hash (checked by the caller). */
-function parseSession(fields: ReadonlyMap<string, string>): unknown {
-  const sequence = fields.get('sequence');
-  const count = fields.get('shardCount');
-  const url = fields.get('resumeUrl');
-  return {
-    sessionId: fields.get('sessionId'),
-    sequence: sequence === '' ? null : sequence === undefined ? undefined : Number(sequence),
-    resumeUrl: url === '' ? null : url,
-    ...(count === '' || count === undefined ? {} : { shardCount: Number(count) }),
-  };
 }
 
 function checkShardId(shardId: number): void {

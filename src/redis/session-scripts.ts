@@ -2,15 +2,17 @@ import { LuaScript } from './client.js';
 
 /**
  * Lua scripts of `RedisSessionStore`. A session is a hash: `sessionId`, `sequence` ('' = none yet),
- * `resumeUrl` ('' = none), `shardCount` ('' = unknown), `since` (server ms when this session was first
- * stored) and `updatedAt` (server ms of the last write). @internal
+ * `resumeUrl` ('' = none), `shardCount` ('' = unknown), `compress` (the saving connection's transport
+ * compression, '' = not told; absent in entries written before it existed), `since` (server ms when
+ * this session was first stored) and `updatedAt` (server ms of the last write). @internal
  */
 
 /**
  * Writes a batch: every shard a flush holds, in one call (one round trip per process per flush).
  *
- * KEYS: one session key per entry. ARGV: 1 TTL (ms), then 6 per key: op (`set` | `del`), sessionId,
- * sequence, resumeUrl, shardCount, since ('' when this process has not stored this session before).
+ * KEYS: one session key per entry. ARGV: 1 TTL (ms), then 7 per key: op (`set` | `del`), sessionId,
+ * sequence, resumeUrl, shardCount, compress, since ('' when this process has not stored this session
+ * before).
  *
  * A `set` of the stored session only raises `sequence` (never lowers it: a Resume from a later `seq`
  * than was received is refused, docs/protocol/gateway.md §7) and refreshes the other fields and the
@@ -23,8 +25,9 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ttl = tonumber(ARGV[1])
 local out = {}
 for i, key in ipairs(KEYS) do
-  local a = (i - 1) * 6 + 1
-  local op, id, seq, url, count, since = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6]
+  local a = (i - 1) * 7 + 1
+  local op, id, seq, url, count, comp, since = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4],
+    ARGV[a + 5], ARGV[a + 6], ARGV[a + 7]
   local status, kept = 'ok', ''
   if op == 'del' then
     redis.call('DEL', key)
@@ -38,7 +41,8 @@ for i, key in ipairs(KEYS) do
       status = 'corrupt'
     elseif kind == 'hash' and cur[1] == id then
       if curSeq ~= '' and (seq == '' or tonumber(seq) < tonumber(curSeq)) then seq = curSeq end
-      redis.call('HSET', key, 'sequence', seq, 'resumeUrl', url, 'shardCount', count, 'updatedAt', now)
+      redis.call('HSET', key, 'sequence', seq, 'resumeUrl', url, 'shardCount', count, 'compress', comp,
+        'updatedAt', now)
       redis.call('PEXPIRE', key, ttl)
       kept = cur[3]
     elseif kind == 'hash' and since ~= '' and curSince >= tonumber(since) then
@@ -47,7 +51,7 @@ for i, key in ipairs(KEYS) do
       if since == '' then since = tostring(now) end
       redis.call('DEL', key)
       redis.call('HSET', key, 'sessionId', id, 'sequence', seq, 'resumeUrl', url, 'shardCount', count,
-        'since', since, 'updatedAt', now)
+        'compress', comp, 'since', since, 'updatedAt', now)
       redis.call('PEXPIRE', key, ttl)
       kept = since
     end
@@ -57,10 +61,20 @@ end
 return out
 `);
 
-/** Reads one session. KEYS: 1 the key. Returns `{ type, fields… }` (field/value pairs of a hash). */
-export const readScript = new LuaScript(`local kind = redis.call('TYPE', KEYS[1])['ok']
-if kind ~= 'hash' then return { kind } end
-local out = redis.call('HGETALL', KEYS[1])
-table.insert(out, 1, kind)
+/**
+ * Reads a batch of sessions in one call (a manager loads all its shards' sessions at start together).
+ * KEYS: the keys. Returns per key `{ type, fields… }` (the field/value pairs when it is a hash).
+ */
+export const readScript = new LuaScript(`local out = {}
+for i, key in ipairs(KEYS) do
+  local kind = redis.call('TYPE', key)['ok']
+  if kind == 'hash' then
+    local entry = redis.call('HGETALL', key)
+    table.insert(entry, 1, kind)
+    out[i] = entry
+  else
+    out[i] = { kind }
+  end
+end
 return out
 `);

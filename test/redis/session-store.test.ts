@@ -72,6 +72,7 @@ describe.skipIf(!enabled)('RedisSessionStore against a real redis-server', () =>
 
   it('writes every change of one flush in one round trip', async () => {
     const { store: s, client } = store(uniquePrefix());
+    await s.delete(0); // loads the script into Redis: EVALSHA, then EVAL after NOSCRIPT, two calls
     const before = client.calls;
     await Promise.all(Array.from({ length: 50 }, (_, shard) => s.set(shard, session(`s${shard}`, shard))));
     expect(client.calls - before).toBe(1);
@@ -81,6 +82,58 @@ describe.skipIf(!enabled)('RedisSessionStore against a real redis-server', () =>
       Array.from({ length: 50 }, (_, shard) => s.set(shard, session(`s${shard}`, shard + 1))),
     );
     expect(client.calls - next).toBe(1);
+  });
+
+  it('reads every get of one tick in one round trip; a corrupt entry rejects only its own get', async () => {
+    const { store: s, client } = store(uniquePrefix());
+    await Promise.all(Array.from({ length: 50 }, (_, shard) => s.set(shard, session(`s${shard}`, shard))));
+    await redis.set(s.keyOf(7), 'not a hash');
+    await s.get(0); // loads the script into Redis: EVALSHA, then EVAL after NOSCRIPT, two calls
+    const before = client.calls;
+    const reads = await Promise.allSettled(Array.from({ length: 60 }, (_, shard) => s.get(shard)));
+    expect(client.calls - before).toBe(1);
+    reads.forEach((read, shard) => {
+      if (shard === 7) {
+        expect(read.status).toBe('rejected');
+        expect((read as PromiseRejectedResult).reason).toBeInstanceOf(SessionStoreCorruptError);
+      } else if (shard < 50)
+        expect(read).toEqual({ status: 'fulfilled', value: session(`s${shard}`, shard) });
+      else expect(read).toEqual({ status: 'fulfilled', value: null });
+    });
+  });
+
+  it("records the saving connection's compression beside the session, for inspect() only", async () => {
+    const { store: s } = store(uniquePrefix());
+    await s.set(0, session('a', 1), { compress: 'zstd-stream' });
+    expect(await s.get(0)).toEqual(session('a', 1));
+    const record = await s.inspect(0);
+    expect(record).toMatchObject({ session: session('a', 1), compress: 'zstd-stream' });
+    expect(record?.updatedAt).toBeGreaterThan(1_600_000_000_000);
+    // The same session saved again by a connection with another compression: the record follows it.
+    await s.set(0, session('a', 2), { compress: 'none' });
+    expect((await s.inspect(0))?.compress).toBe('none');
+    // A caller that does not say: not recorded.
+    await s.set(0, session('a', 3));
+    expect((await s.inspect(0))?.compress).toBeNull();
+    expect(await s.inspect(1)).toBeNull();
+  });
+
+  it('loads an entry written before `compress` existed', async () => {
+    const { store: s } = store(uniquePrefix());
+    const written = 1_700_000_000_000;
+    await redis.hSet(s.keyOf(0), {
+      sessionId: 'old',
+      sequence: '9',
+      resumeUrl: 'wss://resume.example',
+      shardCount: '4',
+      since: String(written),
+      updatedAt: String(written),
+    });
+    expect(await s.get(0)).toEqual(session('old', 9));
+    expect(await s.inspect(0)).toMatchObject({ compress: null, updatedAt: written });
+    // And it is updated in place (the same session), gaining the field.
+    await s.set(0, session('old', 10), { compress: 'zlib-stream' });
+    expect(await s.inspect(0)).toMatchObject({ session: session('old', 10), compress: 'zlib-stream' });
   });
 
   it(`sets a TTL (default ${DEFAULT_SESSION_TTL_MS} ms, a little shorter than Discord keeps a dropped session)`, async () => {
@@ -155,6 +208,70 @@ describe.skipIf(!enabled)('RedisSessionStore against a real redis-server', () =>
       // A non-resumable stop deleted the sessions.
       expect(await store(prefix).store.get(0)).toBeNull();
     } finally {
+      await gateway.close();
+    }
+  }, 30_000);
+
+  it('resumes a session saved under another transport compression (compression is per connection)', async () => {
+    const gateway = await FakeGateway.start({
+      shardCount: 1,
+      identifyIntervalMs: 50,
+      heartbeatIntervalMs: 5_000,
+    });
+    const prefix = uniquePrefix();
+    const managerWith = (compress: 'none' | 'zlib-stream') =>
+      new ShardManager({
+        token: gateway.options.token,
+        intents: GatewayIntentBits.Guilds,
+        restUrl: gateway.restUrl,
+        gatewayUrl: gateway.url,
+        sessionStore: store(prefix).store,
+        compress,
+      });
+    try {
+      const first = managerWith('none');
+      first.createShards(1);
+      await Promise.all(first.startShards());
+      await first.stopShards({ resumable: true });
+      expect((await store(prefix).store.inspect(0))?.compress).toBe('none');
+
+      const second = managerWith('zlib-stream');
+      second.createShards(1);
+      await Promise.all(second.startShards());
+      await second.stopShards({ resumable: true });
+      expect(gateway.received.filter((frame) => frame.op === GatewayOpcodes.Identify)).toHaveLength(1);
+      expect(gateway.received.filter((frame) => frame.op === GatewayOpcodes.Resume)).toHaveLength(1);
+      expect((await store(prefix).store.inspect(0))?.compress).toBe('zlib-stream');
+    } finally {
+      await gateway.close();
+    }
+  }, 30_000);
+
+  it("loads all of a starting ShardManager's sessions in one round trip", async () => {
+    const gateway = await FakeGateway.start({ shardCount: 4, maxConcurrency: 4, identifyIntervalMs: 50 });
+    // Script calls without arguments are reads (a write passes at least its TTL). Each script call
+    // starts with one EVALSHA (an EVAL follows only after NOSCRIPT): counting those counts round trips.
+    let reads = 0;
+    const counting = {
+      eval: (script: string, options: { keys: string[]; arguments: string[] }) => redis.eval(script, options),
+      evalSha: (sha1: string, options: { keys: string[]; arguments: string[] }) => {
+        if (options.arguments.length === 0) reads += 1;
+        return redis.evalSha(sha1, options);
+      },
+    };
+    const manager = new ShardManager({
+      token: gateway.options.token,
+      intents: GatewayIntentBits.Guilds,
+      restUrl: gateway.restUrl,
+      gatewayUrl: gateway.url,
+      sessionStore: new RedisSessionStore({ redis: counting, keyPrefix: uniquePrefix() }),
+    });
+    try {
+      manager.createShards(4);
+      await Promise.all(manager.startShards());
+      expect(reads).toBe(1);
+    } finally {
+      await manager.stopShards();
       await gateway.close();
     }
   }, 30_000);
