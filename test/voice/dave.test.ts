@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VoiceOpcodes } from 'discord-api-types/voice/v8';
-import { oggOpusFile, type VoiceConnection } from '../../src/index.js';
+import { oggOpusFile, type VoiceConnection, type VoiceE2EEState } from '../../src/index.js';
 import type { FakeVoicePeer, FakeVoiceServer } from '../../src/testing/index.js';
 import {
   GUILD_ID,
@@ -45,6 +45,22 @@ function e2ee(connection: VoiceConnection, predicate: (epoch: number | null) => 
   return new Promise((resolve) => {
     const listener = ({ epoch }: { epoch: number | null }): void => {
       if (!predicate(epoch)) return;
+      connection.off('e2eeChange', listener);
+      resolve();
+    };
+    connection.on('e2eeChange', listener);
+  });
+}
+
+/** Resolves at the first `e2eeChange` (or current state) satisfying `predicate`. */
+function e2eeState(
+  connection: VoiceConnection,
+  predicate: (state: VoiceE2EEState) => boolean,
+): Promise<void> {
+  if (predicate(connection.e2ee)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const listener = (state: VoiceE2EEState): void => {
+      if (!predicate(state)) return;
       connection.off('e2eeChange', listener);
       resolve();
     };
@@ -216,5 +232,44 @@ describe('DAVE group changes the server drives', () => {
     carol.leave();
     await e2ee(connection, (epoch) => epoch === 4);
     expect(connection.privacyCode).toBe(voice.peers[0]!.privacyCode(VOICE_CHANNEL_ID));
+  });
+
+  it('a downgrade to version 0 (op 21 + op 22) sends frames with transport encryption only', async () => {
+    const { voice, connection } = await joinCall();
+    await connection.play(framesOf(markedFrames(3))).finished;
+    const downgraded = e2eeState(connection, (state) => state.protocolVersion === 0);
+    voice.dave.downgrade(VOICE_CHANNEL_ID);
+    await downgraded;
+    expect(connection.privacyCode).toBeNull();
+    const alice = voice.peers[0]!;
+    const before = alice.decrypted.length;
+    await connection.play(framesOf(markedFrames(3, 10))).finished;
+    const plain = alice.decrypted.slice(before).filter((frame) => !frame.opus?.equals(SILENCE));
+    expect(plain.map((frame) => frame.e2ee)).toEqual([false, false, false]);
+    expect(plain.map((frame) => markOf(frame.opus))).toEqual([10, 11, 12]);
+  });
+
+  it('an upgrade back to version 1 (op 24 epoch 1) forms a new group; no plaintext frame while the version is 1', async () => {
+    const { voice, connection } = await joinCall();
+    await e2ee(connection, (epoch) => epoch === 2);
+    const downgraded = e2eeState(connection, (state) => state.protocolVersion === 0);
+    voice.dave.downgrade(VOICE_CHANNEL_ID);
+    await downgraded;
+    await connection.play(framesOf(markedFrames(3, 10))).finished;
+    const upgraded = e2eeState(connection, (state) => state.protocolVersion === 1 && state.epoch !== null);
+    voice.dave.upgrade(VOICE_CHANNEL_ID);
+    await upgraded;
+    await connection.play(framesOf(markedFrames(3, 20))).finished;
+
+    const alice = voice.peers[0]!;
+    expect(decryptedBy(alice).slice(-3).map(markOf)).toEqual([20, 21, 22]);
+    expect(connection.privacyCode).toBe(alice.privacyCode(VOICE_CHANNEL_ID));
+    // UDP sniffed: the only non-silence frames without the DAVE marker are the ones played at version 0.
+    const fromBot = voice.frames.filter((frame) => frame.sessionId === voice.sessions[0]!.id);
+    const plain = fromBot.filter(
+      (frame) =>
+        !frame.payload.equals(SILENCE) && !frame.payload.subarray(-2).equals(Buffer.from([0xfa, 0xfa])),
+    );
+    expect(plain.map((frame) => markOf(frame.payload))).toEqual([10, 11, 12]);
   });
 });
