@@ -272,4 +272,17 @@ describe('DAVE group changes the server drives', () => {
     );
     expect(plain.map((frame) => markOf(frame.payload))).toEqual([10, 11, 12]);
   });
+
+  it('op 25 arriving before op 4 is kept until the group state exists: the group still forms', async () => {
+    const { shard, voice } = await rig({
+      voice: { defaultChannelKind: 'voice', peers: [{ userId: ALICE, channelId: VOICE_CHANNEL_ID }] },
+    });
+    voice.dave.sendExternalSenderBeforeSessionDescription();
+    const connection = await shard.voice.join(GUILD_ID, VOICE_CHANNEL_ID, { timing: VOICE_TEST_TIMING });
+    await e2ee(connection, (epoch) => epoch !== null);
+    await connection.play(framesOf(markedFrames(3))).finished;
+    const alice = voice.peers[0]!;
+    expect(decryptedBy(alice).map(markOf)).toEqual([0, 1, 2]);
+    expect(connection.privacyCode).toBe(alice.privacyCode(VOICE_CHANNEL_ID));
+  });
 });

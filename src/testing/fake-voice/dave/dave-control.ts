@@ -49,6 +49,15 @@ export class FakeDaveControl {
   }
 
   /**
+   * Ordering control for sessions described from now on: with `enabled`, the external sender (op 25) goes
+   * out before Session Description (op 4), which Discord may do (docs/protocol/voice.md §4.4); a client must
+   * keep it until its group state exists. Default: op 25 follows op 4.
+   */
+  sendExternalSenderBeforeSessionDescription(enabled = true): void {
+    this.state.dave.externalSenderFirst = enabled;
+  }
+
+  /**
    * Downgrades `channelId`'s call to protocol version 0 (op 21 with version 0, then op 22 once every client
    * answered op 23): frames go with transport encryption only. docs/protocol/voice.md §4.4.
    */
