@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VoiceOpcodes } from 'discord-api-types/voice/v8';
-import { oggOpusFile, type VoiceConnection, type VoiceE2EEState } from '../../src/index.js';
+import { oggOpusFile, type VoiceConnection } from '../../src/index.js';
 import type { FakeVoicePeer, FakeVoiceServer } from '../../src/testing/index.js';
 import {
   GUILD_ID,
@@ -52,14 +52,13 @@ function e2ee(connection: VoiceConnection, predicate: (epoch: number | null) => 
   });
 }
 
+type E2EEState = VoiceConnection['e2ee'];
+
 /** Resolves at the first `e2eeChange` (or current state) satisfying `predicate`. */
-function e2eeState(
-  connection: VoiceConnection,
-  predicate: (state: VoiceE2EEState) => boolean,
-): Promise<void> {
+function e2eeState(connection: VoiceConnection, predicate: (state: E2EEState) => boolean): Promise<void> {
   if (predicate(connection.e2ee)) return Promise.resolve();
   return new Promise((resolve) => {
-    const listener = (state: VoiceE2EEState): void => {
+    const listener = (state: E2EEState): void => {
       if (!predicate(state)) return;
       connection.off('e2eeChange', listener);
       resolve();
