@@ -30,12 +30,12 @@ export interface DaveRow {
   readonly usPerFrame: number;
   readonly userUsPerFrame: number;
   readonly systemUsPerFrame: number;
-  /** Median over repetitions of this impl's CPU ÷ `discordjs-dave`'s in the same repetition. */
+  /** Median over repetitions of this impl's CPU ÷ discord.js's (same DAVE setting) in the same repetition. */
   readonly vsDiscordJs: number;
   readonly ratios: readonly number[];
 }
 
-const IMPLS: readonly DavePathImpl[] = ['statecord-dave', 'discordjs-dave', 'statecord'];
+const IMPLS: readonly DavePathImpl[] = ['statecord-dave', 'discordjs-dave', 'statecord', 'discordjs'];
 
 /** Runs `dave-path.ts` against a UDP sink and summarises its runs. */
 export async function runDaveBench(options: DaveBenchOptions): Promise<Record<string, unknown>> {
@@ -68,10 +68,12 @@ export async function runDaveBench(options: DaveBenchOptions): Promise<Record<st
       for (const impl of IMPLS) {
         const mine = result.runs.filter((run) => run.impl === impl && run.connections === connections);
         const us = (value: number, frames: number): number => (value * 1000) / frames;
+        // Against discord.js with the same DAVE setting, in the same repetition.
+        const peerImpl: DavePathImpl = impl.endsWith('-dave') ? 'discordjs-dave' : 'discordjs';
         const ratios = mine.map((run) => {
           const peer = result.runs.find(
             (other) =>
-              other.impl === 'discordjs-dave' &&
+              other.impl === peerImpl &&
               other.connections === connections &&
               other.repetition === run.repetition,
           );
@@ -120,28 +122,24 @@ export function daveReport(dave: Record<string, unknown>): string {
   const connections = [...new Set(rows.map((row) => row.connections))];
   const cell = (impl: DavePathImpl, count: number): DaveRow | undefined =>
     rows.find((row) => row.impl === impl && row.connections === count);
+  const us = (impl: DavePathImpl, count: number): number => cell(impl, count)?.usPerFrame ?? Number.NaN;
   const table = markdownTable(
     [
       'connections',
       'statecord DAVE µs / frame',
       'discord.js DAVE µs / frame',
       '**÷**',
-      'statecord no DAVE µs / frame',
-      'DAVE adds (statecord)',
+      'no DAVE: statecord / discord.js µs (÷)',
+      'DAVE adds: statecord / discord.js µs',
     ],
-    connections.map((count) => {
-      const own = cell('statecord-dave', count);
-      const peer = cell('discordjs-dave', count);
-      const plain = cell('statecord', count);
-      return [
-        String(count),
-        fixed(own?.usPerFrame ?? Number.NaN, 2),
-        fixed(peer?.usPerFrame ?? Number.NaN, 2),
-        `**${fixed(own?.vsDiscordJs ?? Number.NaN, 3)}**`,
-        fixed(plain?.usPerFrame ?? Number.NaN, 2),
-        `${fixed((own?.usPerFrame ?? Number.NaN) - (plain?.usPerFrame ?? Number.NaN), 2)} µs`,
-      ];
-    }),
+    connections.map((count) => [
+      String(count),
+      fixed(us('statecord-dave', count), 2),
+      fixed(us('discordjs-dave', count), 2),
+      `**${fixed(cell('statecord-dave', count)?.vsDiscordJs ?? Number.NaN, 3)}**`,
+      `${fixed(us('statecord', count), 2)} / ${fixed(us('discordjs', count), 2)} (${fixed(cell('statecord', count)?.vsDiscordJs ?? Number.NaN, 3)})`,
+      `${fixed(us('statecord-dave', count) - us('statecord', count), 2)} / ${fixed(us('discordjs-dave', count) - us('discordjs', count), 2)}`,
+    ]),
   );
   return [
     `### Voice with DAVE (AES-256-GCM transport, ${String(dave['frames'])} frames × ${String(dave['repetitions'])} alternating runs; medians)`,

@@ -7,7 +7,8 @@
  * - `discordjs-dave`: per connection @discordjs/voice 0.19.2's own `DAVESession` in its `Networking`'s Ready
  *   state, `prepareAudioPacket(opus)` (`createAudioPacket` → `daveSession.encrypt` → transport AEAD) +
  *   `dispatchAudio()`;
- * - `statecord`: statecord's writer without DAVE (transport layer only), to show what DAVE adds.
+ * - `statecord` / `discordjs`: each library's path without DAVE (transport layer only), to show what the
+ *   DAVE layer adds to each.
  * Each connection is a real two-member MLS group: statecord's session and discord.js's session of the
  * same index, created through the fake voice server's external sender (ts-mls) as the fake does it —
  * statecord's session commits the external Add, discord.js's joins by the welcome. Before measuring, one
@@ -117,7 +118,7 @@ interface DiscordJsNetworking {
   dispatchAudio(): boolean;
 }
 
-function discordJsConnection(pair: GroupPair, ssrc: number, key: Buffer): Connection {
+function discordJsConnection(pair: GroupPair, ssrc: number, key: Buffer, dave: boolean): Connection {
   const networking = Object.create(Networking.prototype) as DiscordJsNetworking;
   // As Networking.onWsPacket builds it on SESSION_DESCRIPTION (dist/index.js), with its DAVE session.
   networking._state = {
@@ -135,7 +136,7 @@ function discordJsConnection(pair: GroupPair, ssrc: number, key: Buffer): Connec
       speaking: true,
       packetsPlayed: 0,
     },
-    dave: pair.discordjs,
+    dave: dave ? pair.discordjs : undefined,
   };
   return {
     send: () => {
@@ -151,7 +152,7 @@ function check(impl: DavePathImpl, pair: GroupPair, key: Buffer, packet: Buffer)
   const opened = openRtpPacket(MODE, key, packet, 12);
   if (opened === null) return false;
   const payload = Buffer.from(opened.plaintext);
-  if (impl === 'statecord') return payload.equals(frame);
+  if (impl === 'statecord' || impl === 'discordjs') return payload.equals(frame);
   if (payload.equals(frame)) return false; // DAVE on: the Opus frame must not be visible here
   const opus =
     impl === 'statecord-dave'
@@ -198,8 +199,8 @@ for (const impl of args.impls) {
     const key = randomBytes(32);
     const ssrc = 0x1000 + index;
     const connection =
-      impl === 'discordjs-dave'
-        ? discordJsConnection(pair, ssrc, key)
+      impl === 'discordjs-dave' || impl === 'discordjs'
+        ? discordJsConnection(pair, ssrc, key, impl === 'discordjs-dave')
         : statecordConnection(pair, ssrc, key, impl === 'statecord-dave');
     if (index === 0 || index === pairs.length - 1) {
       checks.push({ impl, ok: check(impl, pair, key, connection.packet()) });

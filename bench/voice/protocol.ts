@@ -232,7 +232,9 @@ export type DavePathImpl =
   /** @discordjs/voice 0.19.2: `prepareAudioPacket()` + `dispatchAudio()` with its `DAVESession`. */
   | 'discordjs-dave'
   /** statecord without DAVE (transport AEAD only): what the DAVE layer adds. */
-  | 'statecord';
+  | 'statecord'
+  /** @discordjs/voice without DAVE (its `dave` undefined): what the DAVE layer adds there. */
+  | 'discordjs';
 
 /** Arguments of `dave-path.ts`. */
 export interface DavePathArgs {
