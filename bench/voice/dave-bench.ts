@@ -18,20 +18,27 @@ export interface DaveBenchOptions {
   readonly repetitions: number;
   /** Opus frame size in bytes. */
   readonly frameBytes: number;
+  /** Progress lines (the bench's log). */
   readonly log: (line: string) => void;
 }
 
 /** One (impl, connections) cell: medians over the repetitions. */
 export interface DaveRow {
+  /** The path measured. */
   readonly impl: DavePathImpl;
+  /** Connections the frames rotated over. */
   readonly connections: number;
+  /** Measured runs (repetitions). */
   readonly runs: number;
   /** Median CPU (user + system) per frame, µs. */
   readonly usPerFrame: number;
+  /** Median user CPU per frame, µs. */
   readonly userUsPerFrame: number;
+  /** Median system CPU per frame, µs. */
   readonly systemUsPerFrame: number;
   /** Median over repetitions of this impl's CPU ÷ discord.js's (same DAVE setting) in the same repetition. */
   readonly vsDiscordJs: number;
+  /** The per-repetition ratios the median is taken over. */
   readonly ratios: readonly number[];
 }
 

@@ -250,23 +250,33 @@ export interface DavePathArgs {
   readonly batch: number;
   /** Connection counts measured (each an MLS group of two). */
   readonly connections: readonly number[];
+  /** The paths measured, in the order of even repetitions. */
   readonly impls: readonly DavePathImpl[];
 }
 
 /** One measured run of a DAVE send path. */
 export interface DavePathRun {
+  /** The path measured. */
   readonly impl: DavePathImpl;
+  /** Connections the frames rotated over. */
   readonly connections: number;
+  /** Which repetition (even: `impls` order, odd: reversed). */
   readonly repetition: number;
+  /** Frames sent in the run. */
   readonly frames: number;
+  /** `process.cpuUsage()` user time over the run, ms. */
   readonly cpuUserMs: number;
+  /** `process.cpuUsage()` system time over the run, ms. */
   readonly cpuSystemMs: number;
+  /** Wall time of the run, ms. */
   readonly wallMs: number;
 }
 
 /** What `dave-path.ts` reports. */
 export interface DavePathResult {
+  /** The message kind. */
   readonly type: 'result';
+  /** Every measured run. */
   readonly runs: readonly DavePathRun[];
   /** One packet of the first and last connection of each impl, opened at both layers. */
   readonly checks: ReadonlyArray<{ readonly impl: DavePathImpl; readonly ok: boolean }>;
