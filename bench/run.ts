@@ -24,6 +24,9 @@
  *                     --voice-connections 1,100,1000  --voice-seconds 10  --voice-frames 30000
  *                     --voice-runs 7  --voice-modes aes,xchacha  --voice-frame-bytes 160
  *                     --voice-client-flags=--max-semi-space-size=1   node flags of the pacing senders
+ *   --only voice-dave CPU per frame with DAVE on (bench/voice/dave-bench.ts; not in the default run), next
+ *                     to @discordjs/voice with DAVE. Options: --dave-connections 1,100,1000
+ *                     --dave-frames 20000  --dave-runs 7  (and --voice-frame-bytes)
  *
  * The children run JavaScript compiled first with `tsc -p tsconfig.bench.json` (see `buildDir`).
  */
@@ -60,6 +63,7 @@ import {
 } from './lib/profile.js';
 import { fixed, linearFit, markdownTable, median } from './lib/stats.js';
 import { parseVoiceModes, runVoiceBench, voiceReport } from './voice/voice-bench.js';
+import { daveReport, runDaveBench } from './voice/dave-bench.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -90,6 +94,9 @@ const { values: flags } = parseArgs({
     'voice-modes': { type: 'string', default: 'aes,xchacha' },
     'voice-frame-bytes': { type: 'string', default: '160' },
     'voice-client-flags': { type: 'string', default: '' },
+    'dave-connections': { type: 'string', default: '1,100,1000' },
+    'dave-frames': { type: 'string', default: '20000' },
+    'dave-runs': { type: 'string', default: '7' },
   },
 });
 
@@ -979,6 +986,7 @@ function report(result: Record<string, Record<string, unknown> | undefined>): st
     }
   }
   if (result['voice'] !== undefined) out.push(`\n${voiceReport(result['voice'])}`);
+  if (result['voiceDave'] !== undefined) out.push(`\n${daveReport(result['voiceDave'])}`);
   return out.join('\n');
 }
 
@@ -1003,6 +1011,15 @@ if (parts.has('voice')) {
     clientFlags: flags['voice-client-flags'].split(' ').filter((flag) => flag !== ''),
     profile: flags['no-profile'] ? 'never' : flags.profile ? 'always' : 'auto',
     profileDir: PROFILE_DIR,
+    log,
+  });
+}
+if (parts.has('voice-dave')) {
+  result['voiceDave'] = await runDaveBench({
+    connections: flags['dave-connections'].split(',').map(Number),
+    frames: Number(flags['dave-frames']),
+    repetitions: Number(flags['dave-runs']),
+    frameBytes: Number(flags['voice-frame-bytes']),
     log,
   });
 }

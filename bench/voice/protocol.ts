@@ -224,3 +224,64 @@ export type PacingClientMessage =
       readonly warnings: number;
       readonly firstWarning: string | null;
     };
+
+/** The send paths compared per frame with DAVE on (`dave-path.ts`). */
+export type DavePathImpl =
+  /** statecord: `VoicePacketWriter` with the connection's `VoiceDaveSession` as transform, then `send()`. */
+  | 'statecord-dave'
+  /** @discordjs/voice 0.19.2: `prepareAudioPacket()` + `dispatchAudio()` with its `DAVESession`. */
+  | 'discordjs-dave'
+  /** statecord without DAVE (transport AEAD only): what the DAVE layer adds. */
+  | 'statecord'
+  /** @discordjs/voice without DAVE (its `dave` undefined): what the DAVE layer adds there. */
+  | 'discordjs';
+
+/** Arguments of `dave-path.ts`. */
+export interface DavePathArgs {
+  /** The UDP sink (another process) every packet goes to. */
+  readonly sinkPort: number;
+  /** Frames per measured run (round-robin over the run's connections). */
+  readonly frames: number;
+  /** Runs of each (impl, connections); they alternate. */
+  readonly repetitions: number;
+  /** Opus frame size in bytes. */
+  readonly frameBytes: number;
+  /** Frames sent back to back before the loop yields (a `setImmediate`). */
+  readonly batch: number;
+  /** Connection counts measured (each an MLS group of two). */
+  readonly connections: readonly number[];
+  /** The paths measured, in the order of even repetitions. */
+  readonly impls: readonly DavePathImpl[];
+}
+
+/** One measured run of a DAVE send path. */
+export interface DavePathRun {
+  /** The path measured. */
+  readonly impl: DavePathImpl;
+  /** Connections the frames rotated over. */
+  readonly connections: number;
+  /** Which repetition (even: `impls` order, odd: reversed). */
+  readonly repetition: number;
+  /** Frames sent in the run. */
+  readonly frames: number;
+  /** `process.cpuUsage()` user time over the run, ms. */
+  readonly cpuUserMs: number;
+  /** `process.cpuUsage()` system time over the run, ms. */
+  readonly cpuSystemMs: number;
+  /** Wall time of the run, ms. */
+  readonly wallMs: number;
+}
+
+/** What `dave-path.ts` reports. */
+export interface DavePathResult {
+  /** The message kind. */
+  readonly type: 'result';
+  /** Every measured run. */
+  readonly runs: readonly DavePathRun[];
+  /** One packet of the first and last connection of each impl, opened at both layers. */
+  readonly checks: ReadonlyArray<{ readonly impl: DavePathImpl; readonly ok: boolean }>;
+  /** Time to create every MLS group (ts-mls external Add, davey commit and welcome). */
+  readonly setupMs: number;
+  /** MLS groups created (the most connections measured). */
+  readonly groups: number;
+}

@@ -52,6 +52,21 @@ function e2ee(connection: VoiceConnection, predicate: (epoch: number | null) => 
   });
 }
 
+type E2EEState = VoiceConnection['e2ee'];
+
+/** Resolves at the first `e2eeChange` (or current state) satisfying `predicate`. */
+function e2eeState(connection: VoiceConnection, predicate: (state: E2EEState) => boolean): Promise<void> {
+  if (predicate(connection.e2ee)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const listener = (state: E2EEState): void => {
+      if (!predicate(state)) return;
+      connection.off('e2eeChange', listener);
+      resolve();
+    };
+    connection.on('e2eeChange', listener);
+  });
+}
+
 /** The bot's frames a member decrypted (DAVE frames only; silence is never encrypted). */
 function decryptedBy(peer: FakeVoicePeer): (Buffer | null)[] {
   return peer.decrypted.filter((frame) => frame.e2ee).map((frame) => frame.opus);
@@ -216,5 +231,57 @@ describe('DAVE group changes the server drives', () => {
     carol.leave();
     await e2ee(connection, (epoch) => epoch === 4);
     expect(connection.privacyCode).toBe(voice.peers[0]!.privacyCode(VOICE_CHANNEL_ID));
+  });
+
+  it('a downgrade to version 0 (op 21 + op 22) sends frames with transport encryption only', async () => {
+    const { voice, connection } = await joinCall();
+    await connection.play(framesOf(markedFrames(3))).finished;
+    const downgraded = e2eeState(connection, (state) => state.protocolVersion === 0);
+    voice.dave.downgrade(VOICE_CHANNEL_ID);
+    await downgraded;
+    expect(connection.privacyCode).toBeNull();
+    const alice = voice.peers[0]!;
+    const before = alice.decrypted.length;
+    await connection.play(framesOf(markedFrames(3, 10))).finished;
+    const plain = alice.decrypted.slice(before).filter((frame) => !frame.opus?.equals(SILENCE));
+    expect(plain.map((frame) => frame.e2ee)).toEqual([false, false, false]);
+    expect(plain.map((frame) => markOf(frame.opus))).toEqual([10, 11, 12]);
+  });
+
+  it('an upgrade back to version 1 (op 24 epoch 1) forms a new group; no plaintext frame while the version is 1', async () => {
+    const { voice, connection } = await joinCall();
+    await e2ee(connection, (epoch) => epoch === 2);
+    const downgraded = e2eeState(connection, (state) => state.protocolVersion === 0);
+    voice.dave.downgrade(VOICE_CHANNEL_ID);
+    await downgraded;
+    await connection.play(framesOf(markedFrames(3, 10))).finished;
+    const upgraded = e2eeState(connection, (state) => state.protocolVersion === 1 && state.epoch !== null);
+    voice.dave.upgrade(VOICE_CHANNEL_ID);
+    await upgraded;
+    await connection.play(framesOf(markedFrames(3, 20))).finished;
+
+    const alice = voice.peers[0]!;
+    expect(decryptedBy(alice).slice(-3).map(markOf)).toEqual([20, 21, 22]);
+    expect(connection.privacyCode).toBe(alice.privacyCode(VOICE_CHANNEL_ID));
+    // UDP sniffed: the only non-silence frames without the DAVE marker are the ones played at version 0.
+    const fromBot = voice.frames.filter((frame) => frame.sessionId === voice.sessions[0]!.id);
+    const plain = fromBot.filter(
+      (frame) =>
+        !frame.payload.equals(SILENCE) && !frame.payload.subarray(-2).equals(Buffer.from([0xfa, 0xfa])),
+    );
+    expect(plain.map((frame) => markOf(frame.payload))).toEqual([10, 11, 12]);
+  });
+
+  it('op 25 arriving before op 4 is kept until the group state exists: the group still forms', async () => {
+    const { shard, voice } = await rig({
+      voice: { defaultChannelKind: 'voice', peers: [{ userId: ALICE, channelId: VOICE_CHANNEL_ID }] },
+    });
+    voice.dave.sendExternalSenderBeforeSessionDescription();
+    const connection = await shard.voice.join(GUILD_ID, VOICE_CHANNEL_ID, { timing: VOICE_TEST_TIMING });
+    await e2ee(connection, (epoch) => epoch !== null);
+    await connection.play(framesOf(markedFrames(3))).finished;
+    const alice = voice.peers[0]!;
+    expect(decryptedBy(alice).map(markOf)).toEqual([0, 1, 2]);
+    expect(connection.privacyCode).toBe(alice.privacyCode(VOICE_CHANNEL_ID));
   });
 });

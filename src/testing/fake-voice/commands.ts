@@ -38,6 +38,9 @@ export function handleSelectProtocol(state: VoiceServerState, conn: VoiceConnect
     session.mode = parsed.mode;
     session.clientAddress = { address: parsed.address, port: parsed.port };
     session.daveProtocolVersion = negotiateDaveProtocolVersion(session);
+    // Ordering control: op 25 may arrive before op 4 (docs/protocol/voice.md §4.4); clients must keep it.
+    const senderFirst = session.daveProtocolVersion > 0 && state.dave.externalSenderFirst;
+    if (senderFirst) state.dave.sessionDescribed(session);
     // Real Session Descriptions carry more fields than the docs list; clients must tolerate them.
     session.sendSequenced(VoiceOpcodes.SessionDescription, {
       audio_codec: 'opus',
@@ -48,7 +51,7 @@ export function handleSelectProtocol(state: VoiceServerState, conn: VoiceConnect
       dave_protocol_version: session.daveProtocolVersion,
     });
     // The external sender (op 25) follows Session Description; the client answers with its key package.
-    if (session.daveProtocolVersion > 0) state.dave.sessionDescribed(session);
+    if (session.daveProtocolVersion > 0 && !senderFirst) state.dave.sessionDescribed(session);
   });
   state.emit('selectProtocol', {
     connectionId: conn.id,

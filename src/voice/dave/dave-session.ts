@@ -87,7 +87,9 @@ export class VoiceDaveSession implements FrameTransform {
 
   /** The 30-digit voice privacy code, or null before a group is established. */
   get privacyCode(): string | null {
-    const code = this.session?.ready === true ? this.session.voicePrivacyCode : '';
+    // At version 0 (after a downgrade) there is no E2EE, whatever davey's reset session still reports.
+    const code =
+      this.protocolVersion > 0 && this.session?.ready === true ? this.session.voicePrivacyCode : '';
     return code === '' ? null : code;
   }
 

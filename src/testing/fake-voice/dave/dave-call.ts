@@ -71,7 +71,8 @@ export class DaveCall {
 
   /** op 26: a fresh key package; the member is (re-)added at the next proposal round. */
   keyPackage(userId: string, keyPackage: Uint8Array): void {
-    if (!this.participants.has(userId)) return;
+    // Version 0 has no group: a key package waits for the upgrade's op 24 (docs/protocol/voice.md §4.4).
+    if (!this.participants.has(userId) || this.protocolVersion === 0) return;
     const leaf = this.leaves.indexOf(userId);
     if (leaf !== -1) this.removals.add(leaf);
     this.keyPackages.set(userId, keyPackage);
@@ -154,6 +155,45 @@ export class DaveCall {
     this.schedule();
   }
 
+  /**
+   * Downgrade to protocol version 0 (docs/protocol/voice.md §4.4): op 21 `{ transition_id, protocol_version:
+   * 0 }` to every member; op 22 once each client sent op 23 (or the timeout passed). The group is dropped.
+   */
+  downgrade(): void {
+    this.resetGroup();
+    this.protocolVersion = 0;
+    const id = this.allocateTransitionId();
+    const members = [...this.participants.values()];
+    this.startTransition(id, members);
+    for (const member of members) member.prepareTransition(id, 0);
+    this.record(id, 0, 'downgrade');
+  }
+
+  /**
+   * Upgrade back to version 1 (docs/protocol/voice.md §4.4): op 24 `{ epoch: 1, protocol_version: 1 }` to
+   * every member; each answers with a fresh key package (op 26) and the group forms again as at creation.
+   */
+  upgrade(): void {
+    this.resetGroup();
+    this.protocolVersion = 1;
+    for (const member of this.participants.values()) member.prepareEpoch(1, 1);
+    this.record(0, 1, 'upgrade');
+  }
+
+  private record(transitionId: number, epoch: number, kind: DaveTransitionRecord['kind']): void {
+    const at = Date.now();
+    this.events.transition({
+      channelId: this.channelId,
+      transitionId,
+      epoch,
+      committer: null,
+      added: [],
+      removed: [],
+      kind,
+      at,
+    });
+  }
+
   /** Ends timers (server shutdown). */
   close(): void {
     if (this.pending !== null) clearTimeout(this.pending.timer);
@@ -218,7 +258,7 @@ export class DaveCall {
   }
 
   private async proposeRound(): Promise<void> {
-    if (this.pending !== null || this.outstanding !== null) return;
+    if (this.pending !== null || this.outstanding !== null || this.protocolVersion === 0) return;
     if (this.epoch === 0n) return this.proposeCreation();
     const members = this.leaves.filter((id): id is string => id !== null && this.participants.has(id));
     const joiners = [...this.keyPackages.keys()].filter((id) => this.participants.has(id));

@@ -16,6 +16,8 @@ export const DAVE_TRANSITION_TIMEOUT_MS = 3000;
 export class DaveCalls {
   readonly sender = new DaveExternalSender();
   readonly calls = new Map<string, DaveCall>();
+  /** When set, a session's op 25 is sent before its Session Description (op 4) instead of after it. */
+  externalSenderFirst = false;
   private readonly clients = new Map<VoiceSession, ClientParticipant>();
   private readonly members = new Map<Peer, Map<string, DavePeerMember>>();
   private readonly replies: DavePeerReplies;

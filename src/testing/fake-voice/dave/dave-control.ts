@@ -1,6 +1,7 @@
 import { DAVESession } from '@snazzah/davey';
 import { InvalidArgumentError } from '../../../errors.js';
 import type { VoiceServerState } from '../voice-state.js';
+import type { DaveCall } from './dave-call.js';
 import { appendProposalsPayload } from './external-sender.js';
 import type { ClientParticipant } from './participant.js';
 
@@ -45,6 +46,37 @@ export class FakeDaveControl {
       epoch: Number(call.epoch),
       leaves: [...call.leaves],
     };
+  }
+
+  /**
+   * Ordering control for sessions described from now on: with `enabled`, the external sender (op 25) goes
+   * out before Session Description (op 4), which Discord may do (docs/protocol/voice.md §4.4); a client must
+   * keep it until its group state exists. Default: op 25 follows op 4.
+   */
+  sendExternalSenderBeforeSessionDescription(enabled = true): void {
+    this.state.dave.externalSenderFirst = enabled;
+  }
+
+  /**
+   * Downgrades `channelId`'s call to protocol version 0 (op 21 with version 0, then op 22 once every client
+   * answered op 23): frames go with transport encryption only. docs/protocol/voice.md §4.4.
+   */
+  downgrade(channelId: string): void {
+    this.#call(channelId).downgrade();
+  }
+
+  /**
+   * Upgrades `channelId`'s call back to version 1 (op 24 `{ epoch: 1 }`): every member sends a fresh key
+   * package and a new group forms. docs/protocol/voice.md §4.4.
+   */
+  upgrade(channelId: string): void {
+    this.#call(channelId).upgrade();
+  }
+
+  #call(channelId: string): DaveCall {
+    const call = this.state.dave.calls.get(channelId);
+    if (call === undefined) throw new InvalidArgumentError(`no DAVE call in channel ${channelId}`);
+    return call;
   }
 
   /** Injects `fault` towards every client session in `channelId`'s call. Resolves once it is sent or armed. */

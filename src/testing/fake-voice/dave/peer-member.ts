@@ -23,6 +23,10 @@ export class DavePeerMember implements DaveParticipant {
   /** User ids this member knows are in the call (ops 11/13): Adds for others are refused. */
   readonly recognised = new Set<string>();
   commits = false;
+  /** The call's protocol version as this member last executed it (0 after a downgrade). */
+  protocolVersion = 1;
+  /** Protocol version per prepared transition id (op 21), applied at its op 22. */
+  private readonly preparedVersions = new Map<number, number>();
   /** Frames this member could not decrypt, by reason. */
   readonly decryptErrors: string[] = [];
 
@@ -72,21 +76,32 @@ export class DavePeerMember implements DaveParticipant {
     this.apply(transitionId, () => this.session.processWelcome(Buffer.from(welcome)));
   }
 
-  prepareTransition(transitionId: number, _protocolVersion: number): void {
-    if (transitionId !== 0) this.replies.transitionReady(this, transitionId);
+  prepareTransition(transitionId: number, protocolVersion: number): void {
+    this.preparedVersions.set(transitionId, protocolVersion);
+    if (transitionId === 0) this.executeTransition(0);
+    else this.replies.transitionReady(this, transitionId);
   }
 
-  executeTransition(_transitionId: number): void {}
+  /** op 22: a prepared downgrade takes effect (no group; frames from others may still be DAVE for 10 s). */
+  executeTransition(transitionId: number): void {
+    const version = this.preparedVersions.get(transitionId);
+    this.preparedVersions.delete(transitionId);
+    if (version !== 0 || this.protocolVersion === 0) return;
+    this.protocolVersion = 0;
+    this.session.reset();
+    this.session.setPassthroughMode(true, 10);
+  }
 
   prepareEpoch(epoch: number, protocolVersion: number): void {
     if (epoch !== 1) return;
+    this.protocolVersion = protocolVersion;
     this.session.reinit(protocolVersion, this.userId, this.channelId);
     this.start();
   }
 
   /** Encrypts an Opus frame for the call; silence and a member without keys send it as it is. */
   encrypt(opus: Buffer): Buffer {
-    if (!this.session.ready || opus.equals(SILENCE)) return opus;
+    if (this.protocolVersion === 0 || !this.session.ready || opus.equals(SILENCE)) return opus;
     return this.session.encryptOpus(opus);
   }
 
