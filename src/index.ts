@@ -32,6 +32,7 @@ export type {
 } from './manager/identify/index.js';
 export { VoiceConnection } from './voice/voice-connection.js';
 export type { VoiceConnectionEvents } from './voice/voice-connection.js';
+export type { VoiceE2EEState, VoiceE2EEStats } from './voice/dave/dave-session.js';
 export { ShardVoice } from './voice/shard-voice.js';
 export type { VoiceJoinOptions } from './voice/shard-voice.js';
 export { ManagerVoice } from './voice/manager-voice.js';
