@@ -18,7 +18,10 @@ export interface FakeGatewayVoiceOptions {
  * payload may be given (deep-partial, see {@link LoosePayload}) and is sent as given, after the
  * intent rules of the real gateway. `members` and `presences` also feed Request Guild Members answers.
  */
-export type FakeGuild = LoosePayload<GatewayGuildCreateDispatchData> & { id: Snowflake };
+export type FakeGuild = LoosePayload<GatewayGuildCreateDispatchData> & {
+  /** The guild's id (a snowflake; required, unique per gateway). */
+  id: Snowflake;
+};
 
 /** A member of a {@link FakeGuild} (deep-partial `APIGuildMember`). */
 export type FakeGuildMember = NonNullable<FakeGuild['members']>[number];

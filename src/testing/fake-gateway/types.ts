@@ -205,7 +205,18 @@ export type LoosePayload<T> = T extends string
 
 /** `d` of a dispatch event as discord-api-types defines it, loosened with {@link LoosePayload}. */
 export type DispatchData<T extends DispatchEventName> =
-  Extract<GatewayDispatchPayload, { t: T }> extends { d: infer D } ? LoosePayload<D> : never;
+  Extract<
+    GatewayDispatchPayload,
+    {
+      /** The dispatch's event name. */
+      t: T;
+    }
+  > extends {
+    /** The dispatch's data. */
+    d: infer D;
+  }
+    ? LoosePayload<D>
+    : never;
 
 /** Options of `gateway.dispatch`. */
 export interface DispatchOptions {

@@ -192,6 +192,7 @@ export class VoiceProtocolLedger {
   /** The trace's clock: the latest `at` applied (virtual ms). */
   /** The last dial reached the server and has not become a connection yet. */
   dialPending = false;
+  /** The trace's clock: the latest `at` applied (virtual ms). */
   now = 0;
 
   constructor(
@@ -342,6 +343,7 @@ export class VoiceProtocolLedger {
     for (const conn of this.connections.values()) if (conn.closed === null) conn.mustClose ??= why;
   }
 
+  /** Marks the held session as no longer resumable, with why (the first reason wins). */
   endHeld(why: string): void {
     if (this.held !== null && this.held.ended === null) this.held.ended = why;
   }
