@@ -226,7 +226,17 @@ export type VoiceEvent =
       port: number;
     }
   /** DAVE ops (21, 22, 24, 25, 27, 29, 30) and the media's decrypt-failure report: forwarded to the `dave` region. */
-  | Exclude<VoiceDaveEvent, { type: `mls.${string}` } | { type: 'dave.protocol' }>;
+  | Exclude<
+      VoiceDaveEvent,
+      | {
+          /** The MLS adapter's results, which come from the adapter, not the wire. */
+          type: `mls.${string}`;
+        }
+      | {
+          /** The protocol version, which the machine forwards itself from `voice.sessionDescription`. */
+          type: 'dave.protocol';
+        }
+    >;
 
 /** Commands to the voice WebSocket actor. */
 export type VoiceSocketCommand =
