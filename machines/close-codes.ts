@@ -15,15 +15,30 @@ export type ShardFailureReason =
 
 /** The outcome of a close: reconnect and resume the session, reconnect with a new session, or stop for good. */
 export type CloseOutcome =
-  | { readonly action: 'resume' }
-  | { readonly action: 'identify' }
-  | { readonly action: 'fail'; readonly reason: ShardFailureReason };
+  | {
+      /** Reconnect and resume the session. */
+      readonly action: 'resume';
+    }
+  | {
+      /** Reconnect and identify a new session. */
+      readonly action: 'identify';
+    }
+  | {
+      /** Stop for good. */
+      readonly action: 'fail';
+      /** The failure reason reported. */
+      readonly reason: ShardFailureReason;
+    };
 
 /** A row of the table: the code, Discord's name for it, what we do, and why. */
 export interface CloseCodeRule {
+  /** The gateway close code. */
   readonly code: number;
+  /** Discord's name for it. */
   readonly name: string;
+  /** What we do after it. */
   readonly outcome: CloseOutcome;
+  /** Why, citing Discord's docs or observed behaviour. */
   readonly why: string;
 }
 

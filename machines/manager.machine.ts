@@ -366,4 +366,5 @@ export const managerMachine = setup({
   },
 });
 
+/** The type of the shard manager machine (`managerMachine`): use it to type actors, snapshots and `createActor` results. */
 export type ManagerMachine = typeof managerMachine;

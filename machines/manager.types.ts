@@ -3,7 +3,9 @@ import type { ShardTimingConfig } from './shard.types.js';
 
 /** What `/gateway/bot` told the manager (only the fields the lifecycle needs). */
 export interface GatewayInfo {
+  /** The gateway URL (`url`). */
   readonly url: string;
+  /** The recommended shard count (`shards`). */
   readonly recommendedShards: number;
 }
 
@@ -23,8 +25,11 @@ export interface StartPreparation {
   readonly identifyPacing: IdentifyPacing | null;
 }
 
+/** What the manager machine knows of the shards of this process. */
 export interface ManagerContext {
+  /** The gateway URL shards connect to (from `GET /gateway/bot` once asked). */
   readonly gatewayUrl: string;
+  /** Timing overrides given to every shard it creates. */
   readonly shardTiming: Partial<ShardTimingConfig>;
   /** The shards this process runs. */
   readonly shardIds: readonly number[];
@@ -33,7 +38,12 @@ export interface ManagerContext {
   /** Shards whose session is live now. */
   readonly readyShards: readonly number[];
   /** Shards that failed for good, with why. */
-  readonly failedShards: ReadonlyArray<{ readonly shardId: number; readonly reason: ShardFailureReason }>;
+  readonly failedShards: ReadonlyArray<{
+    /** The shard. */
+    readonly shardId: number;
+    /** Why it failed. */
+    readonly reason: ShardFailureReason;
+  }>;
   /** Set when a failure made every shard hopeless (a bad token). */
   readonly failure: ShardFailureReason | null;
   /** The start-up waves not started yet (see `planStartWaves`), first due first. */
@@ -44,28 +54,107 @@ export interface ManagerContext {
   readonly startWaveIntervalMs: number;
 }
 
+/** Input of the manager machine. */
 export interface ManagerInput {
+  /** The gateway URL to start with (replaced by `GET /gateway/bot`'s when asked). */
   readonly gatewayUrl: string;
+  /** Timing overrides for every shard. */
   readonly shardTiming?: Partial<ShardTimingConfig>;
 }
 
+/** Events the manager machine accepts: `manager.*` from the user, `shard.*` relayed from the shards. */
 export type ManagerEvent =
-  | { type: 'manager.createShards'; shardIds: readonly number[]; totalShards: number }
+  /** Create these shards (stopped) out of a bot of `totalShards`. */
+  | {
+      /** Discriminant. */
+      type: 'manager.createShards';
+      /** The shard ids this process runs. */
+      shardIds: readonly number[];
+      /** The shard count they identify with (all processes). */
+      totalShards: number;
+    }
   /** Ask `/gateway/bot` for the recommended count and create that many shards. */
-  | { type: 'manager.createRecommendedShards' }
-  | { type: 'manager.start' }
-  | { type: 'manager.stop'; resumable: boolean }
+  | {
+      /** Discriminant. */
+      type: 'manager.createRecommendedShards';
+    }
+  /** Start every shard, in identify-paced waves. */
+  | {
+      /** Discriminant. */
+      type: 'manager.start';
+    }
+  /** Stop every shard. */
+  | {
+      /** Discriminant. */
+      type: 'manager.stop';
+      /** Keep the sessions so the next start resumes them. */
+      resumable: boolean;
+    }
   /** Relayed from the shards by the adapter. */
-  | { type: 'shard.ready'; shardId: number }
-  | { type: 'shard.unready'; shardId: number }
-  | { type: 'shard.failed'; shardId: number; reason: ShardFailureReason }
+  | {
+      /** Discriminant. */
+      type: 'shard.ready';
+      /** The shard whose session became live. */
+      shardId: number;
+    }
+  /** A shard lost its live session (reconnecting or stopped). */
+  | {
+      /** Discriminant. */
+      type: 'shard.unready';
+      /** The shard. */
+      shardId: number;
+    }
+  /** A shard failed for good. */
+  | {
+      /** Discriminant. */
+      type: 'shard.failed';
+      /** The shard. */
+      shardId: number;
+      /** Why it failed. */
+      reason: ShardFailureReason;
+    }
   /** A child actor (a shard) stopped with an error. */
-  | { type: `xstate.error.actor.${string}`; error: unknown };
+  | {
+      /** xstate's error event of the child actor that stopped. */
+      type: `xstate.error.actor.${string}`;
+      /** The error it stopped with. */
+      error: unknown;
+    };
 
+/** Events the manager machine emits to its owner. */
 export type ManagerEmitted =
-  | { type: 'manager.ready'; readyShards: number }
-  | { type: 'manager.failed'; reason: ShardFailureReason }
-  | { type: 'manager.gatewayInfoFailed'; error: unknown }
+  /** Every shard of this process is live. */
+  | {
+      /** Discriminant. */
+      type: 'manager.ready';
+      /** How many shards are live (all of them). */
+      readyShards: number;
+    }
+  /** A failure made every shard hopeless (a bad token). */
+  | {
+      /** Discriminant. */
+      type: 'manager.failed';
+      /** Why. */
+      reason: ShardFailureReason;
+    }
+  /** `GET /gateway/bot` failed; the manager is back to idle. */
+  | {
+      /** Discriminant. */
+      type: 'manager.gatewayInfoFailed';
+      /** The error it failed with. */
+      error: unknown;
+    }
   /** `manager.stop` while asking `GET /gateway/bot`: no shards were created. */
-  | { type: 'manager.gatewayInfoCancelled' }
-  | { type: 'manager.shardsCreated'; shardIds: readonly number[]; totalShards: number };
+  | {
+      /** Discriminant. */
+      type: 'manager.gatewayInfoCancelled';
+    }
+  /** Shards were created. */
+  | {
+      /** Discriminant. */
+      type: 'manager.shardsCreated';
+      /** The shard ids this process runs. */
+      shardIds: readonly number[];
+      /** The shard count they identify with. */
+      totalShards: number;
+    };

@@ -6,12 +6,19 @@ export type DelayFn = (args: { context: ShardContext }) => number;
 
 /** The shard machine's named delays. */
 export interface ShardDelays {
+  /** `helloTimeoutMs` from the config. */
   readonly helloTimeout: DelayFn;
+  /** `readyTimeoutMs` from the config. */
   readonly readyTimeout: DelayFn;
+  /** `resumeTimeoutMs` from the config. */
   readonly resumeTimeout: DelayFn;
+  /** The first heartbeat after HELLO: the interval times a random jitter in [0, 1). */
   readonly firstHeartbeat: DelayFn;
+  /** HELLO's `heartbeat_interval` (0 before HELLO). */
   readonly heartbeatInterval: DelayFn;
+  /** Full-jitter exponential back-off over `reconnectAttempts`, capped by `backoffMaxMs`. */
   readonly reconnectBackoff: DelayFn;
+  /** A random wait in [`invalidSessionMinMs`, `invalidSessionMaxMs`] before identifying after op 9 false. */
   readonly invalidSessionWait: DelayFn;
 }
 

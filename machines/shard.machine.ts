@@ -495,4 +495,5 @@ export const shardMachine = setup({
   },
 });
 
+/** The type of the gateway shard machine (`shardMachine`): use it to type actors, snapshots and `createActor` results. */
 export type ShardMachine = typeof shardMachine;

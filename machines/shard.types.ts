@@ -20,43 +20,61 @@ export interface ShardTimingConfig {
   readonly maxResumeAttempts: number;
   /** After op 9 `d: false`, identify again after a random wait in [min, max] (Discord's advice: 1–5 s). */
   readonly invalidSessionMinMs: number;
+  /** Upper bound of that wait (see `invalidSessionMinMs`). */
   readonly invalidSessionMaxMs: number;
 }
 
 /** What the shard keeps of a gateway session; the sequence number lives in the adapter (hot path). */
 export interface ShardSessionRef {
+  /** The session id READY gave. */
   readonly sessionId: string;
   /** `resume_gateway_url` from READY; null once a connection to it failed. */
   readonly resumeUrl: string | null;
 }
 
+/** Why a shard failed for good. */
 export interface ShardFailure {
+  /** The reason, from the close code or the token check. */
   readonly reason: ShardFailureReason;
+  /** The gateway close code behind it; null when none (a token rejected over HTTP). */
   readonly closeCode: number | null;
 }
 
+/** What the shard machine knows of one shard (no token, no sequence number). */
 export interface ShardContext {
+  /** The shard's id. */
   readonly shardId: number;
+  /** The gateway URL to identify on (and to resume on when `resume_gateway_url` is unknown or failed). */
   readonly gatewayUrl: string;
+  /** The session the shard holds and may resume; null when it holds none. */
   readonly session: ShardSessionRef | null;
+  /** HELLO's `heartbeat_interval` on the current socket; null before HELLO. */
   readonly heartbeatIntervalMs: number | null;
   /** Set when any frame arrived since the last scheduled heartbeat; a heartbeat due while false means a zombie. */
   readonly receivedSinceHeartbeat: boolean;
+  /** HELLO arrived on the current socket. */
   readonly helloReceived: boolean;
   /** Reconnects since the last READY/RESUMED (drives the back-off). */
   readonly reconnectAttempts: number;
   /** RESUMEs the gateway answered with a failure (op 9, a close frame) or let time out, since the last READY/RESUMED. */
   readonly resumeAttempts: number;
+  /** The code of the last socket close; null before any. */
   readonly lastCloseCode: number | null;
+  /** Why the shard failed for good; null while it has not. */
   readonly failure: ShardFailure | null;
+  /** The tunables in effect (defaults merged with the input's). */
   readonly config: ShardTimingConfig;
 }
 
+/** Input of the shard machine. */
 export interface ShardInput {
+  /** The shard's id. */
   readonly shardId: number;
+  /** The gateway URL to connect to (from `GET /gateway/bot`). */
   readonly gatewayUrl: string;
   /** A session to resume on the first connection (e.g. exported before a restart). */
   readonly session?: ShardSessionRef | null;
+  /** Overrides of the default timing tunables. */
   readonly config?: Partial<ShardTimingConfig>;
 }
 
@@ -65,57 +83,189 @@ export type CloseInitiator = 'gateway' | 'transport';
 
 /** Events the shard machine accepts. `shard.*` come from the user, `socket.*`/`gateway.*` from the adapter. */
 export type ShardEvent =
-  | { type: 'shard.start' }
+  /** Start (or restart) the shard: connect, then resume a held session or identify. */
+  | {
+      /** Discriminant. */
+      type: 'shard.start';
+    }
   /** Hand a stopped (or never started) shard a saved session to resume on its next start. */
-  | { type: 'shard.adoptSession'; session: ShardSessionRef | null }
-  | { type: 'shard.stop'; resumable: boolean }
-  | { type: 'socket.closed'; code: number; initiator: CloseInitiator }
+  | {
+      /** Discriminant. */
+      type: 'shard.adoptSession';
+      /** The session to resume; null forgets any held one. */
+      session: ShardSessionRef | null;
+    }
+  /** Stop the shard and close its socket. */
+  | {
+      /** Discriminant. */
+      type: 'shard.stop';
+      /** Keep the session so a later start can resume it (close 4000); false ends it (close 1000). */
+      resumable: boolean;
+    }
+  /** The socket closed without us closing it. */
+  | {
+      /** Discriminant. */
+      type: 'socket.closed';
+      /** The close code (1006 when the transport dropped). */
+      code: number;
+      /** Who closed it. */
+      initiator: CloseInitiator;
+    }
   /** The first inbound frame (of any kind) after a scheduled heartbeat. */
-  | { type: 'socket.alive' }
+  | {
+      /** Discriminant. */
+      type: 'socket.alive';
+    }
   /** An inbound frame could not be decoded: the connection's stream is no longer trustworthy. */
-  | { type: 'socket.corrupt' }
-  | { type: 'gateway.hello'; heartbeatIntervalMs: number }
-  | { type: 'gateway.ready'; sessionId: string; resumeUrl: string }
-  | { type: 'gateway.resumed' }
+  | {
+      /** Discriminant. */
+      type: 'socket.corrupt';
+    }
+  /** op 10 HELLO. */
+  | {
+      /** Discriminant. */
+      type: 'gateway.hello';
+      /** Its `heartbeat_interval`, in ms. */
+      heartbeatIntervalMs: number;
+    }
+  /** The READY dispatch: a new session. */
+  | {
+      /** Discriminant. */
+      type: 'gateway.ready';
+      /** Its `session_id`. */
+      sessionId: string;
+      /** Its `resume_gateway_url`. */
+      resumeUrl: string;
+    }
+  /** The RESUMED dispatch: the session resumed. */
+  | {
+      /** Discriminant. */
+      type: 'gateway.resumed';
+    }
   /** op 7 */
-  | { type: 'gateway.reconnect' }
+  | {
+      /** Discriminant. */
+      type: 'gateway.reconnect';
+    }
   /** op 9 */
-  | { type: 'gateway.invalidSession'; resumable: boolean }
+  | {
+      /** Discriminant. */
+      type: 'gateway.invalidSession';
+      /** op 9 `d`: whether the session may still be resumed. */
+      resumable: boolean;
+    }
   /** op 1 sent by the server: heartbeat at once. */
-  | { type: 'gateway.heartbeatRequest' }
+  | {
+      /** Discriminant. */
+      type: 'gateway.heartbeatRequest';
+    }
   /** A voice connection of this shard starts: a child actor of the shard (`voiceActorId`). */
-  | { type: 'shard.openVoice'; voice: VoiceInput }
+  | {
+      /** Discriminant. */
+      type: 'shard.openVoice';
+      /** The voice machine's input (guild, channel, self-mute/deaf, timing). */
+      voice: VoiceInput;
+    }
   /** A voice connection of this shard is over: its child actor is stopped. */
-  | { type: 'shard.closeVoice'; guildId: string };
+  | {
+      /** Discriminant. */
+      type: 'shard.closeVoice';
+      /** The guild whose voice connection is over. */
+      guildId: string;
+    };
 
 /** Commands the machine sends to the socket actor; the adapter turns them into frames. */
 export type SocketCommand =
-  | { type: 'identify' }
-  | { type: 'resume'; sessionId: string }
-  | { type: 'heartbeat' }
+  /** Ask the identify gate, then send op 2 IDENTIFY. */
+  | {
+      /** Discriminant. */
+      type: 'identify';
+    }
+  /** Send op 6 RESUME. */
+  | {
+      /** Discriminant. */
+      type: 'resume';
+      /** The session to resume (the adapter adds the token and sequence). */
+      sessionId: string;
+    }
+  /** Send op 1 HEARTBEAT with the last sequence. */
+  | {
+      /** Discriminant. */
+      type: 'heartbeat';
+    }
   /** The session is usable: user commands may flow. */
-  | { type: 'outbound.open' }
+  | {
+      /** Discriminant. */
+      type: 'outbound.open';
+    }
   /** The session is not usable (yet): hold user commands. */
-  | { type: 'outbound.hold' }
-  | { type: 'close'; code: number }
+  | {
+      /** Discriminant. */
+      type: 'outbound.hold';
+    }
+  /** Close the socket with `code`. */
+  | {
+      /** Discriminant. */
+      type: 'close';
+      /** The close code to send (1000 ends the session; 4000 keeps it resumable). */
+      code: number;
+    }
   /** Drop the TCP connection without a close handshake (zombie). */
-  | { type: 'terminate' };
+  | {
+      /** Discriminant. */
+      type: 'terminate';
+    };
 
+/** Input of the socket actor. */
 export interface SocketInput {
+  /** The gateway URL to dial (query string added by the adapter). */
   readonly url: string;
   /** Which shard the socket belongs to (one socket logic may serve many shards of a manager). */
   readonly shardId: number;
 }
 
+/** Input of the identify-gate actor. */
 export interface IdentifyGateInput {
+  /** The shard asking to identify (its bucket is `shardId % maxConcurrency`). */
   readonly shardId: number;
 }
 
 /** Events the shard machine emits to its owner. */
 export type ShardEmitted =
-  | { type: 'session.identified'; sessionId: string }
-  | { type: 'session.resumed'; sessionId: string }
-  | { type: 'session.lost'; sessionId: string }
-  | { type: 'shard.failed'; reason: ShardFailureReason; closeCode: number | null }
+  /** A new session started (READY). */
+  | {
+      /** Discriminant. */
+      type: 'session.identified';
+      /** Its id. */
+      sessionId: string;
+    }
+  /** The session resumed (RESUMED). */
+  | {
+      /** Discriminant. */
+      type: 'session.resumed';
+      /** Its id. */
+      sessionId: string;
+    }
+  /** The held session can no longer be resumed. */
+  | {
+      /** Discriminant. */
+      type: 'session.lost';
+      /** The lost session's id. */
+      sessionId: string;
+    }
+  /** The shard failed for good (it will not reconnect by itself). */
+  | {
+      /** Discriminant. */
+      type: 'shard.failed';
+      /** Why. */
+      reason: ShardFailureReason;
+      /** The gateway close code behind it; null when none (e.g. a token rejected over HTTP). */
+      closeCode: number | null;
+    }
   /** The gateway did not answer in time (the machine reconnects; the adapter reports it). */
-  | { type: 'connection.timedOut'; awaited: 'hello' | 'ready' | 'resumed' };
+  | {
+      /** Discriminant. */
+      type: 'connection.timedOut';
+      /** What was awaited: HELLO, READY or RESUMED. */
+      awaited: 'hello' | 'ready' | 'resumed';
+    };

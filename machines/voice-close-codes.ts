@@ -17,15 +17,30 @@ export type VoiceFailureReason =
 
 /** The outcome of a voice close. */
 export type VoiceCloseOutcome =
-  | { readonly action: 'resume' }
-  | { readonly action: 'rejoin' }
-  | { readonly action: 'fail'; readonly reason: VoiceFailureReason };
+  | {
+      /** Reconnect and resume the session. */
+      readonly action: 'resume';
+    }
+  | {
+      /** Give up the voice session and rejoin with op 4. */
+      readonly action: 'rejoin';
+    }
+  | {
+      /** Stop for good. */
+      readonly action: 'fail';
+      /** The failure reason reported. */
+      readonly reason: VoiceFailureReason;
+    };
 
 /** A row of the table: the code, Discord's name for it, what we do, and why. */
 export interface VoiceCloseCodeRule {
+  /** The voice close code. */
   readonly code: number;
+  /** Discord's name for it. */
   readonly name: string;
+  /** What we do after it. */
   readonly outcome: VoiceCloseOutcome;
+  /** Why, citing Discord's docs or observed behaviour. */
   readonly why: string;
 }
 

@@ -254,4 +254,5 @@ export const voiceDaveMachine = setup({
   },
 });
 
+/** The type of the DAVE region machine (`voiceDaveMachine`): use it to type actors, snapshots and `createActor` results. */
 export type VoiceDaveMachine = typeof voiceDaveMachine;

@@ -6,9 +6,13 @@ export type DelayFn = (args: { context: VoiceContext }) => number;
 
 /** The voice machine's named delays. */
 export interface VoiceDelays {
+  /** `signallingTimeoutMs` from the config. */
   readonly signallingTimeout: DelayFn;
+  /** `handshakeTimeoutMs` from the config. */
   readonly handshakeTimeout: DelayFn;
+  /** HELLO's `heartbeat_interval` (0 before HELLO). */
   readonly heartbeatInterval: DelayFn;
+  /** Full-jitter exponential back-off over `reconnectAttempts`, capped by `backoffMaxMs`. */
   readonly reconnectBackoff: DelayFn;
 }
 

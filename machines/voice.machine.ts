@@ -567,4 +567,5 @@ export const voiceMachine = setup({
   },
 });
 
+/** The type of the voice connection machine (`voiceMachine`): use it to type actors, snapshots and `createActor` results. */
 export type VoiceMachine = typeof voiceMachine;

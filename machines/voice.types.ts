@@ -41,16 +41,23 @@ export type VoiceDisconnectReason =
 
 /** A disconnection, as the machine keeps it. */
 export interface VoiceDisconnection {
+  /** Why the connection is disconnected. */
   readonly reason: VoiceDisconnectReason;
+  /** null;|For `CloseCode`: the voice server's close code; null otherwise. */
   readonly closeCode: number | null;
+  /** null;|For `CloseCode`: what the close code means; null otherwise. */
   readonly failure: VoiceFailureReason | null;
 }
 
+/** What the voice machine knows of one voice connection (no token, no key material). */
 export interface VoiceContext {
+  /** The guild of the connection (one voice connection per guild). */
   readonly guildId: string;
   /** The channel the user asked for (op 4 `channel_id`). */
   readonly channelId: string;
+  /** Whether the bot asked to be self-muted (op 4 `self_mute`). */
   readonly selfMute: boolean;
+  /** Whether the bot asked to be self-deafened (op 4 `self_deaf`). */
   readonly selfDeaf: boolean;
   /** `session_id` of our VOICE_STATE_UPDATE; null until it came. */
   readonly sessionId: string | null;
@@ -60,94 +67,296 @@ export interface VoiceContext {
   readonly endpoint: string | null;
   /** Whether this voice session was established (SESSION_DESCRIPTION or RESUMED): it can be resumed. */
   readonly identified: boolean;
+  /** null;|HELLO's `heartbeat_interval` on the current socket; null before HELLO. */
   readonly heartbeatIntervalMs: number | null;
   /** The last heartbeat was acknowledged (op 6); a heartbeat due while false means a zombie connection. */
   readonly heartbeatAcked: boolean;
+  /** Reconnects in a row since the connection was last `ready` (drives the back-off). */
   readonly reconnectAttempts: number;
+  /** Fresh connections to the current voice server in a row (see `maxConnectAttempts`). */
   readonly connectAttempts: number;
+  /** Resumes in a row that did not reach RESUMED (see `maxResumeAttempts`). */
   readonly resumeAttempts: number;
+  /** op 4 rejoins in a row that did not reach `ready` (see `maxRejoinAttempts`). */
   readonly rejoinAttempts: number;
+  /** null;|Why the connection is `disconnected`; null while it is not. */
   readonly disconnection: VoiceDisconnection | null;
+  /** The tunables in effect (defaults merged with the input's). */
   readonly config: VoiceTimingConfig;
 }
 
+/** Input of the voice machine. */
 export interface VoiceInput {
+  /** The guild to join voice in. */
   readonly guildId: string;
+  /** The voice channel to join. */
   readonly channelId: string;
+  /** Join self-muted. Default false. */
   readonly selfMute?: boolean;
+  /** Join self-deafened. Default false. */
   readonly selfDeaf?: boolean;
+  /** Overrides of the default timing tunables. */
   readonly config?: Partial<VoiceTimingConfig>;
 }
 
 /** Events the voice machine accepts. */
 export type VoiceEvent =
   // From the user.
-  | { type: 'voice.join' }
-  | { type: 'voice.move'; channelId: string }
-  | { type: 'voice.setSelf'; selfMute: boolean; selfDeaf: boolean }
-  | { type: 'voice.leave' }
-  | { type: 'voice.rejoin' }
+  /** Join `channelId`: send op 4 and wait for both voice dispatches. */
+  | {
+      /** Discriminant. */
+      type: 'voice.join';
+    }
+  /** Move to another channel of the guild (op 4 with the new channel). */
+  | {
+      /** Discriminant. */
+      type: 'voice.move';
+      /** The channel to move to. */
+      channelId: string;
+    }
+  /** Change self-mute/self-deaf (op 4 with the same channel). */
+  | {
+      /** Discriminant. */
+      type: 'voice.setSelf';
+      /** Whether the bot is self-muted. */
+      selfMute: boolean;
+      /** Whether the bot is self-deafened. */
+      selfDeaf: boolean;
+    }
+  /** Leave: op 4 with no channel, then the connection is destroyed. */
+  | {
+      /** Discriminant. */
+      type: 'voice.leave';
+    }
+  /** Rejoin after `disconnected`: op 4 again, with fresh attempt budgets. */
+  | {
+      /** Discriminant. */
+      type: 'voice.rejoin';
+    }
   /** The audio player starts or stops sending. */
-  | { type: 'voice.speak'; speaking: boolean }
+  | {
+      /** Discriminant. */
+      type: 'voice.speak';
+      /** True when sending starts, false when it stops (op 5 Speaking follows). */
+      speaking: boolean;
+    }
   // From the owning shard (main gateway).
-  | { type: 'gateway.voiceState'; sessionId: string; channelId: string | null }
-  | { type: 'gateway.voiceServer'; endpoint: string | null }
+  /** The bot's VOICE_STATE_UPDATE for this guild. */
+  | {
+      /** Discriminant. */
+      type: 'gateway.voiceState';
+      /** Its `session_id` (what Identify and Resume send). */
+      sessionId: string;
+      /** Its `channel_id`; null when the bot was disconnected. */
+      channelId: string | null;
+    }
+  /** VOICE_SERVER_UPDATE for this guild (the token stays in the adapter). */
+  | {
+      /** Discriminant. */
+      type: 'gateway.voiceServer';
+      /** Its `endpoint`; null while the voice server is reallocated. */
+      endpoint: string | null;
+    }
   /** The shard re-identified: its old session, and the voice sessions tied to it, are gone. */
-  | { type: 'shard.sessionReplaced' }
+  | {
+      /** Discriminant. */
+      type: 'shard.sessionReplaced';
+    }
   /** The shard stopped or failed for good. */
-  | { type: 'shard.unavailable' }
+  | {
+      /** Discriminant. */
+      type: 'shard.unavailable';
+    }
   // From the voice WebSocket.
-  | { type: 'socket.opened' }
-  | { type: 'socket.closed'; code: number; initiator: 'server' | 'transport' }
-  | { type: 'voice.hello'; heartbeatIntervalMs: number }
+  /** The voice WebSocket opened. */
+  | {
+      /** Discriminant. */
+      type: 'socket.opened';
+    }
+  /** The voice WebSocket closed without us closing it. */
+  | {
+      /** Discriminant. */
+      type: 'socket.closed';
+      /** The close code (1006 for a TCP loss). */
+      code: number;
+      /** `server`: a close frame from the voice server; `transport`: the connection was lost. */
+      initiator: 'server' | 'transport';
+    }
+  /** op 8 HELLO. */
+  | {
+      /** Discriminant. */
+      type: 'voice.hello';
+      /** Its `heartbeat_interval`, in ms. */
+      heartbeatIntervalMs: number;
+    }
   /** op 2 READY; `modeSupported`: the adapter found an encryption mode it can use among `modes`. */
-  | { type: 'voice.ready'; ssrc: number; modeSupported: boolean }
+  | {
+      /** Discriminant. */
+      type: 'voice.ready';
+      /** Our SSRC for this voice session. */
+      ssrc: number;
+      /** Whether an encryption mode we implement is among READY's `modes`. */
+      modeSupported: boolean;
+    }
   /** op 4 SESSION_DESCRIPTION (the secret key stays in the adapter). */
-  | { type: 'voice.sessionDescription'; daveProtocolVersion: number }
-  | { type: 'voice.resumed' }
-  | { type: 'voice.heartbeatAck' }
+  | {
+      /** Discriminant. */
+      type: 'voice.sessionDescription';
+      /** Its `dave_protocol_version`: 0 = no E2EE, 1 = DAVE. */
+      daveProtocolVersion: number;
+    }
+  /** op 9 RESUMED. */
+  | {
+      /** Discriminant. */
+      type: 'voice.resumed';
+    }
+  /** op 6 HEARTBEAT_ACK. */
+  | {
+      /** Discriminant. */
+      type: 'voice.heartbeatAck';
+    }
   // From the UDP socket.
-  | { type: 'udp.discovered'; address: string; port: number }
+  /** IP discovery answered: our external address as the voice server sees it. */
+  | {
+      /** Discriminant. */
+      type: 'udp.discovered';
+      /** Our IP address as the server saw it. */
+      address: string;
+      /** Our UDP port as the server saw it. */
+      port: number;
+    }
   /** DAVE ops (21, 22, 24, 25, 27, 29, 30) and the media's decrypt-failure report: forwarded to the `dave` region. */
-  | Exclude<VoiceDaveEvent, { type: `mls.${string}` } | { type: 'dave.protocol' }>;
+  | Exclude<
+      VoiceDaveEvent,
+      | {
+          /** The MLS adapter's results, which come from the adapter, not the wire. */
+          type: `mls.${string}`;
+        }
+      | {
+          /** The protocol version, which the machine forwards itself from `voice.sessionDescription`. */
+          type: 'dave.protocol';
+        }
+    >;
 
 /** Commands to the voice WebSocket actor. */
 export type VoiceSocketCommand =
-  | { type: 'identify'; sessionId: string }
-  | { type: 'resume'; sessionId: string }
-  | { type: 'selectProtocol'; address: string; port: number }
-  | { type: 'heartbeat' }
-  | { type: 'speaking'; speaking: boolean }
-  | { type: 'close'; code: number }
-  | { type: 'terminate' };
+  /** Send op 0 IDENTIFY. */
+  | {
+      /** Discriminant. */
+      type: 'identify';
+      /** The `session_id` of our VOICE_STATE_UPDATE. */
+      sessionId: string;
+    }
+  /** Send op 7 RESUME. */
+  | {
+      /** Discriminant. */
+      type: 'resume';
+      /** The voice session to resume. */
+      sessionId: string;
+    }
+  /** Send op 1 SELECT_PROTOCOL with our discovered address. */
+  | {
+      /** Discriminant. */
+      type: 'selectProtocol';
+      /** Our IP address from IP discovery. */
+      address: string;
+      /** Our UDP port from IP discovery. */
+      port: number;
+    }
+  /** Send op 3 HEARTBEAT. */
+  | {
+      /** Discriminant. */
+      type: 'heartbeat';
+    }
+  /** Send op 5 SPEAKING. */
+  | {
+      /** Discriminant. */
+      type: 'speaking';
+      /** Whether we are sending audio now. */
+      speaking: boolean;
+    }
+  /** Close the socket with `code`. */
+  | {
+      /** Discriminant. */
+      type: 'close';
+      /** The close code to send. */
+      code: number;
+    }
+  /** Drop the socket without a close frame. */
+  | {
+      /** Discriminant. */
+      type: 'terminate';
+    };
 
+/** Input of the voice WebSocket actor. */
 export interface VoiceSocketInput {
+  /** The voice server's `endpoint` (`host:port` from VOICE_SERVER_UPDATE) to dial. */
   readonly endpoint: string;
+  /** The guild of the connection. */
   readonly guildId: string;
 }
 
 /** Commands to the UDP actor (one UDP socket per voice session; it survives resumes). */
 export type VoiceUdpCommand =
   /** READY told the server's address and our SSRC: (re)target the socket and run IP discovery. */
-  | { type: 'udp.discover' }
+  | {
+      /** Discriminant. */
+      type: 'udp.discover';
+    }
   /** SESSION_DESCRIPTION came: media may flow (the adapter holds the key). */
-  | { type: 'media.open' }
+  | {
+      /** Discriminant. */
+      type: 'media.open';
+    }
   /** Not ready (resuming, reconnecting): hold media. */
-  | { type: 'media.hold' };
+  | {
+      /** Discriminant. */
+      type: 'media.hold';
+    };
 
+/** Input of the UDP actor. */
 export interface VoiceUdpInput {
+  /** The guild of the connection. */
   readonly guildId: string;
 }
 
 /** Commands the machine sends to the main gateway through the owning shard. */
 export interface VoiceGatewayInput {
+  /** The guild whose op 4s it sends. */
   readonly guildId: string;
 }
 
 /** Events the voice machine emits to its owner. */
 export type VoiceEmitted =
   /** op 4 to send on the main gateway: join/move (`channelId`) or leave (null). */
-  | { type: 'gateway.updateVoiceState'; channelId: string | null; selfMute: boolean; selfDeaf: boolean }
-  | { type: 'voice.ready'; resumed: boolean }
-  | { type: 'voice.disconnected'; disconnection: VoiceDisconnection }
-  | { type: 'voice.timedOut'; awaited: 'signalling' | 'handshake' | 'resumed' };
+  | {
+      /** Discriminant. */
+      type: 'gateway.updateVoiceState';
+      /** The channel to join or move to; null to leave. */
+      channelId: string | null;
+      /** `self_mute` of the op 4. */
+      selfMute: boolean;
+      /** `self_deaf` of the op 4. */
+      selfDeaf: boolean;
+    }
+  /** The connection is `ready`: media may flow. */
+  | {
+      /** Discriminant. */
+      type: 'voice.ready';
+      /** True when the session was resumed (RESUMED), false when newly established. */
+      resumed: boolean;
+    }
+  /** The connection became `disconnected` (or was destroyed, for `Left`). */
+  | {
+      /** Discriminant. */
+      type: 'voice.disconnected';
+      /** Why. */
+      disconnection: VoiceDisconnection;
+    }
+  /** A wait timed out (the machine retries or gives up on its own). */
+  | {
+      /** Discriminant. */
+      type: 'voice.timedOut';
+      /** What was awaited: the voice dispatches, a handshake step, or RESUMED. */
+      awaited: 'signalling' | 'handshake' | 'resumed';
+    };

@@ -126,7 +126,10 @@ export interface ShardManagerEvents {
  */
 export class ShardManager extends TypedEmitter<ShardManagerEvents> {
   /** REST calls: `manager.http.gateway.getBot()`, `getBotRequiredShards()`. */
-  readonly http: { readonly gateway: GatewayHttp };
+  readonly http: {
+    /** The gateway REST calls (`GET /gateway/bot`). */
+    readonly gateway: GatewayHttp;
+  };
   /** Voice connections, each joined on the shard that holds its guild: `manager.voice.join(guildId, channelId)`. */
   readonly voice: ManagerVoice;
   readonly #options: ShardManagerOptions;

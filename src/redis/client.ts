@@ -3,7 +3,9 @@ import { RedisUnavailableError } from '../errors.js';
 
 /** Keys and arguments of one script call, as node-redis (`redis` ≥ 5) takes them. */
 export interface RedisScriptCall {
+  /** The script's `KEYS` (all under the gate's prefix). */
   readonly keys: string[];
+  /** The script's `ARGV`, as strings. */
   readonly arguments: string[];
 }
 

@@ -34,5 +34,10 @@ export interface RedisIdentifyGateEvents {
   /** The shared budget is used up; this process's `waiting` shards are held until `resetAt` (local Unix ms). */
   budgetExhausted: SessionStartGateEvents['budgetExhausted'];
   /** Redis failed (`RedisUnavailableError`): nobody identifies until it answers again. Once per outage. */
-  warning: { readonly error: Error; readonly context: string };
+  warning: {
+    /** What went wrong (a Redis error, a malformed script answer, a throwing listener). */
+    readonly error: Error;
+    /** Where it happened and what the gate does about it, in words. */
+    readonly context: string;
+  };
 }

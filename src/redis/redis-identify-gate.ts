@@ -101,7 +101,14 @@ export class RedisIdentifyGate
    * The shared budget as this process last saw it (`resetAt` on the Redis server's clock), or null
    * before `configure` gave one.
    */
-  get budget(): { readonly total: number; readonly remaining: number; readonly resetAt: number } | null {
+  get budget(): {
+    /** Session starts per window (`session_start_limit.total`). */
+    readonly total: number;
+    /** Session starts left in the current window, as of the last script run. */
+    readonly remaining: number;
+    /** When the window resets, in ms on the Redis server's clock. */
+    readonly resetAt: number;
+  } | null {
     return this.#knownBudget === null ? null : { ...this.#knownBudget };
   }
 

@@ -6,7 +6,10 @@ import type { GatewayDispatchEvents, GatewayDispatchPayload } from 'discord-api-
  */
 export type DispatchData<K extends GatewayDispatchEvents | `${GatewayDispatchEvents}`> = Extract<
   GatewayDispatchPayload,
-  { t: K }
+  {
+    /** The dispatch's event name. */
+    t: K;
+  }
 >['d'];
 
 /**
@@ -14,5 +17,6 @@ export type DispatchData<K extends GatewayDispatchEvents | `${GatewayDispatchEve
  * and `dispatch` with the whole payload (`t`, `s`, `d`) for code that handles every event.
  */
 export type ShardDispatchEvents = { [K in GatewayDispatchEvents as `${K}`]: DispatchData<K> } & {
+  /** Every dispatch, as the whole payload (`op`, `t`, `s`, `d`), after its named event. */
   dispatch: GatewayDispatchPayload;
 };

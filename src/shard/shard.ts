@@ -40,25 +40,53 @@ export interface OutboundStats {
 /** Events of a {@link Shard}. */
 export interface ShardEvents {
   /** The first session of a `start()` is live (READY, or RESUMED for a saved session). */
-  connected: { readonly sessionId: string; readonly resumed: boolean };
+  connected: {
+    /** The live session's id. */
+    readonly sessionId: string;
+    /** True when a saved session was resumed (RESUMED), false for a new one (READY). */
+    readonly resumed: boolean;
+  };
   /** Live again after a reconnect. `isNewSession`: a new session; dispatches in between were lost (see `sessionLost`). */
-  reconnected: { readonly sessionId: string; readonly isNewSession: boolean };
+  reconnected: {
+    /** The live session's id. */
+    readonly sessionId: string;
+    /** True when the shard had to identify a new session; false when it resumed the old one. */
+    readonly isNewSession: boolean;
+  };
   /** A session could not be kept; Discord cannot replay what it held after `lastSequence`. */
-  sessionLost: { readonly sessionId: string; readonly lastSequence: number | null };
+  sessionLost: {
+    /** The lost session's id. */
+    readonly sessionId: string;
+    /** The last dispatch sequence delivered in it; null when none was. */
+    readonly lastSequence: number | null;
+  };
   /** The shard failed for good (a fatal close code, or a token `GET /gateway/bot` rejected). */
   failure: {
+    /** Why, by Discord's name for the close code (or `AuthenticationFailed` for a rejected token). */
     readonly reason: ShardFailureReason;
+    /** The gateway close code; null when the token was rejected over HTTP. */
     readonly closeCode: number | null;
+    /** The same failure as an error (what `start()` rejects with). */
     readonly error: ShardFailureError;
   };
   /** The lifecycle state changed. */
-  stateChange: { readonly from: ShardStatus; readonly to: ShardStatus };
+  stateChange: {
+    /** The status before. */
+    readonly from: ShardStatus;
+    /** The status now. */
+    readonly to: ShardStatus;
+  };
   /**
    * Something went wrong that the shard recovers from by itself: a connection that failed or timed out,
    * an undecodable frame, a throwing listener. Without a `warning` listener these go to
    * `process.emitWarning`, once per error code.
    */
-  warning: { readonly error: Error; readonly context: string };
+  warning: {
+    /** What went wrong (a statecord error with a `code` where statecord raised it). */
+    readonly error: Error;
+    /** Where it happened and what the shard does about it, in words. */
+    readonly context: string;
+  };
   /**
    * The default identify gate used up the daily session-start budget and holds this shard's identify
    * until `resetAt` (Unix ms): going over would get the token reset (docs/protocol/gateway.md §5).

@@ -30,13 +30,20 @@ const ZOMBIE_DETAIL = 'missed heartbeat ACK: nothing arrived since the last hear
 
 /** What the visualizer reads from a manager's shards between transitions (both live outside the machine). */
 export interface VisualizedShard {
+  /** The shard id. */
   readonly id: number;
+  /** Round trip of the last acknowledged heartbeat, in ms; null before one. */
   readonly latency: number | null;
-  readonly session: { readonly sequence: number | null } | null;
+  /** The shard's session; null without one. */
+  readonly session: {
+    /** The last dispatch sequence number; null before any. */
+    readonly sequence: number | null;
+  } | null;
 }
 
 /** What the visualizer needs of a `ShardManager`: its shards, for the counters. */
 export interface VisualizedManager {
+  /** The manager's shards. */
   readonly shards: readonly VisualizedShard[];
   /** Its identify gate: `maxConcurrency` gives each shard's bucket (`shard_id % max_concurrency`) for the bucket filter. */
   readonly identifyGate?: object;
@@ -70,7 +77,9 @@ export interface VisualizerModelOptions {
  * identify gates) and inspection event is dropped before any work.
  */
 export class VisualizerModel {
+  /** The shard machine's structure, sent in `hello`. */
   readonly machine: StateTreeNode = stateTree(shardMachine);
+  /** The voice machine's structure, sent in `hello`. */
   readonly voiceMachine: StateTreeNode = stateTree(voiceMachine);
   readonly #shards = new Map<number, ShardRecord>();
   /** Session id of each live shard actor → its shard id, to place voice actors under their parent. */
@@ -140,6 +149,7 @@ export class VisualizerModel {
     };
   }
 
+  /** Every shard's current view, in the order the shards appeared. */
   get shards(): readonly ShardView[] {
     return [...this.#shards.values()].map((record) => record.view);
   }
@@ -149,6 +159,7 @@ export class VisualizerModel {
     return this.#voice.voices;
   }
 
+  /** The kept transition log (at most `logSize` entries), oldest first. */
   get log(): readonly LogEntry[] {
     return this.#log;
   }
@@ -158,6 +169,7 @@ export class VisualizerModel {
     return [...(this.#histories.get(shardId) ?? [])];
   }
 
+  /** Calls `listener` with every feed message from now on; returns the function that unsubscribes it. */
   subscribe(listener: (message: FeedMessage) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);

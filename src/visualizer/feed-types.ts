@@ -9,6 +9,7 @@
 export interface TransitionView {
   /** `gateway.hello`, `after heartbeatInterval`, `onDone identifyGate`. */
   readonly event: string;
+  /** The guard's name (its `type` for a parameterized guard, `inline` for a function); null when unguarded. */
   readonly guard: string | null;
   /** Target state node ids; empty for a transition that stays. */
   readonly targets: readonly string[];
@@ -16,18 +17,25 @@ export interface TransitionView {
 
 /** One state node of a machine's definition. */
 export interface StateTreeNode {
+  /** The state node's id (`shard.connection.lifecycle.ready`): unique in the machine. */
   readonly id: string;
+  /** Its key within its parent (`ready`). */
   readonly key: string;
+  /** Its xstate node type. */
   readonly type: 'atomic' | 'compound' | 'parallel' | 'final' | 'history';
+  /** Its `description` in the machine definition; null without one. */
   readonly description: string | null;
   /** Id of the initial child of a compound state. */
   readonly initial: string | null;
+  /** Its child state nodes, in definition order. */
   readonly children: readonly StateTreeNode[];
+  /** Its outgoing transitions. */
   readonly transitions: readonly TransitionView[];
 }
 
 /** One shard as the page shows it. */
 export interface ShardView {
+  /** The shard id. */
   readonly id: number;
   /** Flattened lifecycle state: `idle`, `connecting`, `identifying`, `resuming`, `ready`, `reconnecting`, `stopped`, `failed`. */
   readonly status: string;
@@ -45,7 +53,9 @@ export interface ShardView {
   readonly reconnects: number;
   /** Reconnects since the last READY/RESUMED (the machine's back-off counter). */
   readonly reconnectAttempts: number;
+  /** The code of the last socket close; null before any. */
   readonly lastCloseCode: number | null;
+  /** HELLO's `heartbeat_interval` (ms) on the current connection; null before HELLO. */
   readonly heartbeatIntervalMs: number | null;
   /** A fatal failure's reason (`AuthenticationFailed`, …). */
   readonly failure: string | null;
@@ -89,8 +99,11 @@ export interface VoiceView {
 export interface ManagerView {
   /** `idle`, `fetchingGatewayInfo`, `running` or `failed`. */
   readonly state: string;
+  /** The shards this process runs. */
   readonly shardIds: readonly number[];
+  /** The shard count they identify with (all processes). */
   readonly totalShards: number;
+  /** Shards whose session is live now. */
   readonly readyShards: readonly number[];
   /** The identify gate's `max_concurrency` (a shard's bucket is `id % maxConcurrency`); null when unknown. */
   readonly maxConcurrency: number | null;
@@ -134,26 +147,72 @@ export interface FeedRequest {
 
 /** Messages of the feed (WebSocket, JSON text frames). */
 export type FeedMessage =
+  /** The first message on a connection: the machines' structure and everything as it is now. */
   | {
+      /** Discriminant. */
       readonly type: 'hello';
+      /** The shard machine's structure (`stateTree(shardMachine)`). */
       readonly machine: StateTreeNode;
       /** The voice machine's structure (`stateTree(voiceMachine)`). */
       readonly voiceMachine: StateTreeNode;
+      /** The manager's view; null when the visualizer watches shards without a manager. */
       readonly manager: ManagerView | null;
+      /** Every shard's view. */
       readonly shards: readonly ShardView[];
+      /** Every voice connection's view. */
       readonly voices: readonly VoiceView[];
+      /** The recent transition log, oldest first. */
       readonly log: readonly LogEntry[];
     }
-  | { readonly type: 'shard'; readonly shard: ShardView }
-  | { readonly type: 'shardRemoved'; readonly id: number }
-  | { readonly type: 'voice'; readonly voice: VoiceView }
+  /** A shard's view changed (or a shard appeared). */
+  | {
+      /** Discriminant. */
+      readonly type: 'shard';
+      /** Its new view. */
+      readonly shard: ShardView;
+    }
+  /** A shard was removed from the manager. */
+  | {
+      /** Discriminant. */
+      readonly type: 'shardRemoved';
+      /** Its id. */
+      readonly id: number;
+    }
+  /** A voice connection's view changed (or one appeared). */
+  | {
+      /** Discriminant. */
+      readonly type: 'voice';
+      /** Its new view. */
+      readonly voice: VoiceView;
+    }
   /** The voice actor ended (destroyed, or stopped with its shard): the page greys it out, then drops it. */
-  | { readonly type: 'voiceRemoved'; readonly guildId: string; readonly shard: number }
-  | { readonly type: 'manager'; readonly manager: ManagerView }
-  | { readonly type: 'log'; readonly entry: LogEntry }
+  | {
+      /** Discriminant. */
+      readonly type: 'voiceRemoved';
+      /** The guild of the ended connection. */
+      readonly guildId: string;
+      /** Its shard. */
+      readonly shard: number;
+    }
+  /** The manager's view changed. */
+  | {
+      /** Discriminant. */
+      readonly type: 'manager';
+      /** Its new view. */
+      readonly manager: ManagerView;
+    }
+  /** A new transition log line. */
+  | {
+      /** Discriminant. */
+      readonly type: 'log';
+      /** The line. */
+      readonly entry: LogEntry;
+    }
   /** One shard's recent history, sent only to the page that asked for it (`FeedRequest`). */
   | {
+      /** Discriminant. */
       readonly type: 'history';
+      /** The shard id. */
       readonly shard: number;
       /** The shard's steps, oldest first. */
       readonly entries: readonly HistoryEntry[];
@@ -164,6 +223,7 @@ export type FeedMessage =
    * voice views all stay.
    */
   | {
+      /** Discriminant. */
       readonly type: 'batch';
       /** The interval's messages, in order. */
       readonly messages: readonly FeedMessage[];

@@ -23,19 +23,40 @@ export type VoiceActorRef = ActorRefFrom<typeof voiceMachine>;
 /** Events of a {@link VoiceConnection}. */
 export interface VoiceConnectionEvents {
   /** Ready for the first time: media flows. */
-  ready: { readonly channelId: string };
+  ready: {
+    /** The channel the bot is connected in. */
+    readonly channelId: string;
+  };
   /** Ready again after a reconnect: `resumed` (the session was resumed) or a fresh session. */
-  reconnected: { readonly resumed: boolean };
+  reconnected: {
+    /** True when the voice session was resumed; false when a fresh one was established. */
+    readonly resumed: boolean;
+  };
   /** Disconnected, with why (`CloseCode` with the code, `EndpointRemoved`, `TimedOut`, `Left`, …). */
   disconnected: VoiceDisconnection;
   /** The lifecycle state changed. */
-  stateChange: { readonly from: VoiceConnectionStatus; readonly to: VoiceConnectionStatus };
+  stateChange: {
+    /** The status before. */
+    readonly from: VoiceConnectionStatus;
+    /** The status now. */
+    readonly to: VoiceConnectionStatus;
+  };
   /** A user started or stopped speaking (their audio arrives through `receiver`). */
-  speaking: { readonly userId: string; readonly speaking: boolean };
+  speaking: {
+    /** The user whose speaking state changed. */
+    readonly userId: string;
+    /** True when they started speaking, false when they stopped. */
+    readonly speaking: boolean;
+  };
   /** The call's end-to-end encryption changed: a group formed, a member joined or left (new epoch), E2EE ended. */
   e2eeChange: VoiceE2EEState;
   /** A fault the connection recovers from (a failed socket, an unreadable frame or packet, a throwing listener). */
-  warning: { readonly error: Error; readonly context: string };
+  warning: {
+    /** What went wrong (a statecord error with a `code` where statecord raised it). */
+    readonly error: Error;
+    /** Where it happened and what the connection does about it, in words. */
+    readonly context: string;
+  };
 }
 
 /**

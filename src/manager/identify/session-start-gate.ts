@@ -117,7 +117,14 @@ export class SessionStartGate extends TypedEmitter<SessionStartGateEvents> imple
   }
 
   /** The budget as the gate sees it now, or null when none was given. */
-  get budget(): { readonly total: number; readonly remaining: number; readonly resetAt: number } | null {
+  get budget(): {
+    /** Session starts per window (`session_start_limit.total`). */
+    readonly total: number;
+    /** Session starts left in the current window; identifies wait for the reset at 0. */
+    readonly remaining: number;
+    /** When the window resets and `remaining` refills to `total`, in ms on the gate's clock (`Date.now()` by default). */
+    readonly resetAt: number;
+  } | null {
     const budget = this.#budget;
     if (budget === undefined) return null;
     const now = this.#now();

@@ -125,10 +125,18 @@ export class FakeGateway extends EventEmitter<FakeGatewayEvents> {
    * const shard = new Shard({ ...gateway.clientOptions, intents: GatewayIntentBits.Guilds });
    * ```
    */
-  get clientOptions(): { readonly token: string; readonly gatewayUrl: string; readonly restUrl: string } {
+  get clientOptions(): {
+    /** The token the fake accepts. */
+    readonly token: string;
+    /** The gateway's `ws://` URL. */
+    readonly gatewayUrl: string;
+    /** The base URL of its REST API (`GET /gateway/bot` and the rest). */
+    readonly restUrl: string;
+  } {
     return { token: this.state.options.token, gatewayUrl: this.url, restUrl: this.restUrl };
   }
 
+  /** The TCP port the gateway listens on (127.0.0.1). */
   get port(): number {
     return this.listeningPort;
   }

@@ -18,7 +18,10 @@ export interface FakeGatewayVoiceOptions {
  * payload may be given (deep-partial, see {@link LoosePayload}) and is sent as given, after the
  * intent rules of the real gateway. `members` and `presences` also feed Request Guild Members answers.
  */
-export type FakeGuild = LoosePayload<GatewayGuildCreateDispatchData> & { id: Snowflake };
+export type FakeGuild = LoosePayload<GatewayGuildCreateDispatchData> & {
+  /** The guild's id (a snowflake; required, unique per gateway). */
+  id: Snowflake;
+};
 
 /** A member of a {@link FakeGuild} (deep-partial `APIGuildMember`). */
 export type FakeGuildMember = NonNullable<FakeGuild['members']>[number];
@@ -28,7 +31,9 @@ export type FakeGuildPresence = NonNullable<FakeGuild['presences']>[number];
 
 /** `session_start_limit` of `GET /gateway/bot`, in the units Discord uses (milliseconds for `resetAfter`). */
 export interface SessionStartLimitOptions {
+  /** Session starts allowed per window (`total`). Default 1000. */
   total?: number;
+  /** Session starts left in the current window. Default `total`. */
   remaining?: number;
   /** Milliseconds until `remaining` refills to `total`; also the length of every later window. */
   resetAfter?: number;
@@ -86,7 +91,12 @@ export interface FakeGatewayOptions {
   /** `application.flags` in READY. Default 0. */
   applicationFlags?: number;
   /** Inbound command limit per connection (heartbeats count). Default 120 per 60_000 ms. */
-  commandRateLimit?: { limit?: number; windowMs?: number };
+  commandRateLimit?: {
+    /** Commands allowed per window; one more closes with 4008. Default 120. */
+    limit?: number;
+    /** Length of the window in ms. Default 60_000. */
+    windowMs?: number;
+  };
   /** Largest inbound payload in bytes; bigger ones close with 4002. Default 4096. */
   maxPayloadBytes?: number;
   /** Window of the full-member-list limit of op 8 (one per guild). Default 30_000. */
@@ -119,39 +129,77 @@ export interface FakeGatewayOptions {
 
 /** The options after defaults were applied, as `gateway.options` returns them. */
 export interface ResolvedFakeGatewayOptions {
+  /** {@link FakeGatewayOptions.port} after defaults. */
   readonly port: number;
+  /** {@link FakeGatewayOptions.token} after defaults. */
   readonly token: string;
+  /** {@link FakeGatewayOptions.shardCount} after defaults. */
   readonly shardCount: number;
+  /** {@link FakeGatewayOptions.maxConcurrency} after defaults. */
   readonly maxConcurrency: number;
+  /** {@link FakeGatewayOptions.identifyIntervalMs} after defaults. */
   readonly identifyIntervalMs: number;
+  /** {@link FakeGatewayOptions.heartbeatIntervalMs} after defaults. */
   readonly heartbeatIntervalMs: number;
+  /** {@link FakeGatewayOptions.heartbeatGraceMs} after defaults. */
   readonly heartbeatGraceMs: number;
+  /** {@link FakeGatewayOptions.heartbeatTimeoutCloseCode} after defaults. */
   readonly heartbeatTimeoutCloseCode: number;
+  /** {@link FakeGatewayOptions.sessionStartLimit} after defaults. */
   readonly sessionStartLimit: Readonly<Required<SessionStartLimitOptions>>;
+  /** {@link FakeGatewayOptions.sessionStartLimitAction} after defaults. */
   readonly sessionStartLimitAction: SessionStartLimitAction;
+  /** {@link FakeGatewayOptions.sessionTtlMs} after defaults. */
   readonly sessionTtlMs: number;
+  /** {@link FakeGatewayOptions.replayBufferSize} after defaults. */
   readonly replayBufferSize: number;
+  /** {@link FakeGatewayOptions.guilds} after defaults. */
   readonly guilds: readonly FakeGuild[];
+  /** {@link FakeGatewayOptions.privilegedIntents} after defaults. */
   readonly privilegedIntents: number;
+  /** {@link FakeGatewayOptions.largeBotShardFactor} after defaults (null: none). */
   readonly largeBotShardFactor: number | null;
+  /** {@link FakeGatewayOptions.maxGuildsPerShard} after defaults. */
   readonly maxGuildsPerShard: number;
+  /** {@link FakeGatewayOptions.user} after defaults. */
   readonly user: APIUser;
+  /** {@link FakeGatewayOptions.applicationId} after defaults. */
   readonly applicationId: Snowflake;
+  /** {@link FakeGatewayOptions.applicationFlags} after defaults. */
   readonly applicationFlags: number;
-  readonly commandRateLimit: Readonly<{ limit: number; windowMs: number }>;
+  /** {@link FakeGatewayOptions.commandRateLimit} after defaults. */
+  readonly commandRateLimit: Readonly<{
+    /** Commands allowed per window. */
+    limit: number;
+    /** Length of the window in ms. */
+    windowMs: number;
+  }>;
+  /** {@link FakeGatewayOptions.maxPayloadBytes} after defaults. */
   readonly maxPayloadBytes: number;
+  /** {@link FakeGatewayOptions.memberRequestWindowMs} after defaults. */
   readonly memberRequestWindowMs: number;
+  /** {@link FakeGatewayOptions.answerVoiceStateUpdates} after defaults. */
   readonly answerVoiceStateUpdates: boolean;
+  /** {@link FakeGatewayOptions.voiceEndpoint} after defaults (null: VOICE_SERVER_UPDATE carries `endpoint: null`). */
   readonly voiceEndpoint: string | null;
+  /** {@link FakeGatewayOptions.voice} after defaults. */
   readonly voice: {
+    /** Voice servers that answer op 4 joins (empty: none). */
     readonly servers: readonly FakeVoiceServer[];
+    /** Which of VOICE_STATE_UPDATE and VOICE_SERVER_UPDATE goes first. */
     readonly dispatchOrder: VoiceDispatchOrder;
   };
+  /** {@link FakeGatewayOptions.sendReconnectBeforeHello} after defaults. */
   readonly sendReconnectBeforeHello: number;
+  /** {@link FakeGatewayOptions.splitZlibFrames} after defaults (frames per payload; 1 = no split). */
   readonly splitZlibFrames: number;
+  /** {@link FakeGatewayOptions.reconnectCloseAfterMs} after defaults. */
   readonly reconnectCloseAfterMs: number;
+  /** {@link FakeGatewayOptions.recordFrames} after defaults. */
   readonly recordFrames: boolean;
+  /** {@link FakeGatewayOptions.holdHello} after defaults. */
   readonly holdHello: boolean;
+  /** {@link FakeGatewayOptions.holdHandshake} after defaults. */
   readonly holdHandshake: boolean;
 }
 

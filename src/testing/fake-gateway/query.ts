@@ -5,7 +5,9 @@ import { isZstdAvailable, type TransportCompression } from './codec.js';
 export interface ConnectionQuery {
   /** The `v` parameter as sent (null when missing). */
   readonly version: string | null;
+  /** The `encoding` parameter: only `json` is accepted (others are refused before the upgrade). */
   readonly encoding: 'json';
+  /** The `compress` parameter: the transport compression the connection uses. */
   readonly compression: TransportCompression;
 }
 

@@ -16,7 +16,9 @@ export interface VoiceAttachOptions {
 
 /** The bot's voice state in one guild, as the fake gateway holds it. */
 export interface FakeGatewayVoiceState {
+  /** The guild the bot is in voice in. */
   readonly guildId: string;
+  /** The voice channel the bot is in. */
   readonly channelId: string;
   /** The gateway session that owns it (its end closes the voice session with 4014). */
   readonly gatewaySessionId: string;
@@ -26,7 +28,9 @@ export interface FakeGatewayVoiceState {
   readonly token: string;
   /** `endpoint` of the last VOICE_SERVER_UPDATE (null after a null endpoint). */
   readonly endpoint: string | null;
+  /** `self_mute` of the bot's last op 4. */
   readonly selfMute: boolean;
+  /** `self_deaf` of the bot's last op 4. */
   readonly selfDeaf: boolean;
 }
 
@@ -36,6 +40,7 @@ export interface FakeGatewayVoiceState {
  * session of the shard that owns the guild; disconnected sessions get it on Resume.
  */
 export interface FakeGatewayVoice {
+  /** The bot's voice states, one per guild where it is in a channel. */
   readonly states: readonly FakeGatewayVoiceState[];
   /** Sends op 4 joins (of `guildIds`, default all) to `server`; returns the detach function. First match wins. */
   attach(server: FakeVoiceServer, options?: VoiceAttachOptions): () => void;

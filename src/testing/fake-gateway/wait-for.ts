@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import { RequestTimeoutError } from '../../errors.js';
 
+/** Options of `waitFor` on the fakes. */
 export interface WaitForOptions {
   /** Reject after this long. Default 5000. */
   readonly timeoutMs?: number;

@@ -21,7 +21,9 @@ export interface FakeVoicePeerInit {
 
 /** TLS material for a `wss://` server (clients that insist on `wss://`, such as @discordjs/voice). */
 export interface FakeVoiceTlsOptions {
+  /** Private key in PEM. */
   readonly key: string | Buffer;
+  /** Certificate chain in PEM. */
   readonly cert: string | Buffer;
 }
 
@@ -97,27 +99,49 @@ export interface FakeVoiceServerOptions {
 
 /** The options after defaults, as `server.options` returns them. */
 export interface ResolvedFakeVoiceServerOptions {
+  /** {@link FakeVoiceServerOptions.port} after defaults. */
   readonly port: number;
+  /** {@link FakeVoiceServerOptions.udpPort} after defaults. */
   readonly udpPort: number;
+  /** {@link FakeVoiceServerOptions.tls} after defaults (null: plain `ws://`). */
   readonly tls: FakeVoiceTlsOptions | null;
+  /** {@link FakeVoiceServerOptions.heartbeatIntervalMs} after defaults. */
   readonly heartbeatIntervalMs: number;
+  /** {@link FakeVoiceServerOptions.heartbeatGraceMs} after defaults. */
   readonly heartbeatGraceMs: number;
+  /** {@link FakeVoiceServerOptions.heartbeatTimeoutCloseCode} after defaults. */
   readonly heartbeatTimeoutCloseCode: number;
+  /** {@link FakeVoiceServerOptions.modes} after defaults. */
   readonly modes: readonly string[];
+  /** {@link FakeVoiceServerOptions.defaultChannelKind} after defaults. */
   readonly defaultChannelKind: VoiceChannelKind;
+  /** {@link FakeVoiceServerOptions.channels} after defaults. */
   readonly channels: Readonly<Record<string, VoiceChannelKind>>;
+  /** {@link FakeVoiceServerOptions.peers} after defaults. */
   readonly peers: readonly FakeVoicePeerInit[];
+  /** {@link FakeVoiceServerOptions.replayBufferSize} after defaults. */
   readonly replayBufferSize: number;
+  /** {@link FakeVoiceServerOptions.initialSeq} after defaults. */
   readonly initialSeq: number;
+  /** {@link FakeVoiceServerOptions.sessionTtlMs} after defaults. */
   readonly sessionTtlMs: number;
+  /** {@link FakeVoiceServerOptions.speakingGraceMs} after defaults. */
   readonly speakingGraceMs: number;
+  /** {@link FakeVoiceServerOptions.rtpBeforeSpeaking} after defaults. */
   readonly rtpBeforeSpeaking: RtpBeforeSpeakingAction;
+  /** {@link FakeVoiceServerOptions.holdHello} after defaults. */
   readonly holdHello: boolean;
+  /** {@link FakeVoiceServerOptions.holdUpgrades} after defaults. */
   readonly holdUpgrades: boolean;
+  /** {@link FakeVoiceServerOptions.holdReady} after defaults. */
   readonly holdReady: boolean;
+  /** {@link FakeVoiceServerOptions.holdDiscovery} after defaults. */
   readonly holdDiscovery: boolean;
+  /** {@link FakeVoiceServerOptions.holdSessionDescription} after defaults. */
   readonly holdSessionDescription: boolean;
+  /** {@link FakeVoiceServerOptions.holdResumed} after defaults. */
   readonly holdResumed: boolean;
+  /** {@link FakeVoiceServerOptions.record} after defaults. */
   readonly record: boolean;
 }
 

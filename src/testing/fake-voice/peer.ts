@@ -26,19 +26,27 @@ export interface PeerSpeakOptions {
 
 /** One audio packet a peer sent to one client session. */
 export interface PeerSentPacket {
+  /** The client voice session the packet went to. */
   readonly sessionId: string;
+  /** Its RTP sequence number (16-bit, wraps); the same for every receiving session. */
   readonly seq: number;
+  /** Its RTP timestamp in 48 kHz samples (advances 960 per 20 ms frame). */
   readonly timestamp: number;
   /** The transport nonce counter the packet carried. */
   readonly nonce: number;
+  /** The Opus frame it carried, before encryption. */
   readonly opus: Buffer;
+  /** When it was sent, in ms since the epoch (`Date.now()`). */
   readonly at: number;
 }
 
 /** A frame a client sent, as one fake member decrypted it end to end (DAVE) or as it arrived without DAVE. */
 export interface PeerDecryptedFrame {
+  /** The user id of the client that sent the frame. */
   readonly userId: string;
+  /** The voice session id of the client that sent the frame. */
   readonly sessionId: string;
+  /** The frame's RTP sequence number as the client sent it. */
   readonly seq: number;
   /** Whether the payload carried DAVE's `0xFAFA` marker (docs/protocol/voice.md §4.7). */
   readonly e2ee: boolean;
@@ -52,10 +60,13 @@ export interface PeerDecryptedFrame {
  * listening client with that client's mode and key (docs/protocol/voice.md §3.2–§3.4).
  */
 export interface FakeVoicePeer {
+  /** The member's user id, announced in Clients Connect and Speaking. */
   readonly userId: string;
   /** Its one channel, or null when it is in every call on the server. */
   readonly channelId: string | null;
+  /** The RTP SSRC the server allocated to it; its packets carry it. */
   readonly ssrc: number;
+  /** False once it left (after {@link FakeVoicePeer.leave}); it then hears and sends nothing. */
   readonly present: boolean;
   /** Frames other members sent in its calls while it was present, in arrival order. */
   readonly heard: readonly FakeVoiceFrame[];

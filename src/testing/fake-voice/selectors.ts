@@ -3,7 +3,9 @@ import type { Grant } from './grants.js';
 
 /** Which grants a server-level fault applies to: all that a gateway issued, or those of a guild and/or user. */
 export interface GrantSelector {
+  /** Only grants in this guild. Default any guild. */
   readonly guildId?: string;
+  /** Only grants of this user. Default any user. */
   readonly userId?: string;
 }
 

@@ -27,11 +27,13 @@ export interface VoiceGrantRequest {
   readonly guildId: string;
   /** The channel of the call (the DAVE group id later). */
   readonly channelId: string;
+  /** The member's user id: `user_id` of the voice Identify. */
   readonly userId: string;
   /** `session_id` of the member's VOICE_STATE_UPDATE. */
   readonly sessionId: string;
   /** `token` of VOICE_SERVER_UPDATE; default a fresh random one. */
   readonly token?: string;
+  /** Whether the member is self-muted (reported in voice states). Default false. */
   readonly selfMute?: boolean;
   /** A deafened member receives no audio (Discord's SFU forwards none to it). Default false. */
   readonly selfDeaf?: boolean;
@@ -41,15 +43,23 @@ export interface VoiceGrantRequest {
 
 /** An Identify the server will accept: the four values a client must send, and the call it joins. */
 export interface VoiceGrant {
+  /** `server_id` of the voice Identify: the guild. */
   readonly guildId: string;
+  /** The channel of the call (the DAVE group id). */
   readonly channelId: string;
+  /** `user_id` of the voice Identify. */
   readonly userId: string;
+  /** `session_id` of the voice Identify (the member's VOICE_STATE_UPDATE session). */
   readonly sessionId: string;
+  /** `token` of the voice Identify (from VOICE_SERVER_UPDATE). */
   readonly token: string;
   /** `host:port` of the server that issued it, as VOICE_SERVER_UPDATE carries it. */
   readonly endpoint: string;
+  /** The kind of channel, which decides the DAVE rules the call follows. */
   readonly channelKind: VoiceChannelKind;
+  /** Whether the member is self-muted. */
   readonly selfMute: boolean;
+  /** Whether the member is self-deafened: it then receives no audio. */
   readonly selfDeaf: boolean;
   /** Set once replaced or withdrawn: Identify and Resume with its token are closed with 4006. */
   readonly revoked: boolean;
@@ -73,6 +83,7 @@ export interface VoiceSignalCloseOptions {
 
 /** Options of a region change: a null endpoint, then a VOICE_SERVER_UPDATE for `to`. */
 export interface ChangeRegionOptions {
+  /** The server to move the member to (its VOICE_SERVER_UPDATE endpoint). */
   readonly to: FakeVoiceServer;
   /** Close code for the old voice connection once the new endpoint went out. Default 4022; null leaves it open. */
   readonly closeCode?: number | null;
@@ -83,9 +94,13 @@ export interface ChangeRegionOptions {
  * dispatches (docs/protocol/voice.md §1.2). `FakeGateway` implements it when a server is attached.
  */
 export interface VoiceSignalling {
+  /** Sends VOICE_SERVER_UPDATE for a new endpoint and/or token, and closes the old connection as `options` say. */
   moveEndpoint(grant: VoiceGrant, options: MoveEndpointOptions): void;
+  /** Sends VOICE_SERVER_UPDATE with `endpoint: null` and revokes the grant. */
   sendNullEndpoint(grant: VoiceGrant, options: VoiceSignalCloseOptions): void;
+  /** Sends a null endpoint, then VOICE_SERVER_UPDATE for `options.to`. */
   changeRegion(grant: VoiceGrant, options: ChangeRegionOptions): void;
+  /** Sends VOICE_STATE_UPDATE with `channel_id: null` and revokes the grant. */
   forceDisconnect(grant: VoiceGrant, options: VoiceSignalCloseOptions): void;
 }
 
@@ -93,29 +108,39 @@ export interface VoiceSignalling {
 export interface FakeVoiceSession {
   /** `session_id` of the Identify. */
   readonly id: string;
+  /** `server_id` of the Identify: the guild. */
   readonly guildId: string;
+  /** The channel of the call. */
   readonly channelId: string;
+  /** `user_id` of the Identify. */
   readonly userId: string;
+  /** `token` of the Identify. */
   readonly token: string;
+  /** The RTP SSRC the server assigned in Ready. */
   readonly ssrc: number;
   /** The transport mode of Select Protocol (null before it). */
   readonly mode: string | null;
   /** A copy of the 32-byte `secret_key` of Session Description. */
   readonly secretKey: Buffer;
+  /** `connected` while a WebSocket owns it, `disconnected` while resumable without one, `destroyed` once ended for good. */
   readonly status: 'connected' | 'disconnected' | 'destroyed';
+  /** Id of the {@link FakeVoiceConnection} that owns it now; null while it has none. */
   readonly connectionId: number | null;
   /** `seq` of the last sequenced message sent (-1 for none). */
   readonly lastSeq: number;
   /** Address and port of Select Protocol (where the server sends audio). */
   readonly clientAddress: VoiceAddress | null;
+  /** The client's address as IP discovery saw it (null before discovery). */
   readonly discoveredAddress: VoiceAddress | null;
   /** Flags of the client's last Speaking (0 before any). */
   readonly speaking: number;
+  /** `max_dave_protocol_version` of the client's Identify (0 when not sent). */
   readonly maxDaveProtocolVersion: number;
   /** `dave_protocol_version` of Session Description; 0 until the DAVE issue. */
   readonly daveProtocolVersion: number;
   /** Audio frames this session sent, decrypted, in arrival order. */
   readonly frames: readonly FakeVoiceFrame[];
+  /** How many RTP packets from this session failed transport decryption. */
   readonly decryptFailures: number;
   /** An IP discovery request waits for {@link FakeVoiceSession.releaseDiscovery} (option `holdDiscovery`). */
   readonly discoveryHeld: boolean;
@@ -141,18 +166,25 @@ export interface FakeVoiceSession {
 
 /** A server message to send as is; `sequenced` gives it the session's next `seq` and buffers it. */
 export interface VoiceServerPayload {
+  /** The voice opcode. */
   readonly op: number;
+  /** The payload's `d`; omitted sends none. */
   readonly d?: unknown;
+  /** Give it the session's next `seq` and buffer it for Resume replay. Default false. */
   readonly sequenced?: boolean;
 }
 
 /** A live voice WebSocket, as tests see it. Every method is a fault or scenario to inject. */
 export interface FakeVoiceConnection {
+  /** The connection's id, unique per server (in records as `connectionId`). */
   readonly id: number;
   /** The `v` query parameter as sent. */
   readonly version: string | null;
+  /** Session of the connection (after Identify/Resume); null before. */
   readonly sessionId: string | null;
+  /** The session it owns, as tests see it; null before Identify/Resume. */
   readonly session: FakeVoiceSession | null;
+  /** False once the socket closed. */
   readonly open: boolean;
   /** Closes with `code` (1000 or 3000–4999) and a reason (default Discord's wording). */
   close(code: number, reason?: string): void;
@@ -160,6 +192,7 @@ export interface FakeVoiceConnection {
   terminate(): void;
   /** Stop answering heartbeats with op 6, until `resumeHeartbeatAcks()`. */
   stopHeartbeatAcks(): void;
+  /** Answers heartbeats with op 6 again after {@link FakeVoiceConnection.stopHeartbeatAcks}. */
   resumeHeartbeatAcks(): void;
   /** Sends Hello (again, or for the first time with `holdHello`). */
   sendHello(): void;
@@ -184,20 +217,41 @@ export interface FakeVoiceConnection {
 
 /** Events of `FakeVoiceServer`; wait for them with `server.waitFor(name, predicate)`. */
 export interface FakeVoiceServerEvents {
+  /** A voice WebSocket connected. */
   connection: [FakeVoiceConnection];
+  /** A frame arrived from a client (any opcode, before it is handled). */
   frame: [VoiceReceivedFrame];
+  /** A client sent Identify (accepted or not). */
   identify: [VoiceIdentifyAttempt];
+  /** The server sent Ready. */
   ready: [VoiceReadyRecord];
+  /** A client sent Resume (accepted or not). */
   resume: [VoiceResumeAttempt];
+  /** A client sent Select Protocol. */
   selectProtocol: [VoiceSelectProtocolRecord];
+  /** A client sent Speaking. */
   speaking: [VoiceSpeakingRecord];
+  /** A client sent a heartbeat. */
   heartbeat: [VoiceHeartbeatRecord];
+  /** A client sent an IP discovery request over UDP. */
   discovery: [VoiceDiscoveryRecord];
+  /** An RTP packet from a client was decrypted: its audio frame. */
   audio: [FakeVoiceFrame];
+  /** A client broke a protocol rule (the record says which). */
   violation: [VoiceViolation];
+  /** A voice WebSocket closed. */
   close: [VoiceCloseRecord];
   /** A session ended for good (revoked, non-resumable close, TTL, shutdown). */
-  sessionEnd: [{ readonly sessionId: string; readonly userId: string; readonly at: number }];
+  sessionEnd: [
+    {
+      /** The ended voice session's id. */
+      readonly sessionId: string;
+      /** The member whose session it was. */
+      readonly userId: string;
+      /** When it ended, in ms since the epoch (`Date.now()`). */
+      readonly at: number;
+    },
+  ];
   /** A message the server sent on a voice WebSocket. */
   sent: [VoiceSentFrame];
   /** A datagram reached the media socket. */
@@ -209,5 +263,14 @@ export interface FakeVoiceServerEvents {
   /** A DAVE transition started (a commit won, a sole-member reset, a downgrade or upgrade). */
   daveTransition: [DaveTransitionRecord];
   /** A DAVE message the fake refused (stale commit, commit without proposals, …). */
-  daveRejected: [{ readonly userId: string; readonly reason: string; readonly at: number }];
+  daveRejected: [
+    {
+      /** The member whose message was refused. */
+      readonly userId: string;
+      /** Why the fake refused it, in words (for test failure messages). */
+      readonly reason: string;
+      /** When, in ms since the epoch (`Date.now()`). */
+      readonly at: number;
+    },
+  ];
 }

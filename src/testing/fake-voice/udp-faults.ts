@@ -34,7 +34,9 @@ export interface UdpFaultHandle {
   readonly affected: number;
   /** Matching datagrams considered so far. */
   readonly seen: number;
+  /** False once cancelled or spent (`count` reached or `over` considered); it then affects nothing more. */
   readonly active: boolean;
+  /** Ends the fault now: datagrams from here on pass untouched. */
   cancel(): void;
 }
 

@@ -1,8 +1,10 @@
 /** An objection of one protocol rule to a trace. */
 export interface RuleViolation<RuleId extends string> {
+  /** The id of the rule that objected. */
   readonly rule: RuleId;
   /** Where the rule is written down. */
   readonly cites: string;
+  /** What is wrong, in words, naming the connections and times involved. */
   readonly message: string;
   /** The trace entry at which it was seen (the trace's length for "by now" checks). */
   readonly index: number;
@@ -18,8 +20,11 @@ export interface TraceChecker<Entry, Ledger> {
 
 /** A protocol rule: its id, where it is written down, and a fresh checker per trace. */
 export interface TraceRule<RuleId extends string, Entry, Ledger> {
+  /** The rule's id, as violations name it. */
   readonly id: RuleId;
+  /** Where the rule is written down (a `docs/protocol/` section). */
   readonly cites: string;
+  /** A fresh checker for one trace (checkers may keep state across entries). */
   start(): TraceChecker<Entry, Ledger>;
 }
 

@@ -7,6 +7,7 @@ import { managerTransitionKey } from './manager-model.js';
  * its interval (a loaded machine), not wrong. Run the path again with a longer interval.
  */
 export class WaveTimingError extends Error {
+  /** Always `'WaveTimingError'`. */
   override readonly name = 'WaveTimingError';
 }
 

@@ -8,7 +8,15 @@ export type ManagerSnapshot = SnapshotFrom<typeof managerMachine>;
 
 /** An event of the model: a machine event, or one of xstate's own (`xstate.after.*`, `xstate.done.actor.*`, …). */
 export type ManagerModelEvent =
-  ManagerEvent | { type: `xstate.${string}`; output?: unknown; error?: unknown };
+  | ManagerEvent
+  | {
+      /** xstate's event type, e.g. `xstate.done.actor.prepareStart`. */
+      type: `xstate.${string}`;
+      /** The output of a `xstate.done.actor.*` event. */
+      output?: unknown;
+      /** The error of a `xstate.error.actor.*` event. */
+      error?: unknown;
+    };
 
 /** Input of the model's machine. The URL is never used: the abstract state leaves it out. */
 export const managerModelInput: ManagerInput = { gatewayUrl: 'ws://model.invalid' };
@@ -75,7 +83,9 @@ export function shardOfActorError(event: ManagerModelEvent): number {
  * come from here, so that a machine that forgets or misremembers a shard cannot hide it.
  */
 export interface ShardsModel {
+  /** Shards that are live: READY or RESUMED received and not stopped since (sorted ids). */
   readonly ready: readonly number[];
+  /** Shards that failed for good (sorted ids). */
   readonly failed: readonly number[];
   /** Shards holding a session: their next connection resumes instead of identifying. */
   readonly sessions: readonly number[];
@@ -83,7 +93,9 @@ export interface ShardsModel {
 
 /** A state of the model: the machine's snapshot and the shards'. */
 export interface ManagerModelState {
+  /** The manager machine's snapshot. */
   readonly machine: ManagerSnapshot;
+  /** What the model knows of the real shards. */
   readonly shards: ShardsModel;
 }
 

@@ -19,12 +19,15 @@ import type {
 
 /** One step of a path: the event, and the abstract state the machine must be in after it. */
 export interface ManagerModelStep {
+  /** The event taken (a machine event or an xstate-internal one). */
   readonly event: ManagerModelEvent;
+  /** The abstract state after it (see {@link abstractManagerState}). */
   readonly state: string;
 }
 
 /** A path from the initial state, ending with the edge it was made for. */
 export interface ManagerModelPath {
+  /** The steps from the initial state; the last one takes the edge. */
   readonly steps: readonly ManagerPathStep[];
   /** `from --event--> to` of the last step, in abstract states. */
   readonly edge: string;
@@ -85,6 +88,7 @@ function initialModelState(): ManagerModelState {
 
 /** One step of a path as the runner needs it: the event, the machine's state after it and the shards'. */
 export interface ManagerPathStep extends ManagerModelStep {
+  /** The model of the real shards after the step. */
   readonly shards: ShardsModel;
 }
 
@@ -94,9 +98,13 @@ export interface ManagerPathStep extends ManagerModelStep {
  * on the pure machine to check that it leads where the graph says.
  */
 export function managerModelPaths(): {
+  /** One path per edge of the graph. */
   paths: ManagerModelPath[];
+  /** How many abstract states the model has. */
   states: number;
+  /** How many edges (state, event → state) the model has. */
   edges: number;
+  /** What went wrong: machine error states, unreachable edge sources, paths that replay differently; empty when sound. */
   errors: string[];
 } {
   type State = ManagerModelState & Snapshot<undefined>;

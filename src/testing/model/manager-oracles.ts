@@ -46,6 +46,7 @@ interface StartCall {
  *   and otherwise rejects (a `ShardFailureError`, a `ShardStoppedError`, or the shard's own error).
  */
 export class ManagerOracles {
+  /** Rule violations seen so far, in order (empty while the manager behaves). */
   readonly violations: ManagerOracleError[] = [];
   readonly #manager: ShardManager;
   readonly #gateway: FakeGateway;

@@ -26,6 +26,7 @@ export { WaveTimingError };
 
 /** Options of {@link runManagerPath}. */
 export interface RunManagerPathOptions {
+  /** The path to run (from `managerModelPaths`). */
   readonly path: ManagerModelPath;
   /** The identify interval, and so the time between start-up waves. Default 150 ms. */
   readonly intervalMs?: number;

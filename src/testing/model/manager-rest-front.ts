@@ -3,7 +3,13 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** How the front answers `GET /gateway/bot`: hold it, pass it to the fake gateway, or fail it. */
-export type RestFrontAnswer = 'hold' | 'pass' | { readonly status: 401 | 404 | 500 };
+export type RestFrontAnswer =
+  | 'hold'
+  | 'pass'
+  | {
+      /** The HTTP status to fail with (with Discord's error body). */
+      readonly status: 401 | 404 | 500;
+    };
 
 interface Held {
   readonly req: IncomingMessage;
@@ -81,6 +87,7 @@ export class RestFront {
     });
   }
 
+  /** Destroys held requests and closes the front's HTTP server. */
   async close(): Promise<void> {
     for (const { res } of this.#held.splice(0)) res.destroy();
     this.#server.closeAllConnections();

@@ -7,12 +7,14 @@ export class ManualClock {
   readonly #pending = new Map<number, { readonly delay: number; readonly fire: () => void }>();
   #nextId = 1;
 
+  /** Schedules `fire` after `delay` virtual ms (nothing fires until the test advances the clock); returns the timer's id. */
   setTimeout(fire: (...args: unknown[]) => void, delay: number): number {
     const id = this.#nextId++;
     this.#pending.set(id, { delay, fire: () => fire() });
     return id;
   }
 
+  /** Cancels a pending timer (an unknown id is ignored). */
   clearTimeout(id: unknown): void {
     this.#pending.delete(id as number);
   }

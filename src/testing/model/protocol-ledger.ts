@@ -24,8 +24,11 @@ export interface ProtocolOracleConfig {
   readonly helloTimeoutMs: number;
 }
 
+/** A gateway session the client was given (READY), as the wire showed it. */
 export interface LedgerSession {
+  /** The session id READY gave. */
   readonly id: string;
+  /** `resume_gateway_url` of its READY; null when READY gave none. */
   readonly resumeUrl: string | null;
   /** A connection to `resumeUrl` failed before HELLO: resume on the gateway URL (docs/protocol/gateway.md §3.3). */
   resumeUrlFailed: boolean;
@@ -40,45 +43,73 @@ export interface LedgerSession {
   /** `s` of the dispatches the client delivered for the session, in order. */
   readonly delivered: number[];
   /** The `sessionLost` the client emitted for it. */
-  lost: { readonly lastSequence: number | null } | null;
+  lost: {
+    /** The last sequence the client said it delivered; null when it named none. */
+    readonly lastSequence: number | null;
+  } | null;
 }
 
+/** What one gateway connection carried, as the wire showed it. */
 export interface LedgerConnection {
+  /** The gateway's id of the connection. */
   readonly id: number;
+  /** The URL the client dialled for it. */
   readonly url: string;
   /** HELLO's `heartbeat_interval`, once HELLO was sent. */
   interval: number | null;
   /** Payloads the gateway sent on it (HELLO included). */
   frames: number;
+  /** When the gateway last sent a payload on it (virtual ms; the open time before any). */
   lastFrameAt: number;
   /** The gateway asked for a heartbeat (op 1) and the client has not answered yet. */
   heartbeatRequested: boolean;
   /** Heartbeats since the last gateway payload, answers to op 1 included / excluded. */
   beatsSinceFrame: number;
+  /** Heartbeats since the last gateway payload, answers to op 1 excluded. */
   intervalBeatsSinceFrame: number;
+  /** A RESUME went out on it and neither RESUMED nor op 9 nor a close answered it yet. */
   resumePending: boolean;
+  /** The run's clock passed `helloTimeoutMs` on it without a HELLO. */
   helloTimedOut: boolean;
+  /** The user stopped the client while it was open. */
   userStopped: boolean;
-  closed: { readonly code: number; readonly by: 'gateway' | 'client' | 'transport' } | null;
+  /** How it ended; null while open. */
+  closed: {
+    /** The close code (1006 for a TCP loss). */
+    readonly code: number;
+    /** Who ended it. */
+    readonly by: 'gateway' | 'client' | 'transport';
+  } | null;
 }
 
+/** The ledger of one gateway client's trace: feed it entries with {@link ProtocolLedger.apply} and read its state between them. */
 export class ProtocolLedger {
   /** The session of the client's latest READY (null before any, and once the client identifies anew). */
   session: LedgerSession | null = null;
+  /** Every session the client was given, by session id. */
   readonly sessions = new Map<string, LedgerSession>();
+  /** Every connection the gateway accepted, by connection id. */
   readonly connections = new Map<number, LedgerConnection>();
   /** Set by a fatal close or a `failure` event: nothing may follow. */
   fatal: string | null = null;
   /** A fatal close from the gateway, and whether the client reported `failure` after it. */
-  fatalClose: { readonly code: number } | null = null;
+  fatalClose: {
+    /** The fatal close code. */
+    readonly code: number;
+  } | null = null;
+  /** The client emitted `failure` after the fatal close. */
   failureReported = false;
   /** The user asked for a stop that ends the session (the one case a 1000 close is right). */
   sessionEndingStop = false;
   /** The session the client's deliveries belong to (from the READY it delivered). */
   deliveringSession: LedgerSession | null = null;
+  /** The trace's clock: the `at` of the entry last applied (virtual ms). */
   now = 0;
 
-  constructor(readonly config: ProtocolOracleConfig) {}
+  constructor(
+    /** The rule settings the ledger checks against. */
+    readonly config: ProtocolOracleConfig,
+  ) {}
 
   /** The client holds a session it may and must still resume. */
   get resumable(): boolean {
@@ -97,7 +128,12 @@ export class ProtocolLedger {
   }
 
   /** The URL a new connection must go to (docs/protocol/gateway.md §3.3, §3.5). */
-  get expectedUrl(): { readonly url: string; readonly why: string } {
+  get expectedUrl(): {
+    /** The URL a new connection must dial. */
+    readonly url: string;
+    /** Why that one, in words (for violation messages). */
+    readonly why: string;
+  } {
     const session = this.session;
     if (session === null) return { url: this.config.gatewayUrl, why: 'the client holds no session' };
     if (session.ended !== null) {
@@ -119,12 +155,14 @@ export class ProtocolLedger {
     return { url: session.resumeUrl, why: `session ${session.id} is resumable` };
   }
 
+  /** Marks `session` as no longer resumable, with why and by whom; the first end wins (null or an ended session: no-op). */
   end(session: LedgerSession | null, why: string, by: NonNullable<LedgerSession['endedBy']>): void {
     if (session === null || session.ended !== null) return;
     session.ended = why;
     session.endedBy = by;
   }
 
+  /** Takes one observation in, in trace order. */
   apply(entry: ProtocolTraceEntry): void {
     this.now = entry.at;
     switch (entry.kind) {

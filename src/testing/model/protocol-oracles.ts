@@ -29,11 +29,13 @@ export type ProtocolRuleChecker = TraceChecker<ProtocolTraceEntry, ProtocolLedge
 
 /** A gateway protocol rule, with a one-line summary. */
 export interface ProtocolRule extends TraceRule<ProtocolRuleId, ProtocolTraceEntry, ProtocolLedger> {
+  /** The rule in one sentence. */
   readonly summary: string;
 }
 
 const conn = (id: number) => `connection #${id}`;
 
+/** The gateway protocol rules, each with its citation in `docs/protocol/gateway.md`. */
 export const protocolRules: readonly ProtocolRule[] = [
   {
     id: 'resume-before-identify',
@@ -243,6 +245,7 @@ export function formatViolations(violations: readonly ProtocolViolation[]): stri
 
 /** Thrown by `runShardPath` when an oracle objects; `violations` lists every objection, first seen first. */
 export class ProtocolViolationError extends Error {
+  /** The violations found, in the order they were seen. */
   readonly violations: readonly ProtocolViolation[];
 
   constructor(violations: readonly ProtocolViolation[]) {

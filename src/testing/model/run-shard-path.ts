@@ -39,10 +39,17 @@ const GATEWAY_URL_PATH = '/model-gateway';
 
 /** What a path run hands to the user's hooks. */
 export interface ShardPathContext {
+  /** The shard under test. */
   readonly shard: Shard;
+  /** The fake gateway it runs against. */
   readonly gateway: FakeGateway;
   /** Events the shard emitted so far, in order. */
-  readonly events: ReadonlyArray<{ readonly type: keyof ShardEvents; readonly payload: unknown }>;
+  readonly events: ReadonlyArray<{
+    /** The event's name. */
+    readonly type: keyof ShardEvents;
+    /** Its argument. */
+    readonly payload: unknown;
+  }>;
   /** What was observable so far, as the protocol oracles see it. */
   readonly trace: readonly ProtocolTraceEntry[];
 }
@@ -51,7 +58,9 @@ export interface ShardPathContext {
 export interface RunShardPathOptions {
   /** A gateway started with `holdHello` and `holdHandshake` (see `FakeGateway.start`). */
   readonly gateway: FakeGateway;
+  /** The path to run (from `shardModelPaths`). */
   readonly path: ShardModelPath;
+  /** Transport compression the shard asks for. Default `'none'`. */
   readonly compress?: GatewayCompression;
   /** Called with the key of every transition the shard's machine takes (for coverage). */
   readonly onTransition?: (key: string) => void;

@@ -31,6 +31,7 @@ export interface RunVoicePathOptions {
   readonly gateway: FakeGateway;
   /** A voice server started with every `hold*` option, `peers: []` and `heartbeatIntervalMs` of the model. */
   readonly voiceServer: FakeVoiceServer;
+  /** The path to run (from `voiceModelPaths`). */
   readonly path: VoiceModelPath;
   /** Called with the key of every transition the voice machine takes (for coverage). */
   readonly onTransition?: (key: string) => void;

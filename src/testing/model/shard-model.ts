@@ -10,11 +10,18 @@ import type { ContinuationRules } from './model-continuation.js';
 export type ShardSnapshot = SnapshotFrom<typeof shardMachine>;
 
 /** An event of the model: a machine event, or one of xstate's own (`xstate.after.*`, `xstate.done.actor.*`, …). */
-export type ShardModelEvent = ShardEvent | { type: `xstate.${string}` };
+export type ShardModelEvent =
+  | ShardEvent
+  | {
+      /** xstate's own event type, e.g. `xstate.after.…` for a delay. */
+      type: `xstate.${string}`;
+    };
 
 /** One step of a path: the event, and the abstract state the machine must be in after it. */
 export interface ShardModelStep {
+  /** The event taken (a machine event or an xstate-internal one). */
   readonly event: ShardModelEvent;
+  /** The abstract state after it. */
   readonly state: string;
 }
 
@@ -27,6 +34,7 @@ export type ShardModelPathKind = 'edge' | 'silence' | 'refused-resumes';
 
 /** A path from the initial state, ending with the edge (or the probe) it was made for. */
 export interface ShardModelPath {
+  /** The steps from the initial state; the last ones take the edge (or run the probe). */
   readonly steps: readonly ShardModelStep[];
   /** `from --event--> to` of the edge, in abstract states (for a probe: `<kind> from <state>`). */
   readonly edge: string;
@@ -194,11 +202,17 @@ function failsResume(edge: ModelEdge): boolean {
  * `probeErrors` names start states from which a probe cannot reach its end in the model.
  */
 export function shardModelPaths(): {
+  /** One path per edge of the graph. */
   paths: ShardModelPath[];
+  /** The `silence` and `refused-resumes` probes. */
   probes: ShardModelPath[];
+  /** How many abstract states the model has. */
   states: number;
+  /** How many edges (state, event → state) the model has. */
   edges: number;
+  /** Abstract states in which the machine ended in an error; empty when sound. */
   errors: string[];
+  /** Start states from which a probe cannot reach its end in the model. */
   probeErrors: string[];
 } {
   const [initial] = initialTransition(shardMachine, shardModelInput);

@@ -19,12 +19,14 @@ export class ShardPathClock {
     return this.#now;
   }
 
+  /** Schedules `fire` after `delay` virtual ms (it runs when the run advances the clock that far); returns the timer's id. */
   setTimeout(fire: (...args: unknown[]) => void, delay: number): number {
     const id = this.#nextId++;
     this.#pending.set(id, { delay, due: this.#now + delay, fire: () => fire() });
     return id;
   }
 
+  /** Cancels a pending timer (an unknown id is ignored). */
   clearTimeout(id: unknown): void {
     this.#pending.delete(id as number);
   }

@@ -2,7 +2,9 @@ import type { AnyStateMachine, AnyStateNode } from 'xstate';
 
 /** The kind of structure a transition can be defined in. */
 export interface TransitionLike {
+  /** The state node the transition is defined on. */
   readonly source: AnyStateNode;
+  /** The event type it is defined for (`*` and xstate's own types included). */
   readonly eventType: string;
 }
 

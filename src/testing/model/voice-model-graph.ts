@@ -14,7 +14,9 @@ import type { ContinuationRules as GenericContinuationRules } from './model-cont
 
 /** One step of a path: the event, and the abstract state the machine must be in after it. */
 export interface VoiceModelStep {
+  /** The event taken (a machine event or an xstate-internal one). */
   readonly event: VoiceModelEvent;
+  /** The abstract state after it. */
   readonly state: string;
   /**
    * `player`: the audio player sends it by itself, reacting to the step before (media held: it pauses
@@ -39,16 +41,21 @@ export type VoiceModelPathKind =
 
 /** A path from the initial state, ending with the edge (or the probe) it was made for. */
 export interface VoiceModelPath {
+  /** The steps from the initial state; the last ones take the edge (or run the probe). */
   readonly steps: readonly VoiceModelStep[];
   /** `from --event--> to` of the edge, in abstract states (for a probe: `<kind> from <state>`). */
   readonly edge: string;
+  /** How the path was made: an edge path or one of the probes. */
   readonly kind: VoiceModelPathKind;
 }
 
 /** An edge of the abstract graph. */
 export interface VoiceModelEdge {
+  /** The event the edge takes. */
   readonly event: VoiceModelEvent;
+  /** The abstract state it leaves. */
   readonly from: string;
+  /** The abstract state it reaches. */
   readonly to: string;
   /** The edge ends its path (see `changesSession`). */
   readonly final: boolean;

@@ -33,12 +33,19 @@ export type {
  * those the model cannot build.
  */
 export function voiceModelPaths(): {
+  /** One path per reachable edge of the graph. */
   paths: VoiceModelPath[];
+  /** The budget probes (see `voice-model-probes.ts`). */
   probes: VoiceModelPath[];
+  /** How many abstract states the model has. */
   states: number;
+  /** Every edge of the graph. */
   edges: VoiceModelEdge[];
+  /** Abstract states in which the machine ended in an error; empty when sound. */
   errors: string[];
+  /** Probes the model cannot build, named by their start state. */
   probeErrors: string[];
+  /** Edges whose source state no path reaches, as `from --event--> to`. */
   unreachable: string[];
 } {
   const [initial] = initialTransition(voiceMachine, voiceModelInput);

@@ -8,7 +8,12 @@ import { transitionKey } from './transitions.js';
 export type VoiceSnapshot = SnapshotFrom<typeof voiceMachine>;
 
 /** An event of the voice model: a machine event, or one of xstate's own (`xstate.after.*`). */
-export type VoiceModelEvent = VoiceEvent | { type: `xstate.${string}` };
+export type VoiceModelEvent =
+  | VoiceEvent
+  | {
+      /** xstate's own event type, e.g. `xstate.after.…` for a delay. */
+      type: `xstate.${string}`;
+    };
 
 /** The guild of the model's connection: on shard 0 of 1. */
 export const VOICE_MODEL_GUILD = '81384788765712384';

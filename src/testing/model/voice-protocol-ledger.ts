@@ -36,8 +36,11 @@ export interface VoiceOracleConfig {
 
 /** A voice session the server started (Ready sent), known by its SSRC. */
 export interface LedgerVoiceSession {
+  /** The SSRC Ready assigned: the session's key in the ledger. */
   readonly ssrc: number;
+  /** The session id the client identified with. */
   readonly sessionId: string;
+  /** The token the client identified with. */
   readonly token: string;
   /** `seq` of the last sequenced message the server sent the client in this session (-1 for none). */
   lastSeq: number;
@@ -52,13 +55,19 @@ export interface LedgerVoiceSession {
   settledAfterClose: boolean;
 }
 
+/** What one voice connection carried, as the wire showed it. */
 export interface LedgerVoiceConnection {
+  /** The server's id of the connection. */
   readonly id: number;
   /** IDENTIFY or RESUME, whichever the client sent first. */
   first: {
+    /** 0 for IDENTIFY, 7 for RESUME. */
     readonly op: 0 | 7;
+    /** `session_id` as sent (unchecked). */
     readonly sessionId: unknown;
+    /** `token` as sent (unchecked). */
     readonly token: unknown;
+    /** `seq_ack` of a RESUME as sent (unchecked). */
     readonly seqAck: unknown;
   } | null;
   /** The session the connection carries: from Ready sent on it, or the one its RESUME named. */
@@ -67,7 +76,14 @@ export interface LedgerVoiceConnection {
   resumePending: boolean;
   /** Session Description or Resumed went out on it: the session is established on this connection. */
   established: boolean;
-  hello: { readonly at: number; readonly interval: number } | null;
+  /** Hello on it: when it was sent and its `heartbeat_interval` (ms); null before Hello. */
+  hello: {
+    /** When Hello was sent (virtual ms). */
+    readonly at: number;
+    /** Its `heartbeat_interval` in ms. */
+    readonly interval: number;
+  } | null;
+  /** When the last heartbeat (op 3) arrived on it (virtual ms); null before any. */
   lastBeatAt: number | null;
   /** The last heartbeat on it got no op 6 yet. */
   beatUnanswered: boolean;
@@ -81,15 +97,20 @@ export interface LedgerVoiceConnection {
   mustClose: string | null;
   /** The server began to close it (the run injected the close): its session is over or detached. */
   closing: boolean;
+  /** How it ended (close code, who closed, whether the run injected it); null while open. */
   closed: {
+    /** The close code (1006 for a TCP loss). */
     readonly code: number;
+    /** Who ended it. */
     readonly by: 'server' | 'client' | 'transport';
+    /** The run made the server close it (a fault, not a verdict on the client). */
     readonly injected: boolean;
   } | null;
 }
 
 /** The session the client may resume (§2.4), and how its RESUMEs went. */
 export interface HeldVoiceSession {
+  /** The session that may be resumed. */
   readonly session: LedgerVoiceSession;
   /** RESUMEs in a row that did not reach Resumed. */
   failures: number;
@@ -97,30 +118,65 @@ export interface HeldVoiceSession {
   ended: string | null;
 }
 
+/** The ledger of one voice connection's trace: feed it entries with {@link VoiceProtocolLedger.apply} and read its state between them. */
 export class VoiceProtocolLedger {
+  /** Voice sessions the server started, by SSRC. */
   readonly sessions = new Map<number, LedgerVoiceSession>();
+  /** Connections the server accepted, by connection id. */
   readonly connections = new Map<number, LedgerVoiceConnection>();
   /** The latest voice session the client holds (§2.4), once one was established. */
   held: HeldVoiceSession | null = null;
   /** A resumable close of connection `conn`: the next connection must RESUME `held` (§2.4). */
-  mustResume: { readonly conn: number; readonly code: number } | null = null;
+  mustResume: {
+    /** The connection that closed. */
+    readonly conn: number;
+    /** Its close code. */
+    readonly code: number;
+  } | null = null;
   /**
    * A close that ended the session (§2.5 "rejoin"): before its next connection the client must ask the
    * gateway again (op 4, while its rejoin budget lasts) and get a fresh VOICE_SERVER_UPDATE.
    */
-  rejoin: { readonly why: string; readonly mayAsk: boolean; asked: boolean; freshServer: boolean } | null =
-    null;
+  rejoin: {
+    /** The close that ended the session, in words. */
+    readonly why: string;
+    /** Whether the rejoin budget (`maxRejoinAttempts`) still allows asking again. */
+    readonly mayAsk: boolean;
+    /** An op 4 went out since. */
+    asked: boolean;
+    /** A VOICE_SERVER_UPDATE with an endpoint arrived since. */
+    freshServer: boolean;
+  } | null = null;
   /** Why the client must not connect or ask to join (§1.2, §2.5), and what lifts it. */
-  suspended: { readonly why: string; readonly byShardSession: boolean } | null = null;
+  suspended: {
+    /** What suspended it, in words. */
+    readonly why: string;
+    /** A new gateway session of the shard lifts it (after close 4014); otherwise a fresh VOICE_SERVER_UPDATE does. */
+    readonly byShardSession: boolean;
+  } | null = null;
   /** op 4 joins since a session was last established (or the user joined or rejoined, or the gateway session was new). */
   joinsInARow = 0;
   /** op 4 joins still to come from the user's own calls (move, mute), which do not count as asking again. */
   userOp4Expected = 0;
   /** The latest VOICE_STATE_UPDATE and VOICE_SERVER_UPDATE the client got (§1.2). */
-  voiceState: { readonly sessionId: string; readonly channelId: string | null } | null = null;
-  voiceServer: { readonly token: string; readonly endpoint: string | null } | null = null;
+  voiceState: {
+    /** Its `session_id`. */
+    readonly sessionId: string;
+    /** Its `channel_id`; null when the bot left. */
+    readonly channelId: string | null;
+  } | null = null;
+  /** The latest VOICE_SERVER_UPDATE the client got (§1.2); null before one. */
+  voiceServer: {
+    /** Its `token`. */
+    readonly token: string;
+    /** Its `endpoint`; null while the server is reallocated. */
+    readonly endpoint: string | null;
+  } | null = null;
   /** The user's leave: nothing but one op 4 with no channel may follow (§2.5 "to leave"). */
-  left: { op4: number } | null = null;
+  left: {
+    /** op 4s with no channel since the leave. */
+    op4: number;
+  } | null = null;
   /** The UDP fence after `destroyed` was seen: every datagram from here on was sent after it. */
   fenced = false;
 
@@ -133,11 +189,16 @@ export class VoiceProtocolLedger {
   }
   /** The current voice connection (the last one opened). */
   current: number | null = null;
+  /** The trace's clock: the latest `at` applied (virtual ms). */
   /** The last dial reached the server and has not become a connection yet. */
   dialPending = false;
+  /** The trace's clock: the latest `at` applied (virtual ms). */
   now = 0;
 
-  constructor(readonly config: VoiceOracleConfig) {}
+  constructor(
+    /** The rule settings the ledger checks against. */
+    readonly config: VoiceOracleConfig,
+  ) {}
 
   /** Takes one observation in. */
   apply(entry: VoiceTraceEntry): void {
@@ -282,6 +343,7 @@ export class VoiceProtocolLedger {
     for (const conn of this.connections.values()) if (conn.closed === null) conn.mustClose ??= why;
   }
 
+  /** Marks the held session as no longer resumable, with why (the first reason wins). */
   endHeld(why: string): void {
     if (this.held !== null && this.held.ended === null) this.held.ended = why;
   }

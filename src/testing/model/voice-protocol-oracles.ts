@@ -36,6 +36,7 @@ export type VoiceRuleChecker = TraceChecker<VoiceTraceEntry, VoiceProtocolLedger
 
 /** A voice protocol rule, with a one-line summary. */
 export interface VoiceRule extends TraceRule<VoiceRuleId, VoiceTraceEntry, VoiceProtocolLedger> {
+  /** The rule in one sentence. */
   readonly summary: string;
 }
 
@@ -46,6 +47,7 @@ const record = (d: unknown) => (typeof d === 'object' && d !== null ? (d as Reco
 const connectionOf = (ledger: VoiceProtocolLedger, id: number): LedgerVoiceConnection | undefined =>
   ledger.connections.get(id);
 
+/** The voice protocol rules, each with its citation in `docs/protocol/voice.md`. */
 export const voiceProtocolRules: readonly VoiceRule[] = [
   {
     id: 'fake-server',
@@ -333,6 +335,7 @@ export function formatVoiceViolations(violations: readonly VoiceProtocolViolatio
 
 /** Thrown by `runVoicePath` when an oracle objects; `violations` lists every objection, first seen first. */
 export class VoiceProtocolViolationError extends Error {
+  /** The violations found, in the order they were seen. */
   readonly violations: readonly VoiceProtocolViolation[];
 
   constructor(violations: readonly VoiceProtocolViolation[]) {

@@ -18,7 +18,10 @@ export interface AudioTrackEvents {
   /** The first frame went out. */
   start: undefined;
   /** The track ended (always the last event). */
-  end: { readonly reason: AudioTrackEndReason };
+  end: {
+    /** Why it ended. */
+    readonly reason: AudioTrackEndReason;
+  };
   /** The source or the sink failed; `end` (reason `failed`) follows. */
   error: AudioSourceError | AudioSinkError;
 }

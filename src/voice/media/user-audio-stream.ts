@@ -49,11 +49,13 @@ export class UserAudioStream extends Readable {
     this.#drain();
   }
 
+  /** Node's `Readable` hook: the consumer wants data; queued packets are pushed. Not for direct calls. */
   override _read(): void {
     this.#wantsMore = true;
     this.#drain();
   }
 
+  /** Node's `Readable` hook on `destroy()`: drops the queued packets and detaches the stream from the receiver. Not for direct calls. */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#ending = true;
     this.#queue.clear();

@@ -10,13 +10,21 @@ export interface DaveCallEvents {
 
 /** One MLS transition the fake ran (docs/protocol/voice.md §4.4). */
 export interface DaveTransitionRecord {
+  /** The call's channel id (also the MLS group id). */
   readonly channelId: string;
+  /** The transition id announced with op 21/29/30 (0 for a sole-member reset). */
   readonly transitionId: number;
+  /** The MLS epoch the group is in after this transition. */
   readonly epoch: number;
+  /** User id whose commit won the epoch; null when the server itself reset or changed the group. */
   readonly committer: string | null;
+  /** User ids the transition added to the group. */
   readonly added: readonly string[];
+  /** User ids the transition removed from the group. */
   readonly removed: readonly string[];
+  /** Why the transition ran: a member's winning commit, a sole-member reset, or a protocol downgrade/upgrade. */
   readonly kind: 'commit' | 'sole-member-reset' | 'downgrade' | 'upgrade';
+  /** When the server announced it, in ms since the epoch (`Date.now()`). */
   readonly at: number;
 }
 

@@ -7,7 +7,9 @@ import type { ClientParticipant } from './participant.js';
 
 /** A call's DAVE group as the fake sees it. */
 export interface FakeDaveCallSnapshot {
+  /** The call's channel id (also the MLS group id). */
   readonly channelId: string;
+  /** The call's DAVE protocol version: 0 = no E2EE, 1 = E2EE. */
   readonly protocolVersion: number;
   /** 0 while no group is established. */
   readonly epoch: number;
