@@ -111,6 +111,9 @@ try {
       `typescript@${installedVersion(repo, 'typescript')}`,
       `@types/node@${installedVersion(repo, '@types/node')}`,
       `redis@${installedVersion(repo, 'redis')}`,
+      // statecord/testing's FakeVoiceServer builds its DAVE external sender with these optional peers.
+      `ts-mls@${installedVersion(repo, 'ts-mls')}`,
+      `@noble/curves@${installedVersion(repo, '@noble/curves')}`,
       // statecord/metrics reports through this optional peer.
       `@opentelemetry/api@${installedVersion(repo, '@opentelemetry/api')}`,
       // The fromIoredis example adapts an ioredis client.
