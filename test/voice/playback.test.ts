@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { VoiceOpcodes } from 'discord-api-types/voice/v8';
 import { oggOpusFile } from '../../src/voice/media/index.js';
 import type { FakeVoiceFrame, FakeVoiceServer } from '../../src/testing/index.js';
+import type { VoiceConnection } from '../../src/voice/voice-connection.js';
 import {
   GUILD_ID,
   STAGE_ID,
@@ -165,6 +166,10 @@ describe('receiving audio', () => {
     const stream = connection.receiver.subscribe(peer.userId, { endAfterSilenceMs: 2000 });
     const speaking = new Promise((resolve) => connection.once('speaking', resolve));
     const sent = markedFrames(25, 1000);
+    // The call uses DAVE: a frame sent with a new epoch's key before this client applied the commit
+    // cannot be decrypted (docs/protocol/voice.md §4.5, "others may drop a few frames"). This test is
+    // about the receiver, so the peer speaks once both sides share the epoch.
+    await sameEpoch(connection, () => peer.daveEpoch(STAGE_ID));
 
     await peer.speak(sent);
     const got: Buffer[] = [];
@@ -176,3 +181,17 @@ describe('receiving audio', () => {
     );
   });
 });
+
+/** Resolves once the connection's DAVE epoch is set and equals `peerEpoch()` (checked at every change). */
+function sameEpoch(connection: VoiceConnection, peerEpoch: () => number | null): Promise<void> {
+  const settled = (): boolean => connection.e2ee.epoch !== null && connection.e2ee.epoch === peerEpoch();
+  if (settled()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const listener = (): void => {
+      if (!settled()) return;
+      connection.off('e2eeChange', listener);
+      resolve();
+    };
+    connection.on('e2eeChange', listener);
+  });
+}
