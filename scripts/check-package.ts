@@ -8,12 +8,14 @@
  *    README.md and every `@example` of the API reference is compiled as written, under
  *    `module: nodenext` and under `moduleResolution: bundler`, `strict` + `exactOptionalPropertyTypes`;
  * 4. a smoke program (scripts/package-check/consumer/smoke.ts) runs there against `FakeGateway`, and
- *    `require('statecord')` works (Node ≥ 20.19 loads ESM from `require`).
+ *    `require('statecord')` works (Node ≥ 20.19 loads ESM from `require`);
+ * 5. a second consumer installs only the tarball (no optional peers): `statecord/testing` loads,
+ *    `FakeGateway` runs, and `FakeVoiceServer.start()` rejects with a MissingPeerDependencyError.
  *
  * `--keep` leaves the temporary folder in place and prints it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { markdownBlocks } from './package-check/code-blocks.js';
@@ -23,6 +25,18 @@ import { unreachableFiles } from './package-check/reachability.js';
 
 const repo = join(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'statecord-package-'));
+/** Run in a consumer that installed only the tarball (no optional peers). */
+const BARE_TESTING = `
+import { FakeGateway, FakeVoiceServer } from 'statecord/testing';
+const gateway = await FakeGateway.start();
+await gateway.close();
+const error = await FakeVoiceServer.start().then(
+  async (voice) => { await voice.close(); return null; },
+  (caught) => caught,
+);
+if (error?.code !== 'STATECORD_ERR_MISSING_PEER_DEPENDENCY') throw new Error('expected a MissingPeerDependencyError, got ' + error);
+console.log('FakeGateway runs without ts-mls; FakeVoiceServer says: ' + error.message);
+`;
 const bin = (name: string): string => join(repo, 'node_modules', '.bin', name);
 
 function run(command: string, args: readonly string[], cwd = repo): string {
@@ -136,6 +150,21 @@ try {
       "const s = require('statecord'); if (typeof s.Shard !== 'function') throw new Error('no Shard'); console.log('require(statecord) works')",
     ],
     consumer,
+  );
+  // Without the optional peers: statecord/testing still loads and FakeGateway runs; FakeVoiceServer
+  // says which peers to install (its DAVE side is loaded lazily).
+  const bare = join(work, 'bare');
+  mkdirSync(bare);
+  writeFileSync(
+    join(bare, 'package.json'),
+    JSON.stringify({ name: 'bare-consumer', private: true, type: 'module' }),
+  );
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], bare);
+  step(
+    'statecord/testing without its optional peers',
+    process.execPath,
+    ['--input-type=module', '-e', BARE_TESTING],
+    bare,
   );
   console.log('\npackage check passed');
 } catch (error) {

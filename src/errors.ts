@@ -71,6 +71,7 @@ export type StatecordErrorCode =
   | 'STATECORD_ERR_PAYLOAD_TOO_LARGE'
   | 'STATECORD_ERR_DECODE'
   | 'STATECORD_ERR_UNSUPPORTED_COMPRESSION'
+  | 'STATECORD_ERR_MISSING_PEER_DEPENDENCY'
   | 'STATECORD_ERR_SHARD_STOPPED'
   | 'STATECORD_ERR_REQUEST_TIMEOUT'
   | 'STATECORD_ERR_SHARDS_RUNNING'
@@ -358,6 +359,24 @@ export class UnsupportedCompressionError extends StatecordError {
       'STATECORD_ERR_UNSUPPORTED_COMPRESSION',
       `transport compression "${compression}" is not available in Node ${process.versions.node}`,
     );
+  }
+}
+
+/**
+ * A feature needs an optional peer dependency that is not installed, e.g. `FakeVoiceServer`'s DAVE
+ * side needs `ts-mls` and `@noble/curves`. `packages` names what to install.
+ */
+export class MissingPeerDependencyError extends StatecordError {
+  /** The npm packages to install. */
+  readonly packages: readonly string[];
+
+  constructor(feature: string, packages: readonly string[], options?: { cause?: unknown }) {
+    super(
+      'STATECORD_ERR_MISSING_PEER_DEPENDENCY',
+      `${feature} needs the optional peer dependencies ${packages.join(' and ')}: npm install --save-dev ${packages.join(' ')}`,
+      options,
+    );
+    this.packages = packages;
   }
 }
 

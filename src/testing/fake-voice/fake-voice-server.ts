@@ -32,7 +32,8 @@ import type {
   VoiceViolation,
 } from './records.js';
 import { VoiceServerState } from './voice-state.js';
-import { FakeDaveControl } from './dave/dave-control.js';
+import type { FakeDaveControl } from './dave/dave-control.js';
+import { loadFakeDave, type FakeDaveModules } from './dave/load-fake-dave.js';
 
 /**
  * A Discord voice server (voice gateway v8 + UDP) on 127.0.0.1 that behaves like the real one
@@ -65,12 +66,16 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
   private readonly lifetime = new AbortController();
   private closing: Promise<void> | null = null;
 
-  private constructor(options: ResolvedFakeVoiceServerOptions) {
+  private constructor(options: ResolvedFakeVoiceServerOptions, dave: FakeDaveModules) {
     super();
-    this.state = new VoiceServerState(options, (event, ...args) => {
-      this.emit(event, ...(args as never));
-    });
-    this.dave = new FakeDaveControl(this.state);
+    this.state = new VoiceServerState(
+      options,
+      (event, ...args) => {
+        this.emit(event, ...(args as never));
+      },
+      dave.DaveCalls,
+    );
+    this.dave = new dave.FakeDaveControl(this.state);
     this.listener = new VoiceListener(this.state, (connection) => this.emit('connection', connection));
   }
 
@@ -91,9 +96,13 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
    * await gateway.close();
    * await voice.close();
    * ```
+   *
+   * @throws MissingPeerDependencyError when the optional peers `ts-mls` and `@noble/curves` (its DAVE
+   *   side's MLS external sender) are not installed.
    */
   static async start(options: FakeVoiceServerOptions = {}): Promise<FakeVoiceServer> {
-    const server = new FakeVoiceServer(resolveVoiceOptions(options));
+    const resolved = resolveVoiceOptions(options);
+    const server = new FakeVoiceServer(resolved, await loadFakeDave());
     await server.listener.listen();
     return server;
   }

@@ -9,7 +9,7 @@ import {
   type ResolvedFakeVoiceServerOptions,
   type VoiceChannelKind,
 } from './options.js';
-import { DaveCalls } from './dave/dave-calls.js';
+import type { DaveCalls } from './dave/dave-calls.js';
 import { Peer } from './peer.js';
 import { VoiceSession, type VoiceSessionOwner } from './session.js';
 import { UdpFaults } from './udp-faults.js';
@@ -50,10 +50,12 @@ export class VoiceServerState extends VoiceRecords {
   constructor(
     readonly options: ResolvedFakeVoiceServerOptions,
     emit: VoiceEmit,
+    /** The DAVE side's class, loaded lazily (`load-fake-dave.ts`: its MLS sender needs optional peers). */
+    Dave: typeof DaveCalls,
   ) {
     super(emit);
     for (const peer of options.peers) this.peers.push(new Peer(this, peer.userId, peer.channelId ?? null));
-    this.dave = new DaveCalls(
+    this.dave = new Dave(
       {
         transition: (record) => this.emit('daveTransition', record),
         rejected: (userId, reason) => this.emit('daveRejected', { userId, reason, at: Date.now() }),
