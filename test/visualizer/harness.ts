@@ -44,9 +44,10 @@ export function endlessFrames(): { readonly source: AsyncGenerator<Uint8Array>; 
 }
 
 const cleanups: Array<() => Promise<void> | void> = [];
+// Stopping a 1,000-shard manager and its browser takes well over the default hook timeout under load.
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+}, 120_000);
 
 /** Runs `cleanup` after the current test (in reverse order of registration). */
 export function defer(cleanup: () => Promise<void> | void): void {
