@@ -84,7 +84,7 @@ export type Told =
   | { readonly type: 'redis'; readonly up: boolean };
 
 /** Timings of the model runs: simulated, except the Redis calls' deadline (renewMs, real). */
-export const timings = { leaseMs: 60_000, renewMs: 5_000, claimGraceMs: 12_000 } as const;
+export const timings = { leaseMs: 60_000, renewMs: 20_000, claimGraceMs: 50_000 } as const;
 
 /** A real LeaseKeeper on a simulated clock, with what it told its cluster and the transitions taken. */
 export class LeaseRig {
