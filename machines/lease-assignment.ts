@@ -33,10 +33,13 @@ export function staticShards(
 
 /** What one process knows at a tick of the dynamic mode. */
 export interface ClaimView {
+  /** The bot's shard count. */
   readonly shardCount: number;
+  /** The bot's `max_concurrency` (identify buckets). */
   readonly maxConcurrency: number;
   /** Live members, sorted (this process among them). */
   readonly members: readonly string[];
+  /** This process's name among the members. */
   readonly memberId: string;
   /** Shards nobody holds now. */
   readonly unowned: readonly number[];

@@ -67,26 +67,89 @@ export interface TickAnswer {
 
 /** Events of the lease machine: answers of Redis (from the adapter) and calls of the cluster. */
 export type LeaseEvent =
-  | ({ readonly type: 'tick.answered' } & TickAnswer)
-  | { readonly type: 'tick.failed'; readonly error: Error }
-  | { readonly type: 'claim.answered'; readonly claimed: readonly LeasePair[] }
-  | { readonly type: 'claim.failed' }
-  | { readonly type: 'halt' }
-  | { readonly type: 'release'; readonly shardIds: readonly number[] };
+  /** A tick was answered (the census and the renewals' statuses). */
+  | ({
+      /** Discriminant. */
+      readonly type: 'tick.answered';
+    } & TickAnswer)
+  /** A tick was not answered within `renewMs` (Redis down or unreachable). */
+  | {
+      /** Discriminant. */
+      readonly type: 'tick.failed';
+      /** Why (a `RedisUnavailableError` from the adapter). */
+      readonly error: Error;
+    }
+  /** A claim was answered: the shards claimed, with their new fences. */
+  | {
+      /** Discriminant. */
+      readonly type: 'claim.answered';
+      /** (shardId, fence) of each shard claimed. */
+      readonly claimed: readonly LeasePair[];
+    }
+  /** A claim was not answered; one that went through anyway lapses after `leaseMs`. */
+  | {
+      /** Discriminant. */
+      readonly type: 'claim.failed';
+    }
+  /** The cluster stops: no more ticks. */
+  | {
+      /** Discriminant. */
+      readonly type: 'halt';
+    }
+  /** The cluster stopped these shards; the adapter gives their leases back. */
+  | {
+      /** Discriminant. */
+      readonly type: 'release';
+      /** The shards released. */
+      readonly shardIds: readonly number[];
+    };
 
 /** What the lease machine asks its adapter to do or tells its cluster. */
 export type LeaseEmitted =
   /** Run one tick script call with these held leases; answer `tick.answered` or `tick.failed`. */
-  | { readonly type: 'tick'; readonly pairs: readonly LeasePair[] }
+  | {
+      /** Discriminant. */
+      readonly type: 'tick';
+      /** The held leases to renew. */
+      readonly pairs: readonly LeasePair[];
+    }
   /** Run one claim script call for these shards; answer `claim.answered` or `claim.failed`. */
-  | { readonly type: 'claim'; readonly shardIds: readonly number[] }
+  | {
+      /** Discriminant. */
+      readonly type: 'claim';
+      /** The shards to claim. */
+      readonly shardIds: readonly number[];
+    }
   /** This process now holds these leases: start the shards. */
-  | { readonly type: 'acquired'; readonly leases: readonly LeasePair[] }
+  | {
+      /** Discriminant. */
+      readonly type: 'acquired';
+      /** (shardId, fence) of each lease acquired. */
+      readonly leases: readonly LeasePair[];
+    }
   /** Another process holds these shards' leases: stop them at once. */
-  | { readonly type: 'taken'; readonly shardIds: readonly number[] }
+  | {
+      /** Discriminant. */
+      readonly type: 'taken';
+      /** The shards taken. */
+      readonly shardIds: readonly number[];
+    }
   /** Over the fair share: hand these ready shards over (stop, then `release`). */
-  | { readonly type: 'handOver'; readonly shardIds: readonly number[] }
+  | {
+      /** Discriminant. */
+      readonly type: 'handOver';
+      /** The shards to hand over. */
+      readonly shardIds: readonly number[];
+    }
   /** A tick went unanswered while running: shards keep running, nothing is claimed. */
-  | { readonly type: 'redisDown'; readonly error: Error }
+  | {
+      /** Discriminant. */
+      readonly type: 'redisDown';
+      /** The tick's error. */
+      readonly error: Error;
+    }
   /** Redis answers again: claims wait for the grace period again. */
-  | { readonly type: 'redisUp' };
+  | {
+      /** Discriminant. */
+      readonly type: 'redisUp';
+    };
