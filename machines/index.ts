@@ -36,3 +36,8 @@ export type * from './voice.types.js';
 export { voiceDaveMachine } from './voice-dave.machine.js';
 export type { VoiceDaveMachine } from './voice-dave.machine.js';
 export type * from './voice-dave.types.js';
+export { leaseMachine } from './lease.machine.js';
+export type { LeaseMachine } from './lease.machine.js';
+export type * from './lease.types.js';
+export { fairShare, pickClaims, pickReleases, spreadOwner, staticShards } from './lease-assignment.js';
+export type { ClaimView } from './lease-assignment.js';

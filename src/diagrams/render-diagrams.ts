@@ -1,6 +1,7 @@
 import type { AnyStateMachine } from 'xstate';
 import {
   gatewayCloseCodeRules,
+  leaseMachine,
   managerMachine,
   shardMachine,
   voiceCloseCodeRules,
@@ -15,6 +16,7 @@ export const diagramMachines: Readonly<Record<string, AnyStateMachine>> = {
   manager: managerMachine,
   voice: voiceMachine,
   'voice-dave': voiceDaveMachine,
+  lease: leaseMachine,
 };
 
 const header = (name: string) =>

@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
+import { createActor } from 'xstate';
+import type { Actor, ActorOptions, AnyActorLogic, InspectionEvent, Observer } from 'xstate';
+import { leaseMachine } from '../../../machines/lease.machine.js';
+import type { LeasePair, LeaseTimings } from '../../../machines/lease.types.js';
 import { RedisUnavailableError } from '../../errors.js';
 import type { RedisScriptClient } from '../client.js';
-import { pickClaims, pickReleases } from './assignment.js';
 import { claimScript, releaseScript, tickScript } from './lease-scripts.js';
 
-/** Timings of the dynamic mode (checked by `ShardCluster`). @internal */
-export interface LeaseTimings {
-  /** A lease's TTL in Redis (server clock). */
-  readonly leaseMs: number;
-  /** Time between two ticks (renewals); also the longest a tick's Redis call may take. */
-  readonly renewMs: number;
-  /** How long a process waits, after it starts or after Redis answers again, before it claims. */
-  readonly claimGraceMs: number;
-}
+export type { LeaseTimings } from '../../../machines/lease.types.js';
 
 /** What a {@link LeaseKeeper} tells its cluster. @internal */
 export interface LeaseKeeperEvents {
@@ -32,11 +26,33 @@ export interface LeaseKeeperEvents {
   readonly redis: (error: RedisUnavailableError | null) => void;
 }
 
+type Clock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
+
+/** Test hooks of a {@link LeaseKeeper}: the machine's clock and an inspection observer. @internal */
+export interface LeaseKeeperHooks {
+  /** The machine's clock (xstate's `SimulatedClock` in model tests). Default: unref'd timers. */
+  readonly clock?: Clock;
+  /** Inspection of the lease actor (the model test records the transitions taken). */
+  readonly inspect?: (event: InspectionEvent) => void;
+}
+
+/** Timers that do not keep the process alive (as a forgotten cluster's lease loop should not). */
+const unrefClock: Clock = {
+  setTimeout: (fn: () => void, timeout: number) => {
+    const timer = setTimeout(fn, timeout);
+    timer.unref();
+    return timer;
+  },
+  clearTimeout: (id: unknown) => clearTimeout(id as NodeJS.Timeout),
+};
+
 /**
- * The dynamic mode's lease loop of one process: every `renewMs` one script call heartbeats this
- * member, renews its leases and counts the unowned shards; then it claims its share of them.
+ * The dynamic mode's lease loop of one process: the adapter of the lease machine
+ * (`machines/lease.machine.ts`, diagram in `diagrams/lease.md`), which makes every decision. This
+ * class runs the Redis script calls the machine asks for, sends their answers back, and turns the
+ * machine's announcements into the cluster's callbacks.
  *
- * Rules (the why is in `ShardCluster`'s documentation):
+ * Rules (the why is in `ShardCluster`'s documentation and docs/protocol/gateway.md §6.1):
  * - A renewal answered "taken" ends that shard here at once (`taken`).
  * - No answer (Redis down or unreachable) changes nothing: shards keep running, the next tick retries
  *   after `renewMs`. A lease that lapsed meanwhile is set again by the first answered tick, unless
@@ -46,25 +62,17 @@ export interface LeaseKeeperEvents {
  * @internal
  */
 export class LeaseKeeper {
-  /** Held leases: shard id → fencing token. */
-  readonly held = new Map<number, number>();
   readonly memberId: string;
   readonly #redis: RedisScriptClient;
   readonly #prefix: string;
   readonly #timings: LeaseTimings;
-  readonly #shardCount: number;
-  readonly #maxConcurrency: number;
   readonly #events: LeaseKeeperEvents;
-  /** Shards being handed over (still held and renewed until released). */
-  readonly #handingOver = new Set<number>();
-  #unownedBefore = new Set<number>();
-  #membersBefore = '';
-  #epoch: string | null = null;
-  #claimAfter = Infinity;
-  #failing = false;
-  #timer: NodeJS.Timeout | null = null;
-  #running = false;
-  #tickDone: Promise<void> = Promise.resolve();
+  readonly #actor: Actor<typeof leaseMachine>;
+  /** The tick under way, with the claim that follows it. */
+  #tickDone: Promise<RedisUnavailableError | null> = Promise.resolve(null);
+  #claimDone: Promise<void> | null = null;
+  /** The first tick's outcome: `start()` rejects with its error. */
+  #firstTick: Promise<RedisUnavailableError | null> | null = null;
 
   constructor(
     redis: RedisScriptClient,
@@ -74,34 +82,61 @@ export class LeaseKeeper {
     timings: LeaseTimings,
     events: LeaseKeeperEvents,
     memberId?: string,
+    hooks: LeaseKeeperHooks = {},
   ) {
     this.#redis = redis;
     this.#prefix = prefix;
-    this.#shardCount = shardCount;
-    this.#maxConcurrency = maxConcurrency;
     this.#timings = timings;
     this.#events = events;
     this.memberId = memberId ?? randomUUID();
+    this.#actor = createActor(leaseMachine, {
+      input: { memberId: this.memberId, shardCount, maxConcurrency, timings },
+      clock: hooks.clock ?? unrefClock,
+      ...(hooks.inspect === undefined ? {} : { inspect: hooks.inspect }),
+    });
+    this.#actor.on('tick', ({ pairs }) => {
+      this.#tickDone = this.#tick(pairs);
+      this.#firstTick ??= this.#tickDone;
+    });
+    this.#actor.on('claim', ({ shardIds }) => {
+      this.#claimDone = this.#claim(shardIds);
+    });
+    this.#actor.on('acquired', ({ leases }) => leases.forEach(([id, fence]) => events.acquired(id, fence)));
+    this.#actor.on('taken', ({ shardIds }) => shardIds.forEach((id) => events.taken(id)));
+    this.#actor.on('handOver', ({ shardIds }) => events.handOver(shardIds));
+    this.#actor.on('redisDown', ({ error }) => events.redis(asUnavailable(error)));
+    this.#actor.on('redisUp', () => events.redis(null));
+    // A throwing guard or action would be a bug in the machine: keep the process alive, stop ticking.
+    const observer: Observer<unknown> = { error: () => undefined };
+    this.#actor.subscribe(observer);
+  }
+
+  /** Held leases: shard id → fencing token. */
+  get held(): ReadonlyMap<number, number> {
+    return this.#actor.getSnapshot().context.held;
   }
 
   /** Runs the first tick (rejects with `RedisUnavailableError` if Redis does not answer), then ticks. */
   async start(): Promise<void> {
-    this.#running = true;
-    try {
-      await this.#tick(true);
-    } catch (error) {
-      this.#running = false;
-      throw error;
-    }
-    this.#schedule();
+    this.#actor.start();
+    const error = await this.#firstTick;
+    if (error !== null) throw error;
   }
 
   /** Stops ticking (after the tick under way); the leases stay until `release`. */
   async halt(): Promise<void> {
-    this.#running = false;
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
+    this.#actor.send({ type: 'halt' });
     await this.#tickDone;
+  }
+
+  /** Resolves once the tick under way (and its claim) ended. @internal (model tests) */
+  async settled(): Promise<void> {
+    await this.#tickDone;
+  }
+
+  /** The lease actor's snapshot. @internal (model tests) */
+  get snapshot() {
+    return this.#actor.getSnapshot();
   }
 
   /** Gives up shards this process stopped (a hand-over, or a stop). Never rejects. */
@@ -112,10 +147,9 @@ export class LeaseKeeper {
     const args = [this.memberId, `${this.#prefix}:lease:`, leave ? 'leave' : ''];
     for (const id of shardIds) {
       const fence = this.held.get(id);
-      this.held.delete(id);
-      this.#handingOver.delete(id);
       if (fence !== undefined) args.push(String(id), String(fence));
     }
+    this.#actor.send({ type: 'release', shardIds });
     try {
       await releaseScript.run(
         this.#redis,
@@ -132,18 +166,11 @@ export class LeaseKeeper {
     return { members: `${p}:members`, epoch: `${p}:epoch`, fences: `${p}:fences` };
   }
 
-  #schedule(): void {
-    if (!this.#running) return;
-    this.#timer = setTimeout(() => {
-      this.#tickDone = this.#tick(false).catch(() => undefined);
-      void this.#tickDone.then(() => this.#schedule());
-    }, this.#timings.renewMs);
-    this.#timer.unref();
-  }
-
-  async #tick(first: boolean): Promise<void> {
-    const pairs = [...this.held];
-    const proposedEpoch = randomUUID();
+  /**
+   * One tick script call; its answer (or failure) goes to the machine, then the claim it asks for
+   * runs. Never rejects: resolves with the error of an unanswered call.
+   */
+  async #tick(pairs: readonly LeasePair[]): Promise<RedisUnavailableError | null> {
     let reply: [string, string[], string[], number[]];
     try {
       reply = (await tickScript.run(
@@ -155,80 +182,35 @@ export class LeaseKeeper {
             String(this.#timings.leaseMs),
             String(this.#timings.leaseMs),
             `${this.#prefix}:lease:`,
-            String(this.#shardCount),
-            proposedEpoch,
+            String(this.#actor.getSnapshot().context.shardCount),
+            randomUUID(),
             ...pairs.flatMap(([id, fence]) => [String(id), String(fence)]),
           ],
         },
         this.#timings.renewMs,
       )) as typeof reply;
     } catch (error) {
-      const wrapped =
-        error instanceof RedisUnavailableError ? error : new RedisUnavailableError(String(error), error);
-      if (first) throw wrapped;
-      if (!this.#failing) this.#events.redis(wrapped);
-      this.#failing = true;
-      this.#claimAfter = Infinity;
-      return;
+      const wrapped = asUnavailable(error);
+      this.#actor.send({ type: 'tick.failed', error: wrapped });
+      return wrapped;
     }
-    if (!this.#running) return;
-    const now = performance.now();
     const [epoch, members, statuses, unowned] = reply;
-    if (this.#failing || first || epoch !== this.#epoch) this.#claimAfter = now + this.#timings.claimGraceMs;
-    if (this.#failing) this.#events.redis(null);
-    this.#failing = false;
-    this.#epoch = epoch;
-    pairs.forEach(([id, fence], index) => {
-      if (statuses[index] !== 'taken' || this.held.get(id) !== fence) return;
-      this.held.delete(id);
-      this.#handingOver.delete(id);
-      this.#events.taken(id);
+    this.#claimDone = null;
+    this.#actor.send({
+      type: 'tick.answered',
+      pairs,
+      epoch,
+      members,
+      statuses,
+      unowned: unowned.map(Number),
+      ready: pairs.map(([id]) => id).filter((id) => this.#events.canHandOver(id)),
     });
-    const membersNow = members.join(',');
-    const stable = membersNow === this.#membersBefore;
-    this.#membersBefore = membersNow;
-    const unownedIds = unowned.map(Number);
-    if (now < this.#claimAfter) {
-      this.#unownedBefore = new Set(unownedIds);
-      return;
-    }
-    // Claims and hand-overs wait until the member list held still for a tick: processes that join
-    // (or die) together are all counted in the fair share before anyone acts on it.
-    if (!stable) {
-      this.#unownedBefore = new Set(unownedIds);
-      return;
-    }
-    if (unownedIds.length === 0) this.#handOver(members);
-    await this.#claim(members, unownedIds);
+    const claim = this.#claimDone as Promise<void> | null;
+    if (claim !== null) await claim;
+    return null;
   }
 
-  #handOver(members: readonly string[]): void {
-    const candidates = [...this.held.keys()].filter((id) => !this.#handingOver.has(id));
-    const owned = candidates.length;
-    const ids = pickReleases(
-      candidates,
-      this.#shardCount,
-      this.#maxConcurrency,
-      members,
-      this.memberId,
-    ).filter((id) => this.#events.canHandOver(id));
-    if (ids.length === 0 || ids.length >= owned) return;
-    for (const id of ids) this.#handingOver.add(id);
-    this.#events.handOver(ids);
-  }
-
-  async #claim(members: readonly string[], unowned: readonly number[]): Promise<void> {
-    const wanted = pickClaims({
-      shardCount: this.#shardCount,
-      maxConcurrency: this.#maxConcurrency,
-      members,
-      memberId: this.memberId,
-      unowned,
-      unownedBefore: this.#unownedBefore,
-      owned: this.held.size - this.#handingOver.size,
-    });
-    this.#unownedBefore = new Set(unowned);
-    if (wanted.length === 0) return;
+  async #claim(shardIds: readonly number[]): Promise<void> {
     let reply: number[];
     try {
       reply = (await claimScript.run(
@@ -239,22 +221,21 @@ export class LeaseKeeper {
             this.memberId,
             String(this.#timings.leaseMs),
             `${this.#prefix}:lease:`,
-            ...wanted.map(String),
+            ...shardIds.map(String),
           ],
         },
         this.#timings.renewMs,
       )) as number[];
     } catch {
-      // Not answered: a claim that went through anyway is held by nobody here and lapses after leaseMs.
+      this.#actor.send({ type: 'claim.failed' });
       return;
     }
-    for (let i = 0; i + 1 < reply.length; i += 2) {
-      const id = Number(reply[i]);
-      const fence = Number(reply[i + 1]);
-      this.held.set(id, fence);
-      this.#unownedBefore.delete(id);
-      // Halted meanwhile: kept in `held`, so the cluster's final release gives it back.
-      if (this.#running) this.#events.acquired(id, fence);
-    }
+    const claimed: LeasePair[] = [];
+    for (let i = 0; i + 1 < reply.length; i += 2) claimed.push([Number(reply[i]), Number(reply[i + 1])]);
+    this.#actor.send({ type: 'claim.answered', claimed });
   }
+}
+
+function asUnavailable(error: unknown): RedisUnavailableError {
+  return error instanceof RedisUnavailableError ? error : new RedisUnavailableError(String(error), error);
 }
