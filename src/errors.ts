@@ -50,7 +50,8 @@ export type { ShardFailureReason };
  * | `STATECORD_ERR_HTTP_RESPONSE_TOO_LARGE` | {@link HttpResponseTooLargeError} | a REST answer's body was (or was announced) larger than `maxBodyBytes` |
  * | `STATECORD_ERR_SESSION_STORE_CORRUPT` | {@link SessionStoreCorruptError} | a session file is not JSON, not a statecord session file, or holds a malformed entry; or a `RedisSessionStore` entry is malformed (left untouched) |
  * | `STATECORD_ERR_REDIS_UNAVAILABLE` | {@link RedisUnavailableError} | Redis (of `statecord/redis`) failed or did not answer in time (reported as a warning; the gate holds identifies and retries; `ShardCluster.start()` rejects with it) |
- * | `STATECORD_ERR_CLUSTER_STATE` | {@link ClusterStateError} | `ShardCluster.start()` while the cluster starts, runs or stops |
+ * | `STATECORD_ERR_CLUSTER_STATE` | {@link ClusterStateError} | `ShardCluster.start()` while the cluster starts, runs or stops; or (a `warning`) its lease loop stopped on an internal error and its shards were stopped |
+ * | `STATECORD_ERR_MISSING_PEER_DEPENDENCY` | {@link MissingPeerDependencyError} | a feature needs an optional peer that is not installed (`FakeVoiceServer`: `ts-mls`, `@noble/curves`) |
  */
 export type StatecordErrorCode =
   | 'STATECORD_ERR_INVALID_ARGUMENT'
@@ -821,10 +822,13 @@ export class RedisUnavailableError extends StatecordError {
   }
 }
 
-/** `ShardCluster.start()` was called while the cluster starts, runs or stops (stop it first). */
+/**
+ * `ShardCluster.start()` was called while the cluster starts, runs or stops (stop it first); or, as a
+ * `warning`, the cluster's lease loop stopped on an internal error and the cluster stopped its shards.
+ */
 export class ClusterStateError extends StatecordError {
-  constructor(detail: string) {
-    super('STATECORD_ERR_CLUSTER_STATE', `ShardCluster: ${detail}`);
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super('STATECORD_ERR_CLUSTER_STATE', `ShardCluster: ${detail}`, options);
   }
 }
 

@@ -81,7 +81,8 @@ export type Told =
   | { readonly type: 'acquired'; readonly shardId: number; readonly fence: number }
   | { readonly type: 'taken'; readonly shardId: number }
   | { readonly type: 'handOver'; readonly shardIds: readonly number[] }
-  | { readonly type: 'redis'; readonly up: boolean };
+  | { readonly type: 'redis'; readonly up: boolean }
+  | { readonly type: 'fault'; readonly message: string };
 
 /** Timings of the model runs: simulated, except the Redis calls' deadline (renewMs, real). */
 export const timings = { leaseMs: 60_000, renewMs: 20_000, claimGraceMs: 50_000 } as const;
@@ -91,6 +92,8 @@ export class LeaseRig {
   readonly clock = new SimulatedClock();
   readonly told: Told[] = [];
   readonly keeper: LeaseKeeper;
+  /** When set, the cluster's `acquired` callback throws (a bug on the cluster's side). */
+  failAcquired = false;
   /** Shards the fake cluster reports as ready (may be handed over). */
   readonly ready = new Set<number>();
 
@@ -112,11 +115,15 @@ export class LeaseRig {
       1,
       timings,
       {
-        acquired: (shardId, fence) => this.told.push({ type: 'acquired', shardId, fence }),
+        acquired: (shardId, fence) => {
+          if (this.failAcquired) throw new Error(`acquired(${shardId}) failed (test)`);
+          this.told.push({ type: 'acquired', shardId, fence });
+        },
         taken: (shardId) => this.told.push({ type: 'taken', shardId }),
         handOver: (shardIds) => this.told.push({ type: 'handOver', shardIds }),
         canHandOver: (shardId) => this.ready.has(shardId),
         redis: (error) => this.told.push({ type: 'redis', up: error === null }),
+        fault: (error) => this.told.push({ type: 'fault', message: error.message }),
       },
       memberId,
       { clock: this.clock, inspect },

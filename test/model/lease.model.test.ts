@@ -163,6 +163,19 @@ describe.skipIf(!enabled)('the lease machine, on a real LeaseKeeper against redi
     expect(await redis.zRange(`${prefix}:members`, 0, -1)).toEqual([]);
   });
 
+  it('a callback that throws inside the machine is reported as a fault, and the keeper stops ticking', async () => {
+    const { rig: r } = rig('m-a', 2);
+    await r.keeper.start();
+    r.failAcquired = true;
+    await r.advance(timings.claimGraceMs);
+    await r.tick();
+    expect(r.drain()).toEqual([{ type: 'fault', message: 'acquired(0) failed (test)' }]);
+    await r.tick();
+    await r.tick();
+    expect(r.drain()).toEqual([]);
+    await r.keeper.halt();
+  });
+
   it('took every transition the machine defines', () => {
     expect(all.filter((key) => !taken.has(key))).toEqual([]);
   });

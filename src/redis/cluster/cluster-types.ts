@@ -62,13 +62,15 @@ export interface ShardClusterEvents extends ShardManagerEvents {
   };
   /**
    * This process gave the shard up, its session saved for the next owner: `stop` (the cluster
-   * stopped) or `handOver` (it held more than its fair share after another process joined).
+   * stopped), `handOver` (it held more than its fair share after another process joined) or `fault`
+   * (its lease loop stopped on an internal error, so its leases would lapse: the shard stops before
+   * another process can claim it, and the cluster reports a `ClusterStateError` warning).
    */
   shardReleased: {
     /** The shard's id. */
     readonly shardId: number;
-    /** `stop` (the cluster stopped) or `handOver` (given to a process that joined). */
-    readonly reason: 'stop' | 'handOver';
+    /** `stop` (the cluster stopped), `handOver` (given to a process that joined) or `fault` (see above). */
+    readonly reason: 'stop' | 'handOver' | 'fault';
   };
   /** Another process holds the shard's lease: this process stopped the shard at once (fencing). */
   shardTakenOver: {

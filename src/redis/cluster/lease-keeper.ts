@@ -24,6 +24,12 @@ export interface LeaseKeeperEvents {
   readonly canHandOver: (shardId: number) => boolean;
   /** Redis failed or answered again (`error` null). */
   readonly redis: (error: RedisUnavailableError | null) => void;
+  /**
+   * The lease machine stopped on an internal error (a bug, e.g. a callback above that threw): nothing
+   * renews the leases any more, so the cluster must stop its shards before they lapse and another
+   * process claims them.
+   */
+  readonly fault: (error: Error) => void;
 }
 
 type Clock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
@@ -71,6 +77,7 @@ export class LeaseKeeper {
   /** The tick under way, with the claim that follows it. */
   #tickDone: Promise<RedisUnavailableError | null> = Promise.resolve(null);
   #claimDone: Promise<void> | null = null;
+  #faulted = false;
   /** The first tick's outcome: `start()` rejects with its error. */
   #firstTick: Promise<RedisUnavailableError | null> | null = null;
 
@@ -101,13 +108,40 @@ export class LeaseKeeper {
     this.#actor.on('claim', ({ shardIds }) => {
       this.#claimDone = this.#claim(shardIds);
     });
-    this.#actor.on('acquired', ({ leases }) => leases.forEach(([id, fence]) => events.acquired(id, fence)));
-    this.#actor.on('taken', ({ shardIds }) => shardIds.forEach((id) => events.taken(id)));
-    this.#actor.on('handOver', ({ shardIds }) => events.handOver(shardIds));
-    this.#actor.on('redisDown', ({ error }) => events.redis(asUnavailable(error)));
-    this.#actor.on('redisUp', () => events.redis(null));
-    // A throwing guard or action would be a bug in the machine: keep the process alive, stop ticking.
-    const observer: Observer<unknown> = { error: () => undefined };
+    // The cluster's callbacks run inside the machine's emit: xstate rethrows a listener's error on a
+    // timer, which would crash the process. A throw there, or in a guard or action of the machine, is a
+    // bug: the loop halts, and the cluster stops the shards whose leases nothing renews now (no two
+    // owners, docs/protocol/gateway.md §6.1).
+    const guard =
+      <E>(handle: (event: E) => void) =>
+      (event: E) => {
+        try {
+          handle(event);
+        } catch (error) {
+          this.#fault(error);
+        }
+      };
+    this.#actor.on(
+      'acquired',
+      guard(({ leases }) => leases.forEach(([id, fence]) => events.acquired(id, fence))),
+    );
+    this.#actor.on(
+      'taken',
+      guard(({ shardIds }) => shardIds.forEach((id) => events.taken(id))),
+    );
+    this.#actor.on(
+      'handOver',
+      guard(({ shardIds }) => events.handOver(shardIds)),
+    );
+    this.#actor.on(
+      'redisDown',
+      guard(({ error }) => events.redis(asUnavailable(error))),
+    );
+    this.#actor.on(
+      'redisUp',
+      guard(() => events.redis(null)),
+    );
+    const observer: Observer<unknown> = { error: (error) => this.#fault(error) };
     this.#actor.subscribe(observer);
   }
 
@@ -127,6 +161,14 @@ export class LeaseKeeper {
   async halt(): Promise<void> {
     this.#actor.send({ type: 'halt' });
     await this.#tickDone;
+  }
+
+  /** The loop's first internal error: halt it and tell the cluster, once. */
+  #fault(error: unknown): void {
+    if (this.#faulted) return;
+    this.#faulted = true;
+    this.#actor.send({ type: 'halt' });
+    this.#events.fault(error instanceof Error ? error : new Error(String(error)));
   }
 
   /** Resolves once the tick under way (and its claim) ended. @internal (model tests) */

@@ -205,6 +205,7 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
             taken: (shardId) => void this.#takenOver(shardId),
             handOver: (shardIds) => void this.#handOver(shardIds),
             canHandOver: (shardId) => this.#runners.get(shardId)?.shard.state === 'ready',
+            fault: (error) => void this.#leaseFault(error),
             redis: (error) => {
               if (error !== null)
                 this.#warn(
@@ -286,6 +287,20 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
     this.#runners.delete(shardId);
     await runner.stop(true);
     this.emit('shardTakenOver', { shardId });
+  }
+
+  /** The lease loop died (a bug): the leases will lapse, so stop every shard resumably before they do. */
+  async #leaseFault(error: Error): Promise<void> {
+    this.#warn(
+      new ClusterStateError('the lease loop stopped on an internal error; its shards are stopped', {
+        cause: error,
+      }),
+      'the shard cluster stopped its shards: nothing renews their leases',
+    );
+    const runners = [...this.#runners.values()];
+    this.#runners.clear();
+    await Promise.all(runners.map((runner) => runner.stop(true)));
+    for (const runner of runners) this.emit('shardReleased', { shardId: runner.shardId, reason: 'fault' });
   }
 
   /** More than the fair share: stop resumably (the session is saved), then release the leases. */
