@@ -11,8 +11,9 @@
  *   --warmup N        dispatches before the measured window (default 2000)
  *   --rounds N        throughput rounds; each round runs every client once (default 4; the slow
  *                     discordjs-native reference runs in the first 3 only)
- *   --clients a,b     throughput clients (default floor,floor-node,statecord,discordjs,discordjs-native;
- *                     statecord-metrics adds statecord/metrics reporting to the OpenTelemetry SDK)
+ *   --clients a,b     throughput clients (default floor,floor-node,statecord,statecord-typical,discordjs,
+ *                     discordjs-native,discordeno; statecord-metrics adds statecord/metrics reporting to the
+ *                     OpenTelemetry SDK, discordeno-camel @discordeno/gateway with its default camelCase)
  *   --shards 1,100    memory shard counts (default 1,100,500,1000)
  *   --startup-runs N  start-up runs per configuration (default 3)
  *   --startup-pacing a,b  start-up configurations (default waves,all-at-once)
@@ -73,7 +74,7 @@ const { values: flags } = parseArgs({
     rounds: { type: 'string', default: '4' },
     clients: {
       type: 'string',
-      default: 'floor,floor-node,statecord,statecord-typical,discordjs,discordjs-native',
+      default: 'floor,floor-node,statecord,statecord-typical,discordjs,discordjs-native,discordeno',
     },
     shards: { type: 'string', default: '1,100,500,1000' },
     'startup-runs': { type: 'string', default: '3' },
@@ -197,6 +198,7 @@ interface ThroughputSummaryRow {
   readonly vsFloor: number;
   readonly vsFloorNode: number;
   readonly vsDiscordJs: number;
+  readonly vsDiscordeno: number;
 }
 
 async function throughput(): Promise<Record<string, unknown>> {
@@ -323,6 +325,7 @@ function summarizeThroughput(runs: readonly ThroughputRun[]): ThroughputSummaryR
       vsFloor: ratio(compression, client, 'floor'),
       vsFloorNode: ratio(compression, client, 'floor-node'),
       vsDiscordJs: ratio(compression, client, 'discordjs'),
+      vsDiscordeno: ratio(compression, client, 'discordeno'),
     });
   }
   return rows;
@@ -480,7 +483,7 @@ async function decoder(): Promise<Record<string, unknown>> {
 async function memory(): Promise<Record<string, unknown>> {
   const counts = flags.shards.split(',').map(Number);
   const maxShards = Math.max(...counts);
-  const clients: MemoryArgs['client'][] = ['floor', 'floor-node', 'statecord', 'discordjs'];
+  const clients: MemoryArgs['client'][] = ['floor', 'floor-node', 'statecord', 'discordjs', 'discordeno'];
   // One bucket per shard and no interval: every shard identifies at once, so start-up is quick.
   const server = await startServer({
     gateway: {
@@ -746,6 +749,8 @@ const CLIENT_LABEL: Record<ClientKind, string> = {
   'statecord-metrics': "(b'') statecord, with statecord/metrics on the OpenTelemetry SDK",
   discordjs: '(c) @discordjs/ws, zlib-sync',
   'discordjs-native': "(c') @discordjs/ws, node:zlib",
+  discordeno: '(d) @discordeno/gateway, node:zlib stream (preferSnakeCase)',
+  'discordeno-camel': "(d') @discordeno/gateway, camelCase (its default)",
 };
 
 const verdict = (ok: boolean): string => (ok ? 'met' : '**missed**');
@@ -774,6 +779,7 @@ function report(result: Record<string, Record<string, unknown> | undefined>): st
           '÷ floor (a)',
           "÷ floor (a')",
           '÷ discord.js (c)',
+          '÷ discordeno (d)',
         ],
         tp.summary.map((row) => [
           row.compression,
@@ -783,6 +789,7 @@ function report(result: Record<string, Record<string, unknown> | undefined>): st
           fixed(row.vsFloor, 3),
           fixed(row.vsFloorNode, 3),
           fixed(row.vsDiscordJs, 3),
+          fixed(row.vsDiscordeno, 3),
         ]),
       ),
     );

@@ -27,7 +27,14 @@ export type ClientKind =
   /** `@discordjs/ws` `WebSocketManager`, zlib-sync (`CompressionMethod.ZlibSync`). */
   | 'discordjs'
   /** `@discordjs/ws` with node:zlib (`CompressionMethod.ZlibNative`). */
-  | 'discordjs-native';
+  | 'discordjs-native'
+  /**
+   * `@discordeno/gateway` `createGatewayManager` with `preferSnakeCase` (payloads as parsed, like the
+   * others'); zlib-stream through its asynchronous node:zlib inflate stream.
+   */
+  | 'discordeno'
+  /** The same with its default `preferSnakeCase: false`: a deep `camelize` copy of every payload. */
+  | 'discordeno-camel';
 
 export interface ServerArgs {
   readonly gateway: Pick<
@@ -124,7 +131,7 @@ export interface ThroughputResult {
 }
 
 export interface MemoryArgs extends GatewayEndpoints {
-  readonly client: 'floor' | 'floor-node' | 'statecord' | 'discordjs';
+  readonly client: 'floor' | 'floor-node' | 'statecord' | 'discordjs' | 'discordeno';
   readonly shards: number;
   /** Write a heap snapshot here after measuring. */
   readonly heapSnapshot?: string;
