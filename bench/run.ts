@@ -20,6 +20,8 @@
  *   --profile         also profile statecord's throughput runs (done anyway when a CPU target is missed)
  *   --profile-clients statecord,floor-node   clients to profile (default statecord)
  *   --no-profile      never profile
+ *   --only zstd       zstd-stream against zlib-stream on a node with zstd (--zstd-node PATH, or the
+ *                     bench's Node 24 cache): --zstd-rounds 3  --zstd-clients floor-node,statecord,...
  *   --only voice      the voice benchmark (bench/voice/voice-bench.ts; not in the default run): CPU per
  *                     frame sent next to @discordjs/voice, pacing of 1/100/1000 connections. Options:
  *                     --voice-connections 1,100,1000  --voice-seconds 10  --voice-frames 30000
@@ -82,6 +84,7 @@ const { values: flags } = parseArgs({
     'many-shards': { type: 'string', default: '10000' },
     'zstd-node': { type: 'string', default: '' },
     'zstd-rounds': { type: 'string', default: '3' },
+    'zstd-clients': { type: 'string', default: 'floor-node,statecord,statecord-typical' },
     'many-concurrency': { type: 'string', default: '16' },
     'many-interval': { type: 'string', default: '25' },
     'profile-clients': { type: 'string', default: 'statecord' },
@@ -374,12 +377,12 @@ async function zstdThroughput(): Promise<Record<string, unknown>> {
   const server = await startServer(
     {
       gateway: { identifyIntervalMs: 0, sessionStartLimit: { total: 1_000_000 } },
-      replay: { dispatches: warmup + dispatches, seed: Number(flags.seed), warmup, onTheFly: true },
+      replay: { dispatches: warmup + dispatches, seed: Number(flags.seed), warmup, perConnection: true },
     },
     node,
   );
   const replay = server.replay as ReplayInfo;
-  const clients: ClientKind[] = ['floor-node', 'statecord', 'statecord-typical'];
+  const clients = flags['zstd-clients'].split(',') as ClientKind[];
   const compressions: Compression[] = ['zstd-stream', 'zlib-stream'];
   const runs: ThroughputRun[] = [];
   try {
@@ -991,6 +994,51 @@ function report(result: Record<string, Record<string, unknown> | undefined>): st
         `\nStart-up target (${row.label}): ${fixed(row.ratio, 3)} (≤ ${TARGET_STARTUP_RATIO}): ${verdict(row.ratio <= TARGET_STARTUP_RATIO)}; violations ${row.violations} (must be 0): ${verdict(row.violations === 0)}`,
       );
     }
+  }
+  const zs = result['zstd'] as
+    | {
+        node: string;
+        dispatches: number;
+        rounds: number;
+        summary: Array<ThroughputSummaryRow & { zstdOverZlib: number }>;
+        wireBytesPer100k: Record<string, number>;
+      }
+    | { skipped: string }
+    | undefined;
+  if (zs !== undefined && 'skipped' in zs) out.push(`\n### zstd-stream: skipped (${zs.skipped})`);
+  else if (zs !== undefined) {
+    out.push(
+      `\n### zstd-stream against zlib-stream: ${zs.dispatches} dispatches per run, ${zs.rounds} rounds, Node ${zs.node} (medians)\n`,
+    );
+    const clientsRun = [...new Set(zs.summary.map((row) => row.client))];
+    out.push(
+      markdownTable(
+        [
+          'client',
+          'zstd CPU-s / 100k',
+          'zlib-stream CPU-s / 100k',
+          'zstd ÷ zlib-stream',
+          "zstd ÷ floor (a')",
+        ],
+        clientsRun.map((client) => {
+          const zstd = zs.summary.find((row) => row.client === client && row.compression === 'zstd-stream');
+          const zlibRow = zs.summary.find(
+            (row) => row.client === client && row.compression === 'zlib-stream',
+          );
+          return [
+            CLIENT_LABEL[client],
+            fixed(zstd?.cpuSecondsPer100k ?? Number.NaN, 3),
+            fixed(zlibRow?.cpuSecondsPer100k ?? Number.NaN, 3),
+            fixed(zstd?.zstdOverZlib ?? Number.NaN, 3),
+            fixed(zstd?.vsFloorNode ?? Number.NaN, 3),
+          ];
+        }),
+      ),
+    );
+    const mib = (bytes: number | undefined) => fixed((bytes ?? Number.NaN) / 2 ** 20, 1);
+    out.push(
+      `\nOn the wire per 100k dispatches: zstd-stream ${mib(zs.wireBytesPer100k['zstd-stream'])} MiB, zlib-stream ${mib(zs.wireBytesPer100k['zlib-stream'])} MiB.`,
+    );
   }
   if (result['voice'] !== undefined) out.push(`\n${voiceReport(result['voice'])}`);
   if (result['voiceDave'] !== undefined) out.push(`\n${daveReport(result['voiceDave'])}`);

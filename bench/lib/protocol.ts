@@ -56,11 +56,13 @@ export interface ServerArgs {
     readonly seed: number;
     readonly warmup: number;
     /**
-     * Send the payload texts through each connection's own codec as they are compressed (the only
-     * way for zstd-stream, whose context cannot be continued by a pre-encoded stream), instead of
-     * queueing the pre-encoded zlib-stream frames at once.
+     * Compress the payload texts through each connection's own codec (the only way for zstd-stream,
+     * whose context cannot be continued by a pre-encoded stream) and write them all at once when
+     * every one is encoded (`sendRawBurst`), instead of queueing the shared pre-encoded zlib-stream
+     * frames. Either way the client reads a backlog at its own pace; the server's compression
+     * happens before the client's warm-up ends.
      */
-    readonly onTheFly?: boolean;
+    readonly perConnection?: boolean;
   };
 }
 
