@@ -11,14 +11,17 @@
  *   --warmup N        dispatches before the measured window (default 2000)
  *   --rounds N        throughput rounds; each round runs every client once (default 4; the slow
  *                     discordjs-native reference runs in the first 3 only)
- *   --clients a,b     throughput clients (default floor,floor-node,statecord,discordjs,discordjs-native;
- *                     statecord-metrics adds statecord/metrics reporting to the OpenTelemetry SDK)
+ *   --clients a,b     throughput clients (default floor,floor-node,statecord,statecord-typical,discordjs,
+ *                     discordjs-native,discordeno; statecord-metrics adds statecord/metrics reporting to the
+ *                     OpenTelemetry SDK, discordeno-camel @discordeno/gateway with its default camelCase)
  *   --shards 1,100    memory shard counts (default 1,100,500,1000)
  *   --startup-runs N  start-up runs per configuration (default 3)
  *   --startup-pacing a,b  start-up configurations (default waves,all-at-once)
  *   --profile         also profile statecord's throughput runs (done anyway when a CPU target is missed)
  *   --profile-clients statecord,floor-node   clients to profile (default statecord)
  *   --no-profile      never profile
+ *   --only zstd       zstd-stream against zlib-stream on a node with zstd (--zstd-node PATH, or the
+ *                     bench's Node 24 cache): --zstd-rounds 3  --zstd-clients floor-node,statecord,...
  *   --only voice      the voice benchmark (bench/voice/voice-bench.ts; not in the default run): CPU per
  *                     frame sent next to @discordjs/voice, pacing of 1/100/1000 connections. Options:
  *                     --voice-connections 1,100,1000  --voice-seconds 10  --voice-frames 30000
@@ -73,7 +76,7 @@ const { values: flags } = parseArgs({
     rounds: { type: 'string', default: '4' },
     clients: {
       type: 'string',
-      default: 'floor,floor-node,statecord,statecord-typical,discordjs,discordjs-native',
+      default: 'floor,floor-node,statecord,statecord-typical,discordjs,discordjs-native,discordeno',
     },
     shards: { type: 'string', default: '1,100,500,1000' },
     'startup-runs': { type: 'string', default: '3' },
@@ -81,6 +84,7 @@ const { values: flags } = parseArgs({
     'many-shards': { type: 'string', default: '10000' },
     'zstd-node': { type: 'string', default: '' },
     'zstd-rounds': { type: 'string', default: '3' },
+    'zstd-clients': { type: 'string', default: 'floor-node,statecord,statecord-typical' },
     'many-concurrency': { type: 'string', default: '16' },
     'many-interval': { type: 'string', default: '25' },
     'profile-clients': { type: 'string', default: 'statecord' },
@@ -197,6 +201,7 @@ interface ThroughputSummaryRow {
   readonly vsFloor: number;
   readonly vsFloorNode: number;
   readonly vsDiscordJs: number;
+  readonly vsDiscordeno: number;
 }
 
 async function throughput(): Promise<Record<string, unknown>> {
@@ -323,6 +328,7 @@ function summarizeThroughput(runs: readonly ThroughputRun[]): ThroughputSummaryR
       vsFloor: ratio(compression, client, 'floor'),
       vsFloorNode: ratio(compression, client, 'floor-node'),
       vsDiscordJs: ratio(compression, client, 'discordjs'),
+      vsDiscordeno: ratio(compression, client, 'discordeno'),
     });
   }
   return rows;
@@ -371,12 +377,12 @@ async function zstdThroughput(): Promise<Record<string, unknown>> {
   const server = await startServer(
     {
       gateway: { identifyIntervalMs: 0, sessionStartLimit: { total: 1_000_000 } },
-      replay: { dispatches: warmup + dispatches, seed: Number(flags.seed), warmup, onTheFly: true },
+      replay: { dispatches: warmup + dispatches, seed: Number(flags.seed), warmup, perConnection: true },
     },
     node,
   );
   const replay = server.replay as ReplayInfo;
-  const clients: ClientKind[] = ['floor-node', 'statecord', 'statecord-typical'];
+  const clients = flags['zstd-clients'].split(',') as ClientKind[];
   const compressions: Compression[] = ['zstd-stream', 'zlib-stream'];
   const runs: ThroughputRun[] = [];
   try {
@@ -480,7 +486,7 @@ async function decoder(): Promise<Record<string, unknown>> {
 async function memory(): Promise<Record<string, unknown>> {
   const counts = flags.shards.split(',').map(Number);
   const maxShards = Math.max(...counts);
-  const clients: MemoryArgs['client'][] = ['floor', 'floor-node', 'statecord', 'discordjs'];
+  const clients: MemoryArgs['client'][] = ['floor', 'floor-node', 'statecord', 'discordjs', 'discordeno'];
   // One bucket per shard and no interval: every shard identifies at once, so start-up is quick.
   const server = await startServer({
     gateway: {
@@ -746,6 +752,8 @@ const CLIENT_LABEL: Record<ClientKind, string> = {
   'statecord-metrics': "(b'') statecord, with statecord/metrics on the OpenTelemetry SDK",
   discordjs: '(c) @discordjs/ws, zlib-sync',
   'discordjs-native': "(c') @discordjs/ws, node:zlib",
+  discordeno: '(d) @discordeno/gateway, node:zlib stream (preferSnakeCase)',
+  'discordeno-camel': "(d') @discordeno/gateway, camelCase (its default)",
 };
 
 const verdict = (ok: boolean): string => (ok ? 'met' : '**missed**');
@@ -774,6 +782,7 @@ function report(result: Record<string, Record<string, unknown> | undefined>): st
           '÷ floor (a)',
           "÷ floor (a')",
           '÷ discord.js (c)',
+          '÷ discordeno (d)',
         ],
         tp.summary.map((row) => [
           row.compression,
@@ -783,6 +792,7 @@ function report(result: Record<string, Record<string, unknown> | undefined>): st
           fixed(row.vsFloor, 3),
           fixed(row.vsFloorNode, 3),
           fixed(row.vsDiscordJs, 3),
+          fixed(row.vsDiscordeno, 3),
         ]),
       ),
     );
@@ -984,6 +994,51 @@ function report(result: Record<string, Record<string, unknown> | undefined>): st
         `\nStart-up target (${row.label}): ${fixed(row.ratio, 3)} (≤ ${TARGET_STARTUP_RATIO}): ${verdict(row.ratio <= TARGET_STARTUP_RATIO)}; violations ${row.violations} (must be 0): ${verdict(row.violations === 0)}`,
       );
     }
+  }
+  const zs = result['zstd'] as
+    | {
+        node: string;
+        dispatches: number;
+        rounds: number;
+        summary: Array<ThroughputSummaryRow & { zstdOverZlib: number }>;
+        wireBytesPer100k: Record<string, number>;
+      }
+    | { skipped: string }
+    | undefined;
+  if (zs !== undefined && 'skipped' in zs) out.push(`\n### zstd-stream: skipped (${zs.skipped})`);
+  else if (zs !== undefined) {
+    out.push(
+      `\n### zstd-stream against zlib-stream: ${zs.dispatches} dispatches per run, ${zs.rounds} rounds, Node ${zs.node} (medians)\n`,
+    );
+    const clientsRun = [...new Set(zs.summary.map((row) => row.client))];
+    out.push(
+      markdownTable(
+        [
+          'client',
+          'zstd CPU-s / 100k',
+          'zlib-stream CPU-s / 100k',
+          'zstd ÷ zlib-stream',
+          "zstd ÷ floor (a')",
+        ],
+        clientsRun.map((client) => {
+          const zstd = zs.summary.find((row) => row.client === client && row.compression === 'zstd-stream');
+          const zlibRow = zs.summary.find(
+            (row) => row.client === client && row.compression === 'zlib-stream',
+          );
+          return [
+            CLIENT_LABEL[client],
+            fixed(zstd?.cpuSecondsPer100k ?? Number.NaN, 3),
+            fixed(zlibRow?.cpuSecondsPer100k ?? Number.NaN, 3),
+            fixed(zstd?.zstdOverZlib ?? Number.NaN, 3),
+            fixed(zstd?.vsFloorNode ?? Number.NaN, 3),
+          ];
+        }),
+      ),
+    );
+    const mib = (bytes: number | undefined) => fixed((bytes ?? Number.NaN) / 2 ** 20, 1);
+    out.push(
+      `\nOn the wire per 100k dispatches: zstd-stream ${mib(zs.wireBytesPer100k['zstd-stream'])} MiB, zlib-stream ${mib(zs.wireBytesPer100k['zlib-stream'])} MiB.`,
+    );
   }
   if (result['voice'] !== undefined) out.push(`\n${voiceReport(result['voice'])}`);
   if (result['voiceDave'] !== undefined) out.push(`\n${daveReport(result['voiceDave'])}`);

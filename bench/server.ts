@@ -90,15 +90,15 @@ gateway.on('identify', (attempt) => identifyAttempts.push(attempt));
 if (replay !== null) {
   gateway.on('ready', ({ connectionId }) => {
     const connection = gateway.connections.find((candidate) => candidate.id === connectionId);
-    if (connection !== undefined) startReplay(connection, replay, args.replay?.onTheFly === true);
+    if (connection !== undefined) startReplay(connection, replay, args.replay?.perConnection === true);
   });
 }
 
-function startReplay(connection: FakeGatewayConnection, data: Replay, onTheFly: boolean): void {
+function startReplay(connection: FakeGatewayConnection, data: Replay, perConnection: boolean): void {
   connection.stopHeartbeatAcks();
-  if (onTheFly) {
-    // Through the connection's own compression context, compressed as they go out.
-    for (const text of data.texts) connection.sendRaw(text);
+  if (perConnection) {
+    // Through the connection's own compression context, all encoded first, then written at once.
+    connection.sendRawBurst(data.texts);
     return;
   }
   // Everything is queued at once, after READY in the connection's outbox; the socket's own buffering

@@ -18,6 +18,7 @@ import { createInboundDecoder } from '../../src/gateway/codec/index.js';
 import type { InboundDecoder } from '../../src/gateway/codec/index.js';
 import type * as ZlibSync from 'zlib-sync';
 import type { ClientKind, Compression, GatewayEndpoints } from '../lib/protocol.js';
+import { connectDiscordeno } from './discordeno.js';
 
 /**
  * zlib-sync, a native CommonJS addon (ESM sees only its default export, so it is required), loaded on
@@ -56,6 +57,9 @@ export async function connectClient(options: ConnectOptions): Promise<ConnectedC
     case 'discordjs':
     case 'discordjs-native':
       return connectDiscordJs(options);
+    case 'discordeno':
+    case 'discordeno-camel':
+      return connectDiscordeno({ ...options, snakeCase: options.client === 'discordeno' });
   }
 }
 

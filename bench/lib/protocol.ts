@@ -27,7 +27,14 @@ export type ClientKind =
   /** `@discordjs/ws` `WebSocketManager`, zlib-sync (`CompressionMethod.ZlibSync`). */
   | 'discordjs'
   /** `@discordjs/ws` with node:zlib (`CompressionMethod.ZlibNative`). */
-  | 'discordjs-native';
+  | 'discordjs-native'
+  /**
+   * `@discordeno/gateway` `createGatewayManager` with `preferSnakeCase` (payloads as parsed, like the
+   * others'); zlib-stream through its asynchronous node:zlib inflate stream.
+   */
+  | 'discordeno'
+  /** The same with its default `preferSnakeCase: false`: a deep `camelize` copy of every payload. */
+  | 'discordeno-camel';
 
 export interface ServerArgs {
   readonly gateway: Pick<
@@ -49,11 +56,13 @@ export interface ServerArgs {
     readonly seed: number;
     readonly warmup: number;
     /**
-     * Send the payload texts through each connection's own codec as they are compressed (the only
-     * way for zstd-stream, whose context cannot be continued by a pre-encoded stream), instead of
-     * queueing the pre-encoded zlib-stream frames at once.
+     * Compress the payload texts through each connection's own codec (the only way for zstd-stream,
+     * whose context cannot be continued by a pre-encoded stream) and write them all at once when
+     * every one is encoded (`sendRawBurst`), instead of queueing the shared pre-encoded zlib-stream
+     * frames. Either way the client reads a backlog at its own pace; the server's compression
+     * happens before the client's warm-up ends.
      */
-    readonly onTheFly?: boolean;
+    readonly perConnection?: boolean;
   };
 }
 
@@ -124,7 +133,7 @@ export interface ThroughputResult {
 }
 
 export interface MemoryArgs extends GatewayEndpoints {
-  readonly client: 'floor' | 'floor-node' | 'statecord' | 'discordjs';
+  readonly client: 'floor' | 'floor-node' | 'statecord' | 'discordjs' | 'discordeno';
   readonly shards: number;
   /** Write a heap snapshot here after measuring. */
   readonly heapSnapshot?: string;

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { fromCallback } from 'xstate';
-import type { GatewayDispatchPayload } from 'discord-api-types/v10';
+import type { GatewayDispatchPayload, GatewayReceivePayload } from 'discord-api-types/v10';
 import type { ShardEvent, SocketCommand, SocketInput } from '../../machines/index.js';
 import {
   ConnectionClosedError,
@@ -120,25 +120,33 @@ export function createSocketLogic(depsFor: (shardId: number) => ConnectionDeps) 
     const onMessage = (data: WebSocket.RawData, isBinary: boolean) => {
       if (!live) return;
       try {
-        const bytes = decoder.decodeBytes(data as Buffer, isBinary);
-        if (bytes === null) return;
-        // Selective decoding: a dispatch nobody listens to is read only as far as its envelope. With a
-        // listener for every dispatch, nothing is skipped, and nothing is scanned either.
-        const text = deps.wantsAllDispatches() ? undefined : readEnvelope(bytes, envelope);
-        if (
-          text !== undefined &&
-          envelope.op === 0 &&
-          isSkippableDispatchType(envelope.t) &&
-          !deps.wantsDispatch(envelope.t)
-        ) {
-          if (awaitingLife) {
-            awaitingLife = false;
-            sendBack({ type: 'socket.alive' });
+        let payload: GatewayReceivePayload;
+        if (deps.wantsAllDispatches()) {
+          // A listener for every dispatch: nothing is skipped, so nothing is scanned, and the text is
+          // decoded straight from the decompressor's output.
+          const decoded = decoder.decode(data as Buffer, isBinary);
+          if (decoded === null) return;
+          payload = decoded;
+        } else {
+          const bytes = decoder.decodeBytes(data as Buffer, isBinary);
+          if (bytes === null) return;
+          // Selective decoding: a dispatch nobody listens to is read only as far as its envelope.
+          const text = readEnvelope(bytes, envelope);
+          if (
+            text !== undefined &&
+            envelope.op === 0 &&
+            isSkippableDispatchType(envelope.t) &&
+            !deps.wantsDispatch(envelope.t)
+          ) {
+            if (awaitingLife) {
+              awaitingLife = false;
+              sendBack({ type: 'socket.alive' });
+            }
+            skipDispatch(envelope.s, deps.sequence);
+            return;
           }
-          skipDispatch(envelope.s, deps.sequence);
-          return;
+          payload = parsePayload(text ?? bytes.toString('utf8'));
         }
-        const payload = parsePayload(text ?? bytes.toString('utf8'));
         if (awaitingLife && !isLifecycleFrame(payload)) {
           awaitingLife = false;
           sendBack({ type: 'socket.alive' });

@@ -114,6 +114,22 @@ describe('Identify checks', () => {
     );
   });
 
+  it('accepts the token with a leading "Bot " as Discord does', async () => {
+    const gateway = await start();
+    const client = await connect(gateway);
+    await client.waitForOp(GatewayOpcodes.Hello);
+    client.identify(`Bot ${gateway.options.token}`);
+    const ready = await client.waitForDispatch(GatewayDispatchEvents.Ready);
+    expect(ready.t).toBe('READY');
+  });
+
+  it('closes with 4004 for a wrong token behind a "Bot " prefix', async () => {
+    const gateway = await start();
+    expect(await identifyExpectingClose(gateway, 'Bot wrong-token', {})).toBe(
+      GatewayCloseCodes.AuthenticationFailed,
+    );
+  });
+
   it('closes with 4013 for intent bits outside the defined set', async () => {
     const gateway = await start();
     const code = await identifyExpectingClose(gateway, gateway.options.token, { intents: 1 << 17 });

@@ -98,3 +98,16 @@ describe('compress=zlib-stream', () => {
     ]);
   });
 });
+
+describe('connection.sendRawBurst', () => {
+  it('delivers every payload in order through the connection’s compression', async () => {
+    const gateway = await start();
+    const { client } = await identified(gateway, {}, { zlib: true });
+    const connection = gateway.connections[0];
+    const texts = [2, 3, 4].map((s) => JSON.stringify({ op: 0, s, t: 'BURST', d: { n: s } }));
+    connection?.sendRawBurst(texts);
+    const burst = await client.waitForCount((frame) => frame.t === 'BURST', 3, 'burst');
+    expect(burst.map((frame) => frame.s)).toEqual([2, 3, 4]);
+    expect(client.decodeErrors).toEqual([]);
+  });
+});

@@ -37,15 +37,15 @@ export class ZlibStreamDecoder implements InboundDecoder {
   }
 
   decode(data: Buffer, isBinary: boolean): GatewayReceivePayload | null {
-    const bytes = this.decodeBytes(data, isBinary);
-    return bytes === null ? null : parsePayload(bytes.toString('utf8'));
+    this.#checkBinary(isBinary);
+    const endsPayload = this.#completesPayload(data);
+    const text = this.#inflater.push(data, endsPayload);
+    if (endsPayload) this.#tail = NO_TAIL;
+    return text === null ? null : parsePayload(text);
   }
 
   decodeBytes(data: Buffer, isBinary: boolean): Buffer | null {
-    if (!isBinary && !this.#inflater.failed) {
-      // Transport compression always arrives in binary frames (§1.3). The stream was not touched.
-      throw new GatewayDecodeError('text frame on a zlib-stream connection');
-    }
+    this.#checkBinary(isBinary);
     const endsPayload = this.#completesPayload(data);
     const bytes = this.#inflater.pushBytes(data, endsPayload);
     if (endsPayload) this.#tail = NO_TAIL;
@@ -54,6 +54,13 @@ export class ZlibStreamDecoder implements InboundDecoder {
 
   close(): void {
     this.#inflater.close();
+  }
+
+  #checkBinary(isBinary: boolean): void {
+    if (!isBinary && !this.#inflater.failed) {
+      // Transport compression always arrives in binary frames (§1.3). The stream was not touched.
+      throw new GatewayDecodeError('text frame on a zlib-stream connection');
+    }
   }
 
   /** Whether the bytes received so far for this payload end with the sync-flush suffix. */

@@ -47,16 +47,21 @@ export class ZstdStreamDecoder implements InboundDecoder {
   }
 
   decode(data: Buffer, isBinary: boolean): GatewayReceivePayload | null {
-    const bytes = this.decodeBytes(data, isBinary);
-    return bytes === null ? null : parsePayload(bytes.toString('utf8'));
+    this.#checkBinary(isBinary);
+    // Every zstd-stream message is a whole payload (docs/protocol/gateway.md §1.5).
+    const text = this.#decompressor.push(data, true);
+    return text === null ? null : parsePayload(text);
   }
 
   decodeBytes(data: Buffer, isBinary: boolean): Buffer | null {
+    this.#checkBinary(isBinary);
+    return this.#decompressor.pushBytes(data, true);
+  }
+
+  #checkBinary(isBinary: boolean): void {
     if (!isBinary && !this.#decompressor.failed) {
       throw new GatewayDecodeError('text frame on a zstd-stream connection');
     }
-    // Every zstd-stream message is a whole payload (docs/protocol/gateway.md §1.5).
-    return this.#decompressor.pushBytes(data, true);
   }
 
   close(): void {

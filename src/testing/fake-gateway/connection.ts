@@ -169,6 +169,10 @@ export class GatewayConnection implements FakeGatewayConnection, SessionOwner {
     this.sendFrame(text);
   }
 
+  sendRawBurst(texts: readonly string[]): void {
+    if (!this.closing) this.outbox.sendTexts(texts);
+  }
+
   sendPayload(payload: ServerPayload): void {
     this.sendFrame(serializeFrame(payload.op, payload.d, payload.s ?? null, payload.t ?? null));
   }

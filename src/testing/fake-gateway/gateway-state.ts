@@ -71,8 +71,13 @@ export class GatewayState {
     return this.nextConnectionId++;
   }
 
+  /**
+   * Whether an Identify or Resume `token` is the bot's. A leading `Bot ` is accepted as Discord does
+   * (docs/protocol/gateway.md §3.1: `@discordeno/gateway` sends `Bot <token>` and connects).
+   */
   isTokenAccepted(token: string): boolean {
-    return !this.tokenRevoked && token === this.options.token;
+    const bare = token.startsWith('Bot ') ? token.slice(4) : token;
+    return !this.tokenRevoked && bare === this.options.token;
   }
 
   count(counter: Counter): void {

@@ -19,6 +19,15 @@ export class Outbox {
     this.enqueue(async () => this.write(await this.codec.encode(text)));
   }
 
+  /** Several payloads, through the codec in order, written together once every one is encoded. */
+  sendTexts(texts: readonly string[]): void {
+    this.enqueue(async () => {
+      const frames: Array<string | Buffer> = [];
+      for (const text of texts) frames.push(...(await this.codec.encode(text)));
+      this.write(frames);
+    });
+  }
+
   /** Bytes as they are (text frame for a string, binary for a Buffer), bypassing compression. */
   sendBytes(data: string | Buffer): void {
     this.enqueue(() => this.write([data]));

@@ -271,6 +271,12 @@ export interface FakeGatewayConnection {
   resumeHeartbeatAcks(): void;
   /** Sends arbitrary bytes: through the connection's compression unless `bypassCompression`. */
   sendRaw(data: string | Buffer, options?: SendRawOptions): void;
+  /**
+   * Sends payload texts through the connection's compression, in order, but writes them to the socket
+   * together once all are encoded: a backlog arriving at once, so a client's throughput can be measured
+   * without the server's compression pacing it (the bench's zstd-stream runs). Holds every frame until then.
+   */
+  sendRawBurst(texts: readonly string[]): void;
   /** Sends any payload as is (through the codec), e.g. a second Hello or an unsolicited op 11. */
   sendPayload(payload: ServerPayload): void;
   /** Sends Hello (again, or for the first time when the gateway was started with `holdHello`). */
