@@ -36,3 +36,6 @@ export type * from './voice.types.js';
 export { voiceDaveMachine } from './voice-dave.machine.js';
 export type { VoiceDaveMachine } from './voice-dave.machine.js';
 export type * from './voice-dave.types.js';
+export { reshardMachine } from './reshard.machine.js';
+export type { ReshardMachine } from './reshard.machine.js';
+export type * from './reshard.types.js';
