@@ -269,10 +269,15 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
    *
    * With `reshardEvery` (ms, at least 100), while the shards run it asks `GET /gateway/bot` that often
    * and calls `reshard()` when Discord recommends more shards than run now; a failed check or reshard is
-   * a `warning` (and `reshardFailed`), never a rejection. `stopShards()` ends the checks.
+   * a `warning` (and `reshardFailed`), never a rejection. `stopShards()` ends the checks. `reshard`
+   * holds the options of those reshards (timing windows; not `shardIds`: all shards run here).
    */
-  async createMinimumRequiredShards(options: { reshardEvery?: number } = {}): Promise<readonly Shard[]> {
+  async createMinimumRequiredShards(
+    options: { reshardEvery?: number; reshard?: Omit<ReshardOptions, 'shardIds'> } = {},
+  ): Promise<readonly Shard[]> {
     checkReshardEvery(options.reshardEvery);
+    // Checked now, with a count that passes, so a bad window fails here and not at the first reshard.
+    if (options.reshard !== undefined) validateReshardOptions(1, { ...options.reshard, shardIds: undefined }, 1);
     this.#assertCanCreate();
     if (this.#options.restUrl === undefined && isLoopbackUrl(this.#options.gatewayUrl ?? '')) {
       failOption('restUrl', 'is needed to ask GET /gateway/bot of a gateway on a loopback address');
@@ -280,7 +285,9 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
     const done = new Promise<void>((resolve, reject) => (this.#pendingGatewayInfo = { resolve, reject }));
     this.#actor.send({ type: 'manager.createRecommendedShards' });
     await done;
-    if (options.reshardEvery !== undefined) this.#watchRecommendedShards(options.reshardEvery);
+    if (options.reshardEvery !== undefined) {
+      this.#watchRecommendedShards(options.reshardEvery, options.reshard ?? {});
+    }
     return this.#shards;
   }
 
@@ -414,14 +421,14 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
     };
   }
 
-  #watchRecommendedShards(everyMs: number): void {
+  #watchRecommendedShards(everyMs: number, reshardOptions: Omit<ReshardOptions, 'shardIds'>): void {
     this.#reshardWatcher?.stop();
     this.#reshardWatcher = new ReshardWatcher({
       everyMs,
       check: async (signal) => {
         if (this.state !== 'running' || this.#reshard !== null) return;
         const recommended = (await this.http.gateway.getBot({ signal })).shards;
-        if (recommended > this.totalShardCount && !signal.aborted) await this.reshard(recommended);
+        if (recommended > this.totalShardCount && !signal.aborted) await this.reshard(recommended, reshardOptions);
       },
       onError: (error) => this.#warn(error, 'the periodic reshard check (reshardEvery) failed', null),
     });
