@@ -30,6 +30,11 @@ export const reshardMachine = setup({
     tailWindow: ({ context }) => context.tailMs,
   },
   actions: {
+    emitStarted: emit({ type: 'reshard.started' as const }),
+    emitOverlapping: emit({ type: 'reshard.overlapping' as const }),
+    emitHandedOver: emit({ type: 'reshard.handedOver' as const }),
+    emitDone: emit({ type: 'reshard.done' as const }),
+    emitCancelled: emit({ type: 'reshard.cancelled' as const }),
     recordFailure: assign({
       failure: (_, params: { stage: ReshardStage; error: unknown }) => params,
     }),
@@ -49,9 +54,10 @@ export const reshardMachine = setup({
       description:
         'GET /gateway/bot: the remaining session starts must cover one IDENTIFY per new shard, or the token would be reset (docs/protocol/gateway.md §5).',
       invoke: {
+        id: 'checkBudget',
         src: 'checkBudget',
         input: ({ context }) => ({ identifies: context.shardIds.length }),
-        onDone: { target: 'startingNewSet', actions: emit({ type: 'reshard.started' as const }) },
+        onDone: { target: 'startingNewSet', actions: 'emitStarted' },
         onError: {
           target: 'failed',
           actions: { type: 'recordFailure', params: ({ event }) => ({ stage: 'budget', error: event.error }) },
@@ -63,6 +69,7 @@ export const reshardMachine = setup({
       description:
         'The new set identifies through the identify gate next to the old set, which goes on delivering (several sessions with different counts may run at once: docs/protocol/gateway.md §6). Done when every new shard is READY and has its guilds (or their wait timed out).',
       invoke: {
+        id: 'startNewSet',
         src: 'startNewSet',
         onDone: { target: 'overlapping' },
         onError: {
@@ -75,7 +82,7 @@ export const reshardMachine = setup({
     overlapping: {
       description:
         'Both sets deliver; each event seen on both is delivered once (docs/protocol/resharding.md §2). Lasts the overlap window, which must exceed how far one set can lag the other.',
-      entry: emit({ type: 'reshard.overlapping' as const }),
+      entry: 'emitOverlapping',
       after: { overlapWindow: { target: 'handingOver' } },
       on: { 'reshard.cancel': { target: 'cancelled' } },
     },
@@ -83,8 +90,9 @@ export const reshardMachine = setup({
       description:
         'The new sessions are paused (resumable) while the old set still delivers, the old sessions are ended and deleted from the session store, and the new set becomes the manager\'s shards by RESUME, which replays what came in between (docs/protocol/gateway.md §7).',
       invoke: {
+        id: 'handOver',
         src: 'handOver',
-        onDone: { target: 'settling', actions: emit({ type: 'reshard.handedOver' as const }) },
+        onDone: { target: 'settling', actions: 'emitHandedOver' },
         onError: {
           target: 'failed',
           actions: {
@@ -109,7 +117,7 @@ export const reshardMachine = setup({
     done: {
       description: 'The manager runs the new set alone.',
       type: 'final',
-      entry: emit({ type: 'reshard.done' as const }),
+      entry: 'emitDone',
     },
     failed: {
       description:
@@ -120,7 +128,7 @@ export const reshardMachine = setup({
     cancelled: {
       description: 'The manager was stopped before the handover: the new set is stopped too.',
       type: 'final',
-      entry: emit({ type: 'reshard.cancelled' as const }),
+      entry: 'emitCancelled',
     },
   },
 });

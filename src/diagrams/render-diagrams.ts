@@ -2,6 +2,7 @@ import type { AnyStateMachine } from 'xstate';
 import {
   gatewayCloseCodeRules,
   managerMachine,
+  reshardMachine,
   shardMachine,
   voiceCloseCodeRules,
   voiceDaveMachine,
@@ -15,6 +16,7 @@ export const diagramMachines: Readonly<Record<string, AnyStateMachine>> = {
   manager: managerMachine,
   voice: voiceMachine,
   'voice-dave': voiceDaveMachine,
+  reshard: reshardMachine,
 };
 
 const header = (name: string) =>
