@@ -1,5 +1,11 @@
 import { assign, emit, fromPromise, setup } from 'xstate';
-import type { ReshardContext, ReshardEmitted, ReshardEvent, ReshardInput, ReshardStage } from './reshard.types.js';
+import type {
+  ReshardContext,
+  ReshardEmitted,
+  ReshardEvent,
+  ReshardInput,
+  ReshardStage,
+} from './reshard.types.js';
 
 /**
  * One zero-downtime reshard of a manager (docs/protocol/resharding.md §1): check the session-start
@@ -60,7 +66,10 @@ export const reshardMachine = setup({
         onDone: { target: 'startingNewSet', actions: 'emitStarted' },
         onError: {
           target: 'failed',
-          actions: { type: 'recordFailure', params: ({ event }) => ({ stage: 'budget', error: event.error }) },
+          actions: {
+            type: 'recordFailure',
+            params: ({ event }) => ({ stage: 'budget', error: event.error }),
+          },
         },
       },
       on: { 'reshard.cancel': { target: 'cancelled' } },
@@ -88,7 +97,7 @@ export const reshardMachine = setup({
     },
     handingOver: {
       description:
-        'The new sessions are paused (resumable) while the old set still delivers, the old sessions are ended and deleted from the session store, and the new set becomes the manager\'s shards by RESUME, which replays what came in between (docs/protocol/gateway.md §7).',
+        "The new sessions are paused (resumable) while the old set still delivers, the old sessions are ended and deleted from the session store, and the new set becomes the manager's shards by RESUME, which replays what came in between (docs/protocol/gateway.md §7).",
       invoke: {
         id: 'handOver',
         src: 'handOver',
@@ -109,7 +118,8 @@ export const reshardMachine = setup({
       after: { tailWindow: { target: 'done' } },
       on: {
         'reshard.cancel': {
-          description: 'Stopping the manager after the handover ends the tail early: the reshard is complete.',
+          description:
+            'Stopping the manager after the handover ends the tail early: the reshard is complete.',
           target: 'done',
         },
       },

@@ -17,7 +17,11 @@ export type { GatewayCompression } from './gateway/gateway-url.js';
 export { ShardManager } from './manager/shard-manager.js';
 export type { ShardManagerEvents } from './manager/shard-manager.js';
 export type { ShardManagerOptions } from './manager/shard-manager-options.js';
-export { ReshardBudgetError, ReshardFailedError, ReshardStateError } from './manager/reshard/reshard-errors.js';
+export {
+  ReshardBudgetError,
+  ReshardFailedError,
+  ReshardStateError,
+} from './manager/reshard/reshard-errors.js';
 export type { ReshardErrorCode } from './manager/reshard/reshard-errors.js';
 export type { ReshardOptions } from './manager/reshard/reshard-options.js';
 export type { ReshardOutcome } from './manager/reshard/resharder.js';

@@ -277,7 +277,8 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
   ): Promise<readonly Shard[]> {
     checkReshardEvery(options.reshardEvery);
     // Checked now, with a count that passes, so a bad window fails here and not at the first reshard.
-    if (options.reshard !== undefined) validateReshardOptions(1, { ...options.reshard, shardIds: undefined }, 1);
+    if (options.reshard !== undefined)
+      validateReshardOptions(1, { ...options.reshard, shardIds: undefined }, 1);
     this.#assertCanCreate();
     if (this.#options.restUrl === undefined && isLoopbackUrl(this.#options.gatewayUrl ?? '')) {
       failOption('restUrl', 'is needed to ask GET /gateway/bot of a gateway on a loopback address');
@@ -353,7 +354,8 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
   async reshard(newCount: number, options?: ReshardOptions): Promise<ReshardOutcome> {
     const plan = validateReshardOptions(newCount, options, this.#maxShards);
     const from = this.totalShardCount;
-    if (this.state !== 'running') throw new ReshardStateError('the shards are not running (startShards() first)');
+    if (this.state !== 'running')
+      throw new ReshardStateError('the shards are not running (startShards() first)');
     if (this.#reshard !== null) throw new ReshardStateError('a reshard is already under way');
     if (plan.newCount === from) throw new ReshardStateError(`the shards already run with a count of ${from}`);
     const runsAll = this.#shards.length === from && this.#shards.every((shard, index) => shard.id === index);
@@ -362,19 +364,23 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
     }
     const shardIds = plan.shardIds ?? Array.from({ length: plan.newCount }, (_, index) => index);
     return new Promise<ReshardOutcome>((resolve, reject) => {
-      const resharder = new Resharder(this.#reshardHost(), { ...plan, shardIds }, {
-        started: () => this.emit('reshardStarted', { from, to: plan.newCount }),
-        done: (outcome) => {
-          this.#reshard = null;
-          this.emit('resharded', { ...outcome, from, to: plan.newCount });
-          resolve(outcome);
+      const resharder = new Resharder(
+        this.#reshardHost(),
+        { ...plan, shardIds },
+        {
+          started: () => this.emit('reshardStarted', { from, to: plan.newCount }),
+          done: (outcome) => {
+            this.#reshard = null;
+            this.emit('resharded', { ...outcome, from, to: plan.newCount });
+            resolve(outcome);
+          },
+          failed: (error) => {
+            this.#reshard = null;
+            this.emit('reshardFailed', { error });
+            reject(error);
+          },
         },
-        failed: (error) => {
-          this.#reshard = null;
-          this.emit('reshardFailed', { error });
-          reject(error);
-        },
-      });
+      );
       this.#reshard = resharder;
       resharder.start();
     });
@@ -428,7 +434,8 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
       check: async (signal) => {
         if (this.state !== 'running' || this.#reshard !== null) return;
         const recommended = (await this.http.gateway.getBot({ signal })).shards;
-        if (recommended > this.totalShardCount && !signal.aborted) await this.reshard(recommended, reshardOptions);
+        if (recommended > this.totalShardCount && !signal.aborted)
+          await this.reshard(recommended, reshardOptions);
       },
       onError: (error) => this.#warn(error, 'the periodic reshard check (reshardEvery) failed', null),
     });

@@ -1,3 +1,4 @@
+import { GatewayDispatchEvents } from 'discord-api-types/v10';
 import type { GatewayDispatchPayload } from 'discord-api-types/v10';
 import { ShardStoppedError } from '../../errors.js';
 import { Shard } from '../../shard/shard.js';
@@ -109,7 +110,7 @@ export class NewShardSet {
 
   #onDispatch(shard: Shard, payload: GatewayDispatchPayload): void {
     const load = this.#loads.get(shard)!;
-    if (payload.t === 'READY') {
+    if (payload.t === GatewayDispatchEvents.Ready) {
       // A new session (the first, or one after a lost session): its guilds load anew.
       load.ready = true;
       load.pending.clear();
@@ -117,8 +118,8 @@ export class NewShardSet {
       this.#checkLoaded(load);
       return;
     }
-    if (payload.t === 'RESUMED') return;
-    if (payload.t === 'GUILD_CREATE' && load.pending.delete(payload.d.id)) {
+    if (payload.t === GatewayDispatchEvents.Resumed) return;
+    if (payload.t === GatewayDispatchEvents.GuildCreate && load.pending.delete(payload.d.id)) {
       this.#checkLoaded(load);
       return;
     }

@@ -11,9 +11,7 @@ import { StatecordError } from '../../errors.js';
  * | `STATECORD_ERR_RESHARD_FAILED` | {@link ReshardFailedError} | a reshard failed after it started: a new shard failed or timed out, or the handover failed (`stage`, `cause`) |
  */
 export type ReshardErrorCode =
-  | 'STATECORD_ERR_RESHARD_BUDGET'
-  | 'STATECORD_ERR_RESHARD_STATE'
-  | 'STATECORD_ERR_RESHARD_FAILED';
+  'STATECORD_ERR_RESHARD_BUDGET' | 'STATECORD_ERR_RESHARD_STATE' | 'STATECORD_ERR_RESHARD_FAILED';
 
 /**
  * A reshard was refused before any new shard identified: the daily session-start budget left

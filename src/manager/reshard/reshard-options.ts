@@ -46,17 +46,20 @@ export function validateReshardOptions(
   if (given.overlapMs !== undefined) checkDuration('overlapMs', given.overlapMs, 0);
   if (given.dedupeWindowMs !== undefined) checkDuration('dedupeWindowMs', given.dedupeWindowMs, 1);
   if (given.guildsTimeoutMs !== undefined) checkDuration('guildsTimeoutMs', given.guildsTimeoutMs, 1);
-  const ids = given.shardIds;
+  // Read as unknown: callers from JavaScript may pass anything.
+  const ids: unknown = given.shardIds;
   if (ids !== undefined) {
     if (!Array.isArray(ids) || ids.length === 0) failOption('shardIds', 'must be a non-empty array');
-    ids.forEach((id, index) => checkInteger(`shardIds[${index}]`, id, 0, count - 1));
+    ids.forEach((id: unknown, index) => checkInteger(`shardIds[${index}]`, id, 0, count - 1));
     if (new Set(ids).size !== ids.length) failOption('shardIds', 'must not repeat an id');
   }
-  const managed = ids?.length ?? count;
-  if (managed > maxShards) failOption('newCount', `asks this process for ${managed} shards; its maxShards is ${maxShards}`);
+  const checked = ids as readonly number[] | undefined;
+  const managed = checked?.length ?? count;
+  if (managed > maxShards)
+    failOption('newCount', `asks this process for ${managed} shards; its maxShards is ${maxShards}`);
   return {
     newCount: count,
-    shardIds: ids === undefined ? undefined : [...ids],
+    shardIds: checked === undefined ? undefined : checked.slice(),
     overlapMs: given.overlapMs ?? 5_000,
     dedupeWindowMs: given.dedupeWindowMs ?? 15_000,
     guildsTimeoutMs: given.guildsTimeoutMs ?? 15_000,

@@ -163,7 +163,8 @@ export class Resharder {
       shardOptions: (id) => this.#host.shardOptions(id, newCount),
       guildsTimeoutMs: this.#plan.guildsTimeoutMs,
       onDispatch: (shard, payload) => {
-        if (this.#host.wantsDispatches() && this.#dedupe.admit('new', payload)) this.#host.deliver(shard, payload);
+        if (this.#host.wantsDispatches() && this.#dedupe.admit('new', payload))
+          this.#host.deliver(shard, payload);
       },
       onWarning: (shard, error, context) => this.#host.warn(error, `new shard set: ${context}`, shard),
     });
@@ -190,7 +191,9 @@ export class Resharder {
     this.#newSet = null;
     if (set === null) return;
     set.detach();
-    set.stop(false).catch((error: unknown) => this.#host.warn(error, 'stopping the new shard set failed', null));
+    set
+      .stop(false)
+      .catch((error: unknown) => this.#host.warn(error, 'stopping the new shard set failed', null));
   }
 
   #outcome(): ReshardOutcome {

@@ -197,7 +197,7 @@ export class FakeGateway extends EventEmitter<FakeGatewayEvents> {
     this.state.recommendedShards = count;
   }
 
-    /** Open connections. */
+  /** Open connections. */
   get connections(): FakeGatewayConnection[] {
     return [...this.state.connections.values()];
   }

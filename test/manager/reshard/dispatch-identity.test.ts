@@ -17,11 +17,7 @@ const rules: ReadonlyArray<readonly [string, Record<string, unknown>, string]> =
   ['MESSAGE_DELETE', { id: '10', channel_id: '1' }, 'MESSAGE_DELETE 10'],
   ['MESSAGE_DELETE_BULK', { ids: ['3', '2'], channel_id: '1' }, 'MESSAGE_DELETE_BULK 1 2,3'],
   ['INTERACTION_CREATE', { id: '11', type: 2 }, 'INTERACTION_CREATE 11'],
-  [
-    'TYPING_START',
-    { channel_id: '1', user_id: '2', timestamp: 1700000000 },
-    'TYPING_START 1 2 1700000000',
-  ],
+  ['TYPING_START', { channel_id: '1', user_id: '2', timestamp: 1700000000 }, 'TYPING_START 1 2 1700000000'],
   [
     'GUILD_MEMBER_ADD',
     { guild_id: '1', user: { id: '2' }, joined_at: '2026-01-01T00:00:00Z' },
@@ -45,14 +41,17 @@ describe('dispatch identity', () => {
     expect(dispatchIdentity(a)).toBe(dispatchIdentity(b));
   });
 
-  it.for(['MESSAGE_UPDATE', 'PRESENCE_UPDATE', 'GUILD_MEMBER_UPDATE', 'MESSAGE_REACTION_ADD', 'VOICE_STATE_UPDATE'])(
-    '%s has no identity fields: its whole payload, keys sorted, is its identity',
-    (type) => {
-      expect(hasIdentityFields(type)).toBe(false);
-      const d = { b: 1, a: { d: [2, { f: 3, e: 4 }], c: null } };
-      expect(dispatchIdentity(dispatch(type, d))).toBe(`${type} {"a":{"c":null,"d":[2,{"e":4,"f":3}]},"b":1}`);
-    },
-  );
+  it.for([
+    'MESSAGE_UPDATE',
+    'PRESENCE_UPDATE',
+    'GUILD_MEMBER_UPDATE',
+    'MESSAGE_REACTION_ADD',
+    'VOICE_STATE_UPDATE',
+  ])('%s has no identity fields: its whole payload, keys sorted, is its identity', (type) => {
+    expect(hasIdentityFields(type)).toBe(false);
+    const d = { b: 1, a: { d: [2, { f: 3, e: 4 }], c: null } };
+    expect(dispatchIdentity(dispatch(type, d))).toBe(`${type} {"a":{"c":null,"d":[2,{"e":4,"f":3}]},"b":1}`);
+  });
 
   it('canonical JSON sorts keys at every depth and keeps array order', () => {
     expect(canonicalJson({ z: [3, 1], a: { y: 1, x: 2 } })).toBe('{"a":{"x":2,"y":1},"z":[3,1]}');

@@ -13,7 +13,11 @@ function dedupe(windowMs = 1_000) {
 }
 
 const message = (id: string) => dispatch('MESSAGE_CREATE', { id, channel_id: '1', content: 'hi' });
-const reactionAdd = dispatch('MESSAGE_REACTION_ADD', { message_id: '5', user_id: '7', emoji: { id: null, name: '👍' } });
+const reactionAdd = dispatch('MESSAGE_REACTION_ADD', {
+  message_id: '5',
+  user_id: '7',
+  emoji: { id: null, name: '👍' },
+});
 const reactionRemove = dispatch('MESSAGE_REACTION_REMOVE', {
   message_id: '5',
   user_id: '7',
@@ -42,7 +46,9 @@ describe('the overlap dedupe', () => {
   it('matches repeats one to one: add, remove, add on both sets is three deliveries', () => {
     const { instance } = dedupe();
     const old = [reactionAdd, reactionRemove, reactionAdd].map((payload) => instance.admit('old', payload));
-    const lagging = [reactionAdd, reactionRemove, reactionAdd].map((payload) => instance.admit('new', payload));
+    const lagging = [reactionAdd, reactionRemove, reactionAdd].map((payload) =>
+      instance.admit('new', payload),
+    );
     expect(old).toEqual([true, true, true]);
     expect(lagging).toEqual([false, false, false]);
   });

@@ -1,4 +1,4 @@
-import { GatewayIntentBits } from 'discord-api-types/v10';
+import { GatewayDispatchEvents, GatewayIntentBits } from 'discord-api-types/v10';
 import type { GatewayDispatchPayload } from 'discord-api-types/v10';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemorySessionStore, ReshardBudgetError, ShardManager } from '../../../src/index.js';
@@ -12,11 +12,19 @@ afterEach(async () => {
 });
 
 /** 16 guilds whose ids route them over every shard of 4 and of 8: `(id >> 22) % n` is 1..16 mod n. */
-const guilds = Array.from({ length: 16 }, (_, index) => ({ id: String(BigInt(index + 1) << 22n), name: `g${index}` }));
+const guilds = Array.from({ length: 16 }, (_, index) => ({
+  id: String(BigInt(index + 1) << 22n),
+  name: `g${index}`,
+}));
 const intents = GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages;
 
 async function startGateway(options: FakeGatewayOptions = {}): Promise<FakeGateway> {
-  const gateway = await FakeGateway.start({ heartbeatIntervalMs: 10_000, identifyIntervalMs: 20, guilds, ...options });
+  const gateway = await FakeGateway.start({
+    heartbeatIntervalMs: 10_000,
+    identifyIntervalMs: 20,
+    guilds,
+    ...options,
+  });
   cleanups.push(() => gateway.close());
   return gateway;
 }
@@ -63,7 +71,7 @@ function recordMessages(manager: ShardManager) {
     waiter = null;
   };
   manager.on('dispatch', ({ payload }: { payload: GatewayDispatchPayload }) => {
-    if (payload.t !== 'MESSAGE_CREATE') return;
+    if (payload.t !== GatewayDispatchEvents.MessageCreate) return;
     seen.push(payload.d.id);
     distinct.add(payload.d.id);
     settle();
@@ -106,7 +114,7 @@ describe('ShardManager.reshard', () => {
     expect(gateway.sessions.map((session) => session.shardCount)).toEqual(Array(8).fill(8));
     expect(gateway.stats.identifies).toBe(12);
     expect(gateway.stats.resumes).toBe(8);
-    const saved = await Promise.all(Array.from({ length: 8 }, (_, id) => store.get(id)));
+    const saved = Array.from({ length: 8 }, (_, id) => store.get(id));
     expect(saved.map((session) => session?.shardCount)).toEqual(Array(8).fill(8));
   });
 
@@ -125,7 +133,9 @@ describe('ShardManager.reshard', () => {
     expect(failures).toEqual([error]);
     // Nothing was identified, and the old set runs on.
     expect(gateway.stats.identifies).toBe(4);
-    expect(manager.shards.map((shard) => [shard.shardCount, shard.state])).toEqual(Array(4).fill([4, 'ready']));
+    expect(manager.shards.map((shard) => [shard.shardCount, shard.state])).toEqual(
+      Array(4).fill([4, 'ready']),
+    );
   });
 
   it('reshardEvery reshards when GET /gateway/bot recommends more shards', async () => {
@@ -136,7 +146,9 @@ describe('ShardManager.reshard', () => {
       reshard: { overlapMs: 100, dedupeWindowMs: 500 },
     });
     await Promise.all(manager.startShards());
-    const resharded = new Promise<{ from: number; to: number }>((resolve) => manager.once('resharded', resolve));
+    const resharded = new Promise<{ from: number; to: number }>((resolve) =>
+      manager.once('resharded', resolve),
+    );
 
     gateway.recommendedShards = 4;
 
