@@ -123,6 +123,10 @@ export class NewShardSet {
       this.#checkLoaded(load);
       return;
     }
+    // A listed guild in an outage: it comes later, on both sets (docs/protocol/resharding.md §1).
+    if (payload.t === GatewayDispatchEvents.GuildDelete && payload.d.unavailable === true) {
+      if (load.pending.delete(payload.d.id)) this.#checkLoaded(load);
+    }
     this.#options.onDispatch(shard, payload);
   }
 
