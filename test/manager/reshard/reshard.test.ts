@@ -1,7 +1,13 @@
 import { GatewayDispatchEvents, GatewayIntentBits } from 'discord-api-types/v10';
 import type { GatewayDispatchPayload } from 'discord-api-types/v10';
-import { afterEach, describe, expect, it } from 'vitest';
-import { MemorySessionStore, ReshardBudgetError, ShardManager } from '../../../src/index.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  MemorySessionStore,
+  ReshardBudgetError,
+  ReshardStateError,
+  ShardManager,
+  ShardStoppedError,
+} from '../../../src/index.js';
 import type { ShardManagerOptions } from '../../../src/index.js';
 import { FakeGateway } from '../../../src/testing/index.js';
 import type { FakeGatewayOptions } from '../../../src/testing/index.js';
@@ -155,5 +161,39 @@ describe('ShardManager.reshard', () => {
     expect(await resharded).toMatchObject({ from: 2, to: 4 });
     expect(manager.totalShardCount).toBe(4);
     expect(manager.shards.map((shard) => shard.state)).toEqual(Array(4).fill('ready'));
+  });
+
+  it('stopShards() during a reshard cancels it: the new set is stopped, the old one was running until then', async () => {
+    const gateway = await startGateway();
+    const manager = createManager(gateway);
+    manager.createShards(2);
+    await Promise.all(manager.startShards());
+    const started = new Promise<void>((resolve) => manager.once('reshardStarted', () => resolve()));
+
+    const reshard = manager.reshard(4).catch((thrown: unknown) => thrown);
+    await started;
+    await manager.stopShards();
+
+    expect(await reshard).toBeInstanceOf(ShardStoppedError);
+    expect(manager.shards.map((shard) => shard.shardCount)).toEqual([2, 2]);
+    await vi.waitFor(() => expect(gateway.connections).toEqual([]), { timeout: 10_000 });
+  });
+
+  it.for([
+    ['the shards are not running', (manager: ShardManager) => manager.reshard(4)],
+    ['the count is the current one', (manager: ShardManager) => (manager.startShards(), manager.reshard(2))],
+  ] as const)('is refused with ReshardStateError when %s', async ([, call]) => {
+    const gateway = await startGateway();
+    const manager = createManager(gateway);
+    manager.createShards(2);
+    await expect(call(manager)).rejects.toBeInstanceOf(ReshardStateError);
+  });
+
+  it('is refused with ReshardStateError for a slice of the shards without the new slice', async () => {
+    const gateway = await startGateway();
+    const manager = createManager(gateway);
+    manager.createShards([0, 1], 4);
+    await Promise.all(manager.startShards());
+    await expect(manager.reshard(8)).rejects.toBeInstanceOf(ReshardStateError);
   });
 });
