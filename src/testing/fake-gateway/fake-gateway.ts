@@ -190,6 +190,7 @@ export class FakeGateway extends EventEmitter<FakeGatewayEvents> {
     return this.state.recommendedShards;
   }
 
+  /** Sets the recommended count: an integer ≥ 1 (`InvalidArgumentError` otherwise). */
   set recommendedShards(count: number) {
     if (!Number.isSafeInteger(count) || count < 1) {
       throw new InvalidArgumentError(`recommendedShards must be an integer ≥ 1; got ${String(count)}`);
