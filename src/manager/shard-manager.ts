@@ -40,15 +40,16 @@ import { MemorySessionStore } from './session-store.js';
 import { DEFAULT_MAX_SHARDS } from './shard-manager-options.js';
 import type { ShardManagerOptions } from './shard-manager-options.js';
 import { relayShard } from './shard-relay.js';
-import { checkReshardEvery, validateReshardOptions } from './reshard/reshard-options.js';
+import { checkReshardEvery, planReshard, validateReshardOptions } from './reshard/reshard-options.js';
 import type { ReshardOptions } from './reshard/reshard-options.js';
-import { ReshardStateError } from './reshard/reshard-errors.js';
 import { Resharder } from './reshard/resharder.js';
 import type { DispatchFilter, ReshardHost, ReshardOutcome } from './reshard/resharder.js';
 import { ReshardWatcher } from './reshard/reshard-watcher.js';
+import type { ReshardManagerEvents } from './reshard/reshard-events.js';
+import { newShardOptions } from './reshard/new-shard-options.js';
 
 /** Events of a {@link ShardManager}. Each shard's own events stay available on the shard. */
-export interface ShardManagerEvents {
+export interface ShardManagerEvents extends ReshardManagerEvents {
   /** A shard's session is live; `ready` of `total` managed shards are now (for progress bars). */
   shardReady: {
     /** The shard that became ready. */
@@ -113,25 +114,6 @@ export interface ShardManagerEvents {
    * would get the token reset (docs/protocol/gateway.md §5).
    */
   budgetExhausted: SessionStartGateEvents['budgetExhausted'];
-  /** `reshard()` passed its budget check: the new set is starting next to the running shards. */
-  reshardStarted: {
-    /** The shard count the running shards identified with. */
-    readonly from: number;
-    /** The new shard count. */
-    readonly to: number;
-  };
-  /** A reshard completed: `shards` are the new set, the old sessions are ended. */
-  resharded: ReshardOutcome & {
-    /** The old shard count. */
-    readonly from: number;
-    /** The new shard count. */
-    readonly to: number;
-  };
-  /** A reshard failed or was cancelled by `stopShards()` (what `reshard()` rejects with). */
-  reshardFailed: {
-    /** `ReshardBudgetError`, `ReshardFailedError`, `ShardStoppedError` or an `Http*Error`. */
-    readonly error: Error;
-  };
 }
 
 /**
@@ -352,35 +334,28 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
    * `ShardStoppedError` when `stopShards()` cancels it.
    */
   async reshard(newCount: number, options?: ReshardOptions): Promise<ReshardOutcome> {
-    const plan = validateReshardOptions(newCount, options, this.#maxShards);
     const from = this.totalShardCount;
-    if (this.state !== 'running')
-      throw new ReshardStateError('the shards are not running (startShards() first)');
-    if (this.#reshard !== null) throw new ReshardStateError('a reshard is already under way');
-    if (plan.newCount === from) throw new ReshardStateError(`the shards already run with a count of ${from}`);
-    const runsAll = this.#shards.length === from && this.#shards.every((shard, index) => shard.id === index);
-    if (plan.shardIds === undefined && !runsAll) {
-      throw new ReshardStateError('this manager runs a slice of the shards: pass the new slice as shardIds');
-    }
-    const shardIds = plan.shardIds ?? Array.from({ length: plan.newCount }, (_, index) => index);
+    const plan = planReshard(newCount, options, {
+      maxShards: this.#maxShards,
+      running: this.state === 'running',
+      resharding: this.#reshard !== null,
+      totalShards: from,
+      shardIds: this.#shards.map((shard) => shard.id),
+    });
     return new Promise<ReshardOutcome>((resolve, reject) => {
-      const resharder = new Resharder(
-        this.#reshardHost(),
-        { ...plan, shardIds },
-        {
-          started: () => this.emit('reshardStarted', { from, to: plan.newCount }),
-          done: (outcome) => {
-            this.#reshard = null;
-            this.emit('resharded', { ...outcome, from, to: plan.newCount });
-            resolve(outcome);
-          },
-          failed: (error) => {
-            this.#reshard = null;
-            this.emit('reshardFailed', { error });
-            reject(error);
-          },
+      const resharder = new Resharder(this.#reshardHost(), plan, {
+        started: () => this.emit('reshardStarted', { from, to: plan.newCount }),
+        done: (outcome) => {
+          this.#reshard = null;
+          this.emit('resharded', { ...outcome, from, to: plan.newCount });
+          resolve(outcome);
         },
-      );
+        failed: (error) => {
+          this.#reshard = null;
+          this.emit('reshardFailed', { error });
+          reject(error);
+        },
+      });
       this.#reshard = resharder;
       resharder.start();
     });
@@ -393,25 +368,13 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
       http: this.http.gateway,
       inspect: options.inspect,
       shards: () => this.#shards,
-      shardOptions: (shardId, shardCount) => {
-        const { token, intents, compress, presence, largeThreshold, properties, timing, random } = options;
-        return {
-          token,
-          intents,
+      shardOptions: (shardId, shardCount) =>
+        newShardOptions(options, {
           shardId,
           shardCount,
-          identifyGate: this.#gate,
-          fetchGatewayInfo: false,
+          gate: this.#gate,
           gatewayUrl: this.#actor.getSnapshot().context.gatewayUrl,
-          ...(compress === undefined ? {} : { compress }),
-          ...(presence === undefined ? {} : { presence }),
-          ...(largeThreshold === undefined ? {} : { largeThreshold }),
-          ...(properties === undefined ? {} : { properties }),
-          ...(timing === undefined ? {} : { timing }),
-          ...(random === undefined ? {} : { random }),
-          ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
-        };
-      },
+        }),
       useGatewayInfo: (info) => this.#useGatewayInfo(info),
       deliver: (shard, payload) => this.emit('dispatch', { shard, payload }),
       wantsDispatches: () => this.listenerCount('dispatch') > 0,

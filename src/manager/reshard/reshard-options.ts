@@ -1,4 +1,6 @@
 import { checkDuration, checkInteger, checkObject, failOption } from '../../options/checks.js';
+import { ReshardStateError } from './reshard-errors.js';
+import type { ReshardPlan } from './resharder.js';
 
 /** Options of `ShardManager.reshard(newCount, options)`. */
 export interface ReshardOptions {
@@ -69,4 +71,37 @@ export function validateReshardOptions(
 /** Checks `reshardEvery` of `createMinimumRequiredShards` (at least 100 ms). @internal */
 export function checkReshardEvery(value: unknown): void {
   if (value !== undefined) checkDuration('reshardEvery', value, 100);
+}
+
+/**
+ * The plan of `reshard(newCount, options)` for a manager in the state given, or the error it is refused
+ * with: `InvalidArgumentError` for bad arguments, `ReshardStateError` when the manager is not running,
+ * already reshards, runs `newCount` already, or runs a slice and was not told the new slice. @internal
+ */
+export function planReshard(
+  newCount: unknown,
+  options: unknown,
+  manager: {
+    readonly maxShards: number;
+    readonly running: boolean;
+    readonly resharding: boolean;
+    readonly totalShards: number;
+    readonly shardIds: readonly number[];
+  },
+): ReshardPlan {
+  const plan = validateReshardOptions(newCount, options, manager.maxShards);
+  if (!manager.running) throw new ReshardStateError('the shards are not running (startShards() first)');
+  if (manager.resharding) throw new ReshardStateError('a reshard is already under way');
+  if (plan.newCount === manager.totalShards) {
+    throw new ReshardStateError(`the shards already run with a count of ${manager.totalShards}`);
+  }
+  const runsAll =
+    manager.shardIds.length === manager.totalShards && manager.shardIds.every((id, index) => id === index);
+  if (plan.shardIds === undefined && !runsAll) {
+    throw new ReshardStateError('this manager runs a slice of the shards: pass the new slice as shardIds');
+  }
+  return {
+    ...plan,
+    shardIds: plan.shardIds ?? Array.from({ length: plan.newCount }, (_, index) => index),
+  };
 }
