@@ -41,3 +41,6 @@ export type { LeaseMachine } from './lease.machine.js';
 export type * from './lease.types.js';
 export { fairShare, pickClaims, pickReleases, spreadOwner, staticShards } from './lease-assignment.js';
 export type { ClaimView } from './lease-assignment.js';
+export { reshardMachine } from './reshard.machine.js';
+export type { ReshardMachine } from './reshard.machine.js';
+export type * from './reshard.types.js';

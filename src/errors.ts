@@ -1,5 +1,6 @@
 import type { ShardFailureReason } from '../machines/index.js';
 import type { MediaErrorCode } from './voice/media/errors.js';
+import type { ReshardErrorCode } from './manager/reshard/reshard-errors.js';
 
 export type { ShardFailureReason };
 
@@ -52,6 +53,7 @@ export type { ShardFailureReason };
  * | `STATECORD_ERR_REDIS_UNAVAILABLE` | {@link RedisUnavailableError} | Redis (of `statecord/redis`) failed or did not answer in time (reported as a warning; the gate holds identifies and retries; `ShardCluster.start()` rejects with it) |
  * | `STATECORD_ERR_CLUSTER_STATE` | {@link ClusterStateError} | `ShardCluster.start()` while the cluster starts, runs or stops; or (a `warning`) its lease loop stopped on an internal error and its shards were stopped |
  * | `STATECORD_ERR_MISSING_PEER_DEPENDENCY` | {@link MissingPeerDependencyError} | a feature needs an optional peer that is not installed (`FakeVoiceServer`: `ts-mls`, `@noble/curves`) |
+ * | `STATECORD_ERR_RESHARD_BUDGET`, `STATECORD_ERR_RESHARD_STATE`, `STATECORD_ERR_RESHARD_FAILED` | `ReshardBudgetError`, `ReshardStateError`, `ReshardFailedError` | resharding (their table is in `src/manager/reshard/reshard-errors.ts`) |
  */
 export type StatecordErrorCode =
   | 'STATECORD_ERR_INVALID_ARGUMENT'
@@ -83,6 +85,7 @@ export type StatecordErrorCode =
   | 'STATECORD_ERR_CLUSTER_STATE'
   | HttpErrorCode
   | MediaErrorCode
+  | ReshardErrorCode
   | ShardFailureErrorCode;
 
 /** Codes of the errors that end a shard in `failed`. */

@@ -17,6 +17,15 @@ export type { GatewayCompression } from './gateway/gateway-url.js';
 export { ShardManager } from './manager/shard-manager.js';
 export type { ShardManagerEvents } from './manager/shard-manager.js';
 export type { ShardManagerOptions } from './manager/shard-manager-options.js';
+export {
+  ReshardBudgetError,
+  ReshardFailedError,
+  ReshardStateError,
+} from './manager/reshard/reshard-errors.js';
+export type { ReshardErrorCode } from './manager/reshard/reshard-errors.js';
+export type { ReshardOptions } from './manager/reshard/reshard-options.js';
+export type { ReshardOutcome } from './manager/reshard/resharder.js';
+export type { ReshardStage } from '../machines/index.js';
 export { MemorySessionStore } from './manager/session-store.js';
 export { FileSessionStore } from './manager/file-session-store.js';
 export type { SessionDetails, SessionStore } from './manager/session-store.js';

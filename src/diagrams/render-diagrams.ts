@@ -3,6 +3,7 @@ import {
   gatewayCloseCodeRules,
   leaseMachine,
   managerMachine,
+  reshardMachine,
   shardMachine,
   voiceCloseCodeRules,
   voiceDaveMachine,
@@ -17,6 +18,7 @@ export const diagramMachines: Readonly<Record<string, AnyStateMachine>> = {
   voice: voiceMachine,
   'voice-dave': voiceDaveMachine,
   lease: leaseMachine,
+  reshard: reshardMachine,
 };
 
 const header = (name: string) =>

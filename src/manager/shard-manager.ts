@@ -40,9 +40,16 @@ import { MemorySessionStore } from './session-store.js';
 import { DEFAULT_MAX_SHARDS } from './shard-manager-options.js';
 import type { ShardManagerOptions } from './shard-manager-options.js';
 import { relayShard } from './shard-relay.js';
+import { checkReshardEvery, planReshard, validateReshardOptions } from './reshard/reshard-options.js';
+import type { ReshardOptions } from './reshard/reshard-options.js';
+import { Resharder } from './reshard/resharder.js';
+import type { DispatchFilter, ReshardHost, ReshardOutcome } from './reshard/resharder.js';
+import { ReshardWatcher } from './reshard/reshard-watcher.js';
+import type { ReshardManagerEvents } from './reshard/reshard-events.js';
+import { newShardOptions } from './reshard/new-shard-options.js';
 
 /** Events of a {@link ShardManager}. Each shard's own events stay available on the shard. */
-export interface ShardManagerEvents {
+export interface ShardManagerEvents extends ReshardManagerEvents {
   /** A shard's session is live; `ready` of `total` managed shards are now (for progress bars). */
   shardReady: {
     /** The shard that became ready. */
@@ -146,6 +153,11 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
   /** The shards the next `prepareStart` loads sessions for. */
   #toPrepare: readonly Shard[] = [];
   #pendingGatewayInfo: { resolve: () => void; reject: (error: unknown) => void } | null = null;
+  /** The reshard under way (docs/protocol/resharding.md §1), and the filter it puts on dispatches. */
+  #reshard: Resharder | null = null;
+  #dispatchFilter: DispatchFilter | null = null;
+  /** `createMinimumRequiredShards({ reshardEvery })`. */
+  #reshardWatcher: ReshardWatcher | null = null;
 
   /** @param options - checked synchronously (`InvalidArgumentError` naming the option) */
   constructor(options: ShardManagerOptions) {
@@ -236,8 +248,19 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
    * Creates the number of shards Discord recommends (`GET /gateway/bot`), all run by this process.
    * Rejects with `TooManyShardsError` above `maxShards`, with an `Http*Error` when the request fails,
    * and with `ShardStoppedError` when `stopShards()` cancels it.
+   *
+   * With `reshardEvery` (ms, at least 100), while the shards run it asks `GET /gateway/bot` that often
+   * and calls `reshard()` when Discord recommends more shards than run now; a failed check or reshard is
+   * a `warning` (and `reshardFailed`), never a rejection. `stopShards()` ends the checks. `reshard`
+   * holds the options of those reshards (timing windows; not `shardIds`: all shards run here).
    */
-  async createMinimumRequiredShards(): Promise<readonly Shard[]> {
+  async createMinimumRequiredShards(
+    options: { reshardEvery?: number; reshard?: Omit<ReshardOptions, 'shardIds'> } = {},
+  ): Promise<readonly Shard[]> {
+    checkReshardEvery(options.reshardEvery);
+    // Checked now, with a count that passes, so a bad window fails here and not at the first reshard.
+    if (options.reshard !== undefined)
+      validateReshardOptions(1, { ...options.reshard, shardIds: undefined }, 1);
     this.#assertCanCreate();
     if (this.#options.restUrl === undefined && isLoopbackUrl(this.#options.gatewayUrl ?? '')) {
       failOption('restUrl', 'is needed to ask GET /gateway/bot of a gateway on a loopback address');
@@ -245,6 +268,9 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
     const done = new Promise<void>((resolve, reject) => (this.#pendingGatewayInfo = { resolve, reject }));
     this.#actor.send({ type: 'manager.createRecommendedShards' });
     await done;
+    if (options.reshardEvery !== undefined) {
+      this.#watchRecommendedShards(options.reshardEvery, options.reshard ?? {});
+    }
     return this.#shards;
   }
 
@@ -290,7 +316,96 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
    * store resumes them; otherwise they end and are deleted from the store.
    */
   async stopShards(options: { resumable?: boolean } = {}): Promise<void> {
-    const resumable = options.resumable ?? false;
+    this.#reshardWatcher?.stop();
+    this.#reshardWatcher = null;
+    this.#reshard?.cancel();
+    await this.#stopRunning(options.resumable ?? false);
+  }
+
+  /**
+   * Changes the shard count without going offline (docs/protocol/resharding.md §1): refuses with
+   * `ReshardBudgetError` when the session starts left (`GET /gateway/bot`) cannot cover one IDENTIFY per
+   * new shard; otherwise starts the new set next to the running shards, waits until each new shard is
+   * ready with its guilds, lets both sets deliver for `overlapMs` (each event once: dedupe by event
+   * identity, §2–§3), then ends the old sessions and makes the new set `shards` (resumed, not identified
+   * again). The `dispatch` listeners see every event once throughout. Resolves when done (`resharded`);
+   * rejects with `ReshardStateError` (not running, already resharding, same count, slice without
+   * `shardIds`), `InvalidArgumentError`, `ReshardBudgetError`, an `Http*Error`, `ReshardFailedError`, or
+   * `ShardStoppedError` when `stopShards()` cancels it.
+   */
+  async reshard(newCount: number, options?: ReshardOptions): Promise<ReshardOutcome> {
+    const from = this.totalShardCount;
+    const plan = planReshard(newCount, options, {
+      maxShards: this.#maxShards,
+      running: this.state === 'running',
+      resharding: this.#reshard !== null,
+      totalShards: from,
+      shardIds: this.#shards.map((shard) => shard.id),
+    });
+    return new Promise<ReshardOutcome>((resolve, reject) => {
+      const resharder = new Resharder(this.#reshardHost(), plan, {
+        started: () => this.emit('reshardStarted', { from, to: plan.newCount }),
+        done: (outcome) => {
+          this.#reshard = null;
+          this.emit('resharded', { ...outcome, from, to: plan.newCount });
+          resolve(outcome);
+        },
+        failed: (error) => {
+          this.#reshard = null;
+          this.emit('reshardFailed', { error });
+          reject(error);
+        },
+      });
+      this.#reshard = resharder;
+      resharder.start();
+    });
+  }
+
+  /** What a reshard does to this manager (kept here: it reaches into the manager's private state). */
+  #reshardHost(): ReshardHost {
+    const options = this.#options;
+    return {
+      http: this.http.gateway,
+      inspect: options.inspect,
+      shards: () => this.#shards,
+      shardOptions: (shardId, shardCount) =>
+        newShardOptions(options, {
+          shardId,
+          shardCount,
+          gate: this.#gate,
+          gatewayUrl: this.#actor.getSnapshot().context.gatewayUrl,
+        }),
+      useGatewayInfo: (info) => this.#useGatewayInfo(info),
+      deliver: (shard, payload) => this.emit('dispatch', { shard, payload }),
+      wantsDispatches: () => this.listenerCount('dispatch') > 0,
+      setDispatchFilter: (filter) => (this.#dispatchFilter = filter),
+      handOver: async (newShards, shardIds, shardCount) => {
+        await this.#stopRunning(false);
+        // After the old sessions were deleted: they are stored under the same shard ids.
+        await Promise.all(newShards.map((shard) => this.#saver.persist(shard, true)));
+        this.createShards(shardIds, shardCount);
+        await Promise.all(this.startShards());
+      },
+      warn: (error, context, shard) => this.#warn(error, context, shard),
+    };
+  }
+
+  #watchRecommendedShards(everyMs: number, reshardOptions: Omit<ReshardOptions, 'shardIds'>): void {
+    this.#reshardWatcher?.stop();
+    this.#reshardWatcher = new ReshardWatcher({
+      everyMs,
+      check: async (signal) => {
+        if (this.state !== 'running' || this.#reshard !== null) return;
+        const recommended = (await this.http.gateway.getBot({ signal })).shards;
+        if (recommended > this.totalShardCount && !signal.aborted)
+          await this.reshard(recommended, reshardOptions);
+      },
+      onError: (error) => this.#warn(error, 'the periodic reshard check (reshardEvery) failed', null),
+    });
+    this.#reshardWatcher.start();
+  }
+
+  async #stopRunning(resumable: boolean): Promise<void> {
     this.#saver.stop();
     this.#actor.send({ type: 'manager.stop', resumable });
     await Promise.all(this.#shards.map((shard) => shard.stop({ resumable })));
@@ -466,7 +581,11 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
         this.#actor.send({ type: 'shard.failed', shardId: failed.id, reason });
       },
       warning: (from, { error, context }) => this.#warn(error, context, from),
-      dispatch: (from, payload) => this.emit('dispatch', { shard: from, payload }),
+      dispatch: (from, payload) => {
+        if (this.#dispatchFilter === null || this.#dispatchFilter(from, payload)) {
+          this.emit('dispatch', { shard: from, payload });
+        }
+      },
       wantsDispatches: () => this.listenerCount('dispatch') > 0,
     });
   }

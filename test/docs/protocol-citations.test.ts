@@ -24,6 +24,7 @@ const NOTES = [
       ...['6.2', '7'],
     ],
   },
+  { name: 'resharding', itemSections: [], expected: ['1', '2', '3'] },
 ];
 
 /** Between two cited numbers: `, §`, ` and §`, or a range, `–` or `–§`. */

@@ -10,6 +10,7 @@ import { resolveOptions, type FakeGatewayOptions, type ResolvedFakeGatewayOption
 import { parseConnectionQuery } from './query.js';
 import { createRestHandler } from './rest.js';
 import { isRoutedToShard } from './routing.js';
+import { InvalidArgumentError } from '../../errors.js';
 import type {
   CloseRecord,
   DispatchData,
@@ -177,6 +178,24 @@ export class FakeGateway extends EventEmitter<FakeGatewayEvents> {
       intents: session.intents,
       connectionId: session.connection?.id ?? null,
     }));
+  }
+
+  /**
+   * The shard count `GET /gateway/bot` recommends (`shards`); starts as the `shardCount` option. Set it
+   * to make a bot reshard (e.g. `createMinimumRequiredShards({ reshardEvery })`). Sessions keep the
+   * count they identified with: each routes guilds by its own count (docs/protocol/gateway.md §6), so
+   * during a reshard an event reaches a session of the old count and one of the new.
+   */
+  get recommendedShards(): number {
+    return this.state.recommendedShards;
+  }
+
+  /** Sets the recommended count: an integer ≥ 1 (`InvalidArgumentError` otherwise). */
+  set recommendedShards(count: number) {
+    if (!Number.isSafeInteger(count) || count < 1) {
+      throw new InvalidArgumentError(`recommendedShards must be an integer ≥ 1; got ${String(count)}`);
+    }
+    this.state.recommendedShards = count;
   }
 
   /** Open connections. */

@@ -48,6 +48,8 @@ export class GatewayState {
   /** Connections still to receive op 7 before Hello. */
   reconnectsBeforeHello: number;
   url = '';
+  /** `shards` of `GET /gateway/bot`: the `shardCount` option until a test changes it (resharding). */
+  recommendedShards: number;
   /** Voice: op 4 answers, voice servers, the bot's voice states (docs/protocol/voice.md §1). */
   readonly voice: VoiceBridge;
   private nextConnectionId = 1;
@@ -59,6 +61,7 @@ export class GatewayState {
     this.guilds = new Map(options.guilds.map((guild) => [guild.id, guild]));
     this.limits = new IdentifyLimits(options, Date.now());
     this.reconnectsBeforeHello = options.sendReconnectBeforeHello;
+    this.recommendedShards = options.shardCount;
     this.voice = new VoiceBridge(this);
   }
 

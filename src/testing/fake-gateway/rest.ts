@@ -36,7 +36,7 @@ export function createRestHandler(state: GatewayState): (req: IncomingMessage, r
     }
     const body: RESTGetAPIGatewayBotResult = {
       url: state.url,
-      shards: state.options.shardCount,
+      shards: state.recommendedShards,
       session_start_limit: state.limits.snapshot(Date.now()),
     };
     return sendJson(res, 200, body);
