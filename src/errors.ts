@@ -1,5 +1,6 @@
 import type { ShardFailureReason } from '../machines/index.js';
 import type { MediaErrorCode } from './voice/media/errors.js';
+import type { StreamErrorCode } from './redis/stream/stream-errors.js';
 
 export type { ShardFailureReason };
 
@@ -51,6 +52,7 @@ export type { ShardFailureReason };
  * | `STATECORD_ERR_SESSION_STORE_CORRUPT` | {@link SessionStoreCorruptError} | a session file is not JSON, not a statecord session file, or holds a malformed entry; or a `RedisSessionStore` entry is malformed (left untouched) |
  * | `STATECORD_ERR_REDIS_UNAVAILABLE` | {@link RedisUnavailableError} | Redis (of `statecord/redis`) failed or did not answer in time (reported as a warning; the gate holds identifies and retries; `ShardCluster.start()` rejects with it) |
  * | `STATECORD_ERR_CLUSTER_STATE` | {@link ClusterStateError} | `ShardCluster.start()` while the cluster starts, runs or stops |
+ * | `STATECORD_ERR_SINK_OVERFLOW`, `STATECORD_ERR_STREAM_ENTRY` | `SinkOverflowError`, `StreamEntryError` | the event sink to Redis Streams (their table is in `src/redis/stream/stream-errors.ts`) |
  */
 export type StatecordErrorCode =
   | 'STATECORD_ERR_INVALID_ARGUMENT'
@@ -81,6 +83,7 @@ export type StatecordErrorCode =
   | 'STATECORD_ERR_CLUSTER_STATE'
   | HttpErrorCode
   | MediaErrorCode
+  | StreamErrorCode
   | ShardFailureErrorCode;
 
 /** Codes of the errors that end a shard in `failed`. */
