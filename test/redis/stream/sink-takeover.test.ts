@@ -43,6 +43,11 @@ describe.skipIf(!enabled)('RedisStreamSink: a producer is SIGKILLed and another 
 
   const caughtUp = () => dispatcher.lost(consumer) === 0;
 
+  const t0 = Date.now();
+  const mark = (what: string) => {
+    if (process.env['STATECORD_PRINT'] === '1') process.stderr.write(`${what} at ${Date.now() - t0} ms\n`);
+  };
+
   beforeAll(async () => {
     server = await RedisServer.start();
     redis = await connectClient(server.url);
@@ -89,24 +94,28 @@ describe.skipIf(!enabled)('RedisStreamSink: a producer is SIGKILLed and another 
     processes.push(first, second);
     await until('the first producer ready', () => allReady(first), 60_000);
     await until('the standby loaded', () => second.of('loaded').length > 0, 60_000);
+    mark('first producer ready, standby loaded');
 
     // A steady stream (160 dispatches/s); the first producer dies mid-stream.
     dispatcher.start(25);
     await until('a few dispatches per shard', () => (dispatcher.perShard.get(0) ?? 0) >= 20);
     killedAt = Date.now();
     first.kill();
+    mark('first producer killed');
     second.write('go');
     await until('the second producer resumed every shard', () => allReady(second), 60_000);
     const more = (dispatcher.perShard.get(0) ?? 0) + 10;
     await until('more dispatches after the takeover', () => (dispatcher.perShard.get(0) ?? 0) >= more);
     dispatcher.stop();
     await until('the consumer saw every dispatch', caughtUp, 30_000);
+    mark('second producer took over, consumer caught up');
 
     // Bursts the consumer catches up with, until far more was written than MAXLEN keeps.
     while (dispatcher.sent.size < MAX_LEN + 500) {
       burst(50);
       await until('the consumer caught up with a burst', caughtUp, 30_000);
     }
+    mark(`done: ${dispatcher.sent.size} dispatches, ${copiesDropped} copies dropped`);
   }, 120_000);
 
   afterAll(async () => {
