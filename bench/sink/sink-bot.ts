@@ -18,7 +18,7 @@ redis.on('error', () => undefined);
 await redis.connect();
 const manager = new ShardManager({
   token: args.token,
-  intents: GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages | GatewayIntentBits.MessageContent,
+  intents: GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages,
   gatewayUrl: args.gatewayUrl,
   restUrl: args.restUrl,
 });
