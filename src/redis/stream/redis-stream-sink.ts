@@ -44,9 +44,9 @@ interface Entry {
  * that runs in other processes (`consumeDispatches`). Each dispatch becomes one entry with the fields
  * `shard`, `session`, `seq`, `t` and `d` (`d` as JSON text).
  *
- * - **Batches**: dispatches are buffered and written once per event-loop turn (after the current I/O
- *   callbacks, `setImmediate`), at most `maxBatch` per round trip, one batch in flight at a time, so
- *   entries keep the order in which the shards received them.
+ * - **Batches**: dispatches are buffered and written `lingerMs` (5 ms) after the first one, or as soon
+ *   as `maxBatch` (500) wait, in one round trip per batch; one batch in flight at a time, so entries
+ *   keep the order in which the shards received them.
  * - **Selective decoding**: the sink is a `dispatch` listener, so every dispatch is parsed; `types`
  *   limits what is published, not what is parsed. `d` is re-serialised with `JSON.stringify`.
  * - **Backpressure**: the buffer is bounded (`maxBuffered` dispatches, `maxBufferedBytes`). When it is
@@ -85,8 +85,11 @@ export class RedisStreamSink extends TypedEmitter<RedisStreamSinkEvents> {
   #entries: Entry[] = [];
   #head = 0;
   #bytes = 0;
-  #inFlight = 0;
-  #scheduled = false;
+  #inFlight = false;
+  /** The batch planned `lingerMs` after the first dispatch into an empty buffer. */
+  #linger: NodeJS.Timeout | null = null;
+  /** The batch planned for this turn's check phase. */
+  #immediate: NodeJS.Immediate | null = null;
   #retryTimer: NodeJS.Timeout | null = null;
   #attempt = 0;
   #overflowing = false;
@@ -141,10 +144,11 @@ export class RedisStreamSink extends TypedEmitter<RedisStreamSinkEvents> {
     return this.#floors.guard(store);
   }
 
-  /** Resolves once every dispatch buffered now is published (or dropped by `close`). */
+  /** Writes the buffer now (without waiting `lingerMs`); resolves once every dispatch buffered now is published (or dropped by `close`). */
   flush(): Promise<void> {
     const until = this.#accepted;
     if (this.#settled >= until) return Promise.resolve();
+    this.#schedule(true);
     return new Promise((resolve) => this.#waiters.push({ until, resolve }));
   }
 
@@ -164,7 +168,11 @@ export class RedisStreamSink extends TypedEmitter<RedisStreamSinkEvents> {
     clearTimeout(timer);
     this.#closed = true;
     if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
+    if (this.#linger !== null) clearTimeout(this.#linger);
+    if (this.#immediate !== null) clearImmediate(this.#immediate);
     this.#retryTimer = null;
+    this.#linger = null;
+    this.#immediate = null;
     this.#settle(this.#entries.length - this.#head, false);
   }
 
@@ -201,14 +209,28 @@ export class RedisStreamSink extends TypedEmitter<RedisStreamSinkEvents> {
     if (!this.emit('overflow', { error, shardId, seq })) reportUnheardWarning(error);
   }
 
-  #schedule(): void {
-    if (this.#scheduled || this.#inFlight > 0 || this.#retryTimer !== null || this.#closed) return;
-    if (this.#entries.length === this.#head) return;
-    this.#scheduled = true;
-    setImmediate(() => {
-      this.#scheduled = false;
-      void this.#publish();
-    });
+  /**
+   * Plans the next batch: `lingerMs` after the first dispatch into an empty buffer, or in this turn's
+   * check phase (`setImmediate`) when a full batch waits or `now` (the dispatches that arrived during
+   * the last round trip have waited already).
+   */
+  #schedule(now = false): void {
+    if (this.#inFlight || this.#retryTimer !== null || this.#closed || this.#immediate !== null) return;
+    const buffered = this.#entries.length - this.#head;
+    if (buffered === 0) return;
+    if (now || buffered >= this.#settings.maxBatch || this.#settings.lingerMs === 0) {
+      if (this.#linger !== null) clearTimeout(this.#linger);
+      this.#linger = null;
+      this.#immediate = setImmediate(() => {
+        this.#immediate = null;
+        void this.#publish();
+      });
+    } else if (this.#linger === null) {
+      this.#linger = setTimeout(() => {
+        this.#linger = null;
+        void this.#publish();
+      }, this.#settings.lingerMs);
+    }
   }
 
   async #publish(): Promise<void> {
@@ -226,18 +248,18 @@ export class RedisStreamSink extends TypedEmitter<RedisStreamSinkEvents> {
       args[at + 3] = entry.t;
       args[at + 4] = entry.d;
     }
-    this.#inFlight = count;
+    this.#inFlight = true;
     try {
       await APPEND.run(redis, { keys: [stream], arguments: args }, commandTimeoutMs);
     } catch (error) {
-      this.#inFlight = 0;
+      this.#inFlight = false;
       if (this.#closed) return;
       this.#failed(
         error instanceof RedisUnavailableError ? error : new RedisUnavailableError(String(error), error),
       );
       return;
     }
-    this.#inFlight = 0;
+    this.#inFlight = false;
     if (this.#closed) return;
     this.#attempt = 0;
     this.#batches += 1;
@@ -246,7 +268,7 @@ export class RedisStreamSink extends TypedEmitter<RedisStreamSinkEvents> {
     if (this.listenerCount('published') > 0) {
       this.emit('published', { count, buffered: this.#entries.length - this.#head });
     }
-    this.#schedule();
+    this.#schedule(true);
   }
 
   #failed(error: RedisUnavailableError): void {
@@ -255,7 +277,7 @@ export class RedisStreamSink extends TypedEmitter<RedisStreamSinkEvents> {
     const retryInMs = backoffMs(this.#attempt);
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = null;
-      this.#schedule();
+      this.#schedule(true);
     }, retryInMs);
     const buffered = this.#entries.length - this.#head;
     if (!this.emit('publishFailed', { error, attempt: this.#attempt, retryInMs, buffered })) {

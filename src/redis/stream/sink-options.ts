@@ -25,6 +25,13 @@ export interface RedisStreamSinkOptions {
   readonly types?: readonly (GatewayDispatchEvents | `${GatewayDispatchEvents}`)[];
   /** Most dispatches written by one round trip. Default 500. */
   readonly maxBatch?: number;
+  /**
+   * How long a dispatch may wait in the buffer for others to share its round trip: a batch is written
+   * `lingerMs` after the first dispatch into an empty buffer, or at once when `maxBatch` are buffered.
+   * Default 5 ms (a round trip costs the bot more CPU than a dispatch does: `BENCHMARKS.md`); 0 writes
+   * once per event-loop turn.
+   */
+  readonly lingerMs?: number;
   /** Most dispatches held in memory while Redis is slow or away; more are dropped. Default 10 000. */
   readonly maxBuffered?: number;
   /**
@@ -115,6 +122,7 @@ export interface SinkSettings {
   readonly maxLen: string;
   readonly types: ReadonlySet<string> | null;
   readonly maxBatch: number;
+  readonly lingerMs: number;
   readonly maxBuffered: number;
   readonly maxBufferedBytes: number;
   readonly commandTimeoutMs: number;
@@ -150,6 +158,7 @@ export function sinkSettings(options: RedisStreamSinkOptions): SinkSettings {
     maxLen: String(maxLen),
     types: typeSet(options.types),
     maxBatch,
+    lingerMs: nonNegative(OWNER, 'lingerMs', options.lingerMs, 5),
     maxBuffered,
     maxBufferedBytes: positive(OWNER, 'maxBufferedBytes', options.maxBufferedBytes, 64 * 1024 * 1024),
     commandTimeoutMs: positive(OWNER, 'commandTimeoutMs', options.commandTimeoutMs, 5_000),

@@ -85,6 +85,16 @@ describe.skipIf(!enabled)('RedisStreamSink on a real Redis', () => {
     expect(seqs).toEqual(Array.from({ length: 1_200 }, (_, i) => i + 1));
   });
 
+  it('lets dispatches of later turns share the round trip of the first for up to lingerMs', async () => {
+    const { sink: s, source, client } = sink({ lingerMs: 200 });
+    const published = new Promise<number>((resolve) => s.once('published', ({ count }) => resolve(count)));
+    source.typing(0, 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    source.typing(0, 2);
+    expect(await published).toBe(2);
+    expect(client.calls).toBe(1);
+  });
+
   it('publishes only the listed types when given types', async () => {
     const { sink: s, source, stream } = sink({ types: ['MESSAGE_CREATE'] });
     source.typing(0, 1);
