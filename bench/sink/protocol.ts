@@ -33,4 +33,6 @@ export type SinkBotMessage =
       readonly published: number;
       /** Round trips the sink made. */
       readonly batches: number;
+      /** Dispatches the sink dropped (must be 0). */
+      readonly dropped: number;
     };

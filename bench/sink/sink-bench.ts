@@ -95,6 +95,7 @@ export async function runSinkBench(options: SinkBenchOptions): Promise<Record<st
           const redisBefore = await redisCpuUs(redis);
           const result = await measure(bot, gateway, options.dispatches);
           const redisUs = (await redisCpuUs(redis)) - redisBefore;
+          if (result.dropped > 0) throw new Error(`the sink dropped ${result.dropped} dispatches`);
           const usPerDispatch = result.cpuUs / options.dispatches;
           runs.push({
             mode,

@@ -45,6 +45,7 @@ async function finish(): Promise<void> {
     wallMs: performance.now() - started!.wall,
     published: sink?.stats.published ?? 0,
     batches: sink?.stats.batches ?? 0,
+    dropped: sink?.stats.dropped ?? 0,
   });
 }
 
