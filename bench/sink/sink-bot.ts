@@ -23,7 +23,16 @@ const manager = new ShardManager({
   restUrl: args.restUrl,
 });
 const sink =
-  args.mode === 'sink' ? new RedisStreamSink({ redis, stream: args.stream, maxLen: 100_000 }) : null;
+  args.mode === 'sink'
+    ? // The orchestrator sends in bursts: a buffer that holds a whole run, so that nothing is dropped.
+      new RedisStreamSink({
+        redis,
+        stream: args.stream,
+        maxLen: 100_000,
+        maxBuffered: 100_000,
+        maxBufferedBytes: 1 << 30,
+      })
+    : null;
 if (sink !== null) sink.attach(manager);
 const [shard] = manager.createShards(1);
 
