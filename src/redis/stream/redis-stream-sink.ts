@@ -265,6 +265,7 @@ export class RedisStreamSink extends TypedEmitter<RedisStreamSinkEvents> {
     this.#batches += 1;
     this.#published += count;
     this.#settle(count, true);
+    this.#floors.release();
     if (this.listenerCount('published') > 0) {
       this.emit('published', { count, buffered: this.#entries.length - this.#head });
     }
