@@ -138,7 +138,10 @@ export class RedisStreamSink extends TypedEmitter<RedisStreamSinkEvents> {
    * Wraps a session store so that the sequence it saves for a shard never runs ahead of what this sink
    * has published: after a crash the shard resumes from there and Discord replays the dispatches that
    * were still buffered (`consumeDispatches` removes the copies). Pass the result as the manager's
-   * `sessionStore`. A session this sink has not seen a dispatch of is saved as it is.
+   * `sessionStore`. A session this sink has not seen a dispatch of is saved as it is; a save that was
+   * lowered is written again by the sink once it has published that far. With a `ShardCluster`
+   * (whose store is its own) nothing is guarded: a process killed between a save and its next batch
+   * loses that batch's dispatches.
    */
   guard(store: SessionStore): SessionStore {
     return this.#floors.guard(store);
