@@ -30,6 +30,9 @@
  *   --only voice-dave CPU per frame with DAVE on (bench/voice/dave-bench.ts; not in the default run), next
  *                     to @discordjs/voice with DAVE. Options: --dave-connections 1,100,1000
  *                     --dave-frames 20000  --dave-runs 7  (and --voice-frame-bytes)
+ *   --only sink       the event sink's CPU per dispatch (bench/sink/sink-bench.ts; not in the default
+ *                     run): a bot with and without a RedisStreamSink. Options: --sink-dispatches 20000
+ *                     --sink-runs 3
  *
  * The children run JavaScript compiled first with `tsc -p tsconfig.bench.json` (see `buildDir`).
  */
@@ -67,6 +70,7 @@ import {
 import { fixed, linearFit, markdownTable, median } from './lib/stats.js';
 import { parseVoiceModes, runVoiceBench, voiceReport } from './voice/voice-bench.js';
 import { daveReport, runDaveBench } from './voice/dave-bench.js';
+import { runSinkBench, sinkReport } from './sink/sink-bench.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -98,6 +102,8 @@ const { values: flags } = parseArgs({
     'voice-modes': { type: 'string', default: 'aes,xchacha' },
     'voice-frame-bytes': { type: 'string', default: '160' },
     'voice-client-flags': { type: 'string', default: '' },
+    'sink-dispatches': { type: 'string', default: '20000' },
+    'sink-runs': { type: 'string', default: '3' },
     'dave-connections': { type: 'string', default: '1,100,1000' },
     'dave-frames': { type: 'string', default: '20000' },
     'dave-runs': { type: 'string', default: '7' },
@@ -1042,6 +1048,7 @@ function report(result: Record<string, Record<string, unknown> | undefined>): st
   }
   if (result['voice'] !== undefined) out.push(`\n${voiceReport(result['voice'])}`);
   if (result['voiceDave'] !== undefined) out.push(`\n${daveReport(result['voiceDave'])}`);
+  if (result['sink'] !== undefined) out.push(`\n${sinkReport(result['sink'])}`);
   return out.join('\n');
 }
 
@@ -1075,6 +1082,13 @@ if (parts.has('voice-dave')) {
     frames: Number(flags['dave-frames']),
     repetitions: Number(flags['dave-runs']),
     frameBytes: Number(flags['voice-frame-bytes']),
+    log,
+  });
+}
+if (parts.has('sink')) {
+  result['sink'] = await runSinkBench({
+    dispatches: Number(flags['sink-dispatches']),
+    runs: Number(flags['sink-runs']),
     log,
   });
 }

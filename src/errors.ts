@@ -1,6 +1,7 @@
 import type { ShardFailureReason } from '../machines/index.js';
 import type { MediaErrorCode } from './voice/media/errors.js';
 import type { ReshardErrorCode } from './manager/reshard/reshard-errors.js';
+import type { StreamErrorCode } from './redis/stream/stream-errors.js';
 
 export type { ShardFailureReason };
 
@@ -54,6 +55,7 @@ export type { ShardFailureReason };
  * | `STATECORD_ERR_CLUSTER_STATE` | {@link ClusterStateError} | `ShardCluster.start()` while the cluster starts, runs or stops; or (a `warning`) its lease loop stopped on an internal error and its shards were stopped |
  * | `STATECORD_ERR_MISSING_PEER_DEPENDENCY` | {@link MissingPeerDependencyError} | a feature needs an optional peer that is not installed (`FakeVoiceServer`: `ts-mls`, `@noble/curves`) |
  * | `STATECORD_ERR_RESHARD_BUDGET`, `STATECORD_ERR_RESHARD_STATE`, `STATECORD_ERR_RESHARD_FAILED` | `ReshardBudgetError`, `ReshardStateError`, `ReshardFailedError` | resharding (their table is in `src/manager/reshard/reshard-errors.ts`) |
+ * | `STATECORD_ERR_SINK_OVERFLOW`, `STATECORD_ERR_STREAM_ENTRY` | `SinkOverflowError`, `StreamEntryError` | the event sink to Redis Streams (their table is in `src/redis/stream/stream-errors.ts`) |
  */
 export type StatecordErrorCode =
   | 'STATECORD_ERR_INVALID_ARGUMENT'
@@ -86,6 +88,7 @@ export type StatecordErrorCode =
   | HttpErrorCode
   | MediaErrorCode
   | ReshardErrorCode
+  | StreamErrorCode
   | ShardFailureErrorCode;
 
 /** Codes of the errors that end a shard in `failed`. */

@@ -1,4 +1,5 @@
 import type { RedisScriptCall, RedisScriptClient } from './client.js';
+import type { RedisCommandClient } from './stream/consumer-options.js';
 
 /**
  * The two methods of an ioredis client (`new Redis()` of the `ioredis` package, 5 or 6) that
@@ -33,4 +34,28 @@ export function fromIoredis(client: IoredisScriptMethods): RedisScriptClient {
     evalSha: (sha1: string, { keys, arguments: args }: RedisScriptCall) =>
       client.evalsha(sha1, keys.length, ...keys, ...args),
   };
+}
+
+/** The method of an ioredis client that {@link fromIoredisCommands} uses (`call`, any command). */
+export interface IoredisCommandMethods {
+  /** `call(command, ...args)`: sends any command and resolves with its raw reply. */
+  call(command: string, ...args: string[]): Promise<unknown>;
+}
+
+/**
+ * Wraps an ioredis client as the {@link RedisCommandClient} `consumeDispatches` takes. node-redis
+ * clients need no wrapper. Give the consumer a connection of its own (`client.duplicate()`): its reads
+ * block.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * import { consumeDispatches, fromIoredisCommands } from 'statecord/redis';
+ *
+ * const redis = fromIoredisCommands(new Redis('redis://127.0.0.1:6379'));
+ * const dispatches = consumeDispatches({ redis, stream: 'mybot:dispatches', group: 'bot', consumer: 'worker-1' });
+ * ```
+ */
+export function fromIoredisCommands(client: IoredisCommandMethods): RedisCommandClient {
+  return { sendCommand: ([command, ...args]: string[]) => client.call(command!, ...args) };
 }
