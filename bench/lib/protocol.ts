@@ -135,6 +135,8 @@ export interface MemoryResult {
   readonly client: MemoryArgs['client'];
   readonly shards: number;
   readonly heapUsed: number;
+  /** V8 heap committed (used + free space in its pages). */
+  readonly heapTotal: number;
   readonly rss: number;
   readonly external: number;
   readonly arrayBuffers: number;

@@ -39,7 +39,7 @@ import { SessionSaver } from './session-saver.js';
 import { MemorySessionStore } from './session-store.js';
 import { DEFAULT_MAX_SHARDS } from './shard-manager-options.js';
 import type { ShardManagerOptions } from './shard-manager-options.js';
-import { relayShard } from './shard-relay.js';
+import type { ShardRelayTarget } from './shard-relay.js';
 
 /** Events of a {@link ShardManager}. Each shard's own events stay available on the shard. */
 export interface ShardManagerEvents {
@@ -139,7 +139,8 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
   readonly #gate: IdentifyGate;
   readonly #maxShards: number;
   #shards: Shard[] = [];
-  #unwire: Array<() => void> = [];
+  /** What every shard reports to (one object for all). */
+  readonly #relay: ShardRelayTarget = this.#createRelay();
   /** Shards whose state is `ready` now (kept by the relays, so `shardReady` does not count every shard). */
   #readyCount = 0;
   #gatewayInfoFetched = false;
@@ -421,8 +422,10 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
   }
 
   #createShardObjects(shardIds: readonly number[], totalShards: number): void {
-    for (const unwire of this.#unwire) unwire();
-    for (const shard of this.#shards) this.#host.forget(shard.id);
+    for (const shard of this.#shards) {
+      shard.relayTo(null);
+      this.#host.forget(shard.id);
+    }
     const { token, intents, compress, presence, largeThreshold, properties } = this.#options;
     this.#shards = shardIds.map(
       (shardId) =>
@@ -440,14 +443,14 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
           this.#host,
         ),
     );
-    this.#unwire = this.#shards.map((shard) => this.#relay(shard));
+    for (const shard of this.#shards) shard.relayTo(this.#relay);
     // New shards are idle: none is ready.
     this.#readyCount = 0;
     this.#settleGatewayInfo(null);
   }
 
-  #relay(shard: Shard): () => void {
-    return relayShard(shard, {
+  #createRelay(): ShardRelayTarget {
+    return {
       ready: (ready) => {
         this.#readyCount++;
         this.#actor.send({ type: 'shard.ready', shardId: ready.id });
@@ -468,7 +471,7 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
       warning: (from, { error, context }) => this.#warn(error, context, from),
       dispatch: (from, payload) => this.emit('dispatch', { shard: from, payload }),
       wantsDispatches: () => this.listenerCount('dispatch') > 0,
-    });
+    };
   }
 
   /** Reports a recovered fault: to `warning` listeners, or to Node's warning channel when there are none. */

@@ -28,6 +28,8 @@ import { channels } from '../diagnostics/channels.js';
 import { probeShard } from '../diagnostics/shard-probe.js';
 import { voiceActorId } from '../../machines/index.js';
 import type { VoiceActorRef } from '../voice/voice-connection.js';
+import { ShardDispatchRelay } from '../manager/shard-relay.js';
+import type { ShardRelayTarget } from '../manager/shard-relay.js';
 
 /** A shard's outbound command queue, as {@link Shard.outbound} reads it. */
 export interface OutboundStats {
@@ -138,6 +140,8 @@ export class Shard extends TypedEmitter<ShardEvents> {
   #userId: string | null = null;
   /** Sessions this shard has identified (a new one after the first means the old one was lost). */
   #sessionsIdentified = 0;
+  /** The manager this shard reports to, before its own listeners; null for a standalone shard. */
+  #relay: ShardRelayTarget | null = null;
 
   /** @param options - what to connect with; checked synchronously (`InvalidArgumentError` naming the option) */
   constructor(options: ShardOptions);
@@ -324,6 +328,16 @@ export class Shard extends TypedEmitter<ShardEvents> {
     if (this.#closing !== null) await Promise.all(this.#closing);
   }
 
+  /**
+   * Reports this shard's lifecycle events, warnings and (while wanted) dispatches to `target` before
+   * its own listeners; null stops. A target hears every warning and failure, so the shard no longer
+   * reports unheard ones itself. @internal
+   */
+  relayTo(target: ShardRelayTarget | null): void {
+    this.#relay = target;
+    this.gateway.relayTo(target === null ? null : new ShardDispatchRelay(this, target));
+  }
+
   #createDefaultGate(options: ShardOptions): PrimedIdentifyGate {
     const gate = createDefaultIdentifyGate();
     gate.on('budgetExhausted', (event) => this.emit('budgetExhausted', event));
@@ -391,6 +405,11 @@ export class Shard extends TypedEmitter<ShardEvents> {
         if (to === this.#status) return;
         const from = this.#status;
         this.#status = to;
+        const relay = this.#relay;
+        if (relay !== null) {
+          if (to === 'ready') relay.ready(this);
+          else if (from === 'ready') relay.unready(this);
+        }
         this.emit('stateChange', { from, to });
       },
       error: (error) => {
@@ -437,9 +456,11 @@ export class Shard extends TypedEmitter<ShardEvents> {
         this.gateway.failPending(error);
         this.#startWaiters.settle(error);
         this.#voice?.shardChanged('unavailable');
-        // Nobody listening for failure: it must not pass unnoticed.
-        if (!this.emit('failure', { reason, closeCode, error }))
-          this.#warn(error, 'the shard failed for good');
+        const event = { reason, closeCode, error };
+        const relay = this.#relay;
+        relay?.failure(this, event);
+        // Nobody listening for failure (the manager reports its own): it must not pass unnoticed.
+        if (!this.emit('failure', event) && relay === null) this.#warn(error, 'the shard failed for good');
         return;
       }
     }
@@ -455,7 +476,9 @@ export class Shard extends TypedEmitter<ShardEvents> {
       this.emit('connected', { sessionId, resumed });
       return;
     }
-    this.emit('reconnected', { sessionId, isNewSession: !resumed });
+    const event = { sessionId, isNewSession: !resumed };
+    this.#relay?.reconnected(this, event);
+    this.emit('reconnected', event);
   }
 
   #observe(observation: ConnectionObservation): void {
@@ -485,7 +508,10 @@ export class Shard extends TypedEmitter<ShardEvents> {
 
   /** Reports a recovered fault: to `warning` listeners, or to Node's warning channel when there are none. */
   #warn(error: Error, context: string): void {
-    if (!this.emit('warning', { error, context })) reportUnheardWarning(error, context);
+    const event = { error, context };
+    const relay = this.#relay;
+    relay?.warning(this, event);
+    if (!this.emit('warning', event) && relay === null) reportUnheardWarning(error, context);
   }
 
   protected override onListenerError(event: string, error: unknown): void {
