@@ -622,7 +622,8 @@ async function startup(): Promise<Record<string, unknown>> {
         };
         runs.push(run);
         log(
-          `startup ${label.padEnd(15)} ${fixed(run.allReadyMs, 0)} ms (×${fixed(run.ratio, 3)} of ${floorMs} ms), margin ${run.marginMs} ms, violations ${run.identifyRateViolations}`,
+          `startup ${label.padEnd(15)} ${fixed(run.allReadyMs, 0)} ms (×${fixed(run.ratio, 3)} of ${floorMs} ms), margin ${run.marginMs} ms, violations ${run.identifyRateViolations}; ` +
+            `first grant ${fixed(run.firstGrantMs, 0)} ms, ${fixed(run.perRoundOverheadMs, 1)} ms per round beyond the interval, last grant → all ready ${fixed(run.lastGrantToReadyMs, 0)} ms`,
         );
       } finally {
         await server.child.stop();
@@ -732,7 +733,17 @@ function pacing(result: StartupResult, attempts: readonly IdentifyAttempt[]) {
     return min;
   };
   const spread = (values: number[]) => ({ p50: median(values), max: Math.max(...values) });
+  const grantTimes = result.grants.map((grant) => grant.at);
+  const rounds = Math.ceil(result.shards / result.maxConcurrency);
+  const firstGrantMs = Math.min(...grantTimes) - result.startedAt;
+  const lastGrantMs = Math.max(...grantTimes) - result.startedAt;
   return {
+    /** From startShards() to the first identify granted: preparation and round 0's handshakes. */
+    firstGrantMs,
+    /** What each identify round took beyond the interval, on average (answer round trip, margin). */
+    perRoundOverheadMs: rounds > 1 ? (lastGrantMs - firstGrantMs) / (rounds - 1) - result.intervalMs : 0,
+    /** From the last grant to every shard ready: the last round's IDENTIFY → READY. */
+    lastGrantToReadyMs: result.allReadyMs - lastGrantMs,
     grantToSendMs: spread(grantToSend),
     sendToArrivalMs: spread(sendToArrival),
     minGrantSpacingMs: minSpacing(result.grants),

@@ -164,6 +164,8 @@ export interface StartupResult {
   readonly maxConcurrency: number;
   readonly intervalMs: number;
   readonly marginMs: number;
+  /** When `startShards()` was called (`Date.now()`). */
+  readonly startedAt: number;
   /** When the identify gate let each shard identify (`Date.now()`, same clock as the server's). */
   readonly grants: ReadonlyArray<{ readonly shardId: number; readonly at: number }>;
   /** When each shard's IDENTIFY was handed to its socket (`ws.send`), same clock. */

@@ -145,7 +145,7 @@ export class GatewayConnection implements InboundSinks {
 
   /** @internal A dispatch (a sink of {@link routeInboundPayload}). */
   dispatch(payload: GatewayDispatchPayload): void {
-    this.#deps.dispatch(payload);
+    this.#deps.dispatches.deliver(payload);
   }
 
   /** @internal op 11 (a sink of {@link routeInboundPayload}). */
@@ -166,12 +166,12 @@ export class GatewayConnection implements InboundSinks {
       if (bytes === null) return;
       // Selective decoding: a dispatch nobody listens to is read only as far as its envelope. With a
       // listener for every dispatch, nothing is skipped, and nothing is scanned either.
-      const text = deps.wantsAllDispatches() ? undefined : readEnvelope(bytes, envelope);
+      const text = deps.dispatches.wantsAll() ? undefined : readEnvelope(bytes, envelope);
       if (
         text !== undefined &&
         envelope.op === 0 &&
         isSkippableDispatchType(envelope.t) &&
-        !deps.wantsDispatch(envelope.t)
+        !deps.dispatches.wants(envelope.t)
       ) {
         this.#proveLife();
         skipDispatch(envelope.s, deps.sequence);

@@ -16,20 +16,27 @@ export type ConnectionObservation =
   | { type: 'socket.error'; error: Error }
   | { type: 'socket.closing'; closed: Promise<void> };
 
+/** Where a connection's dispatches go, and whether anyone wants them. */
+export interface DispatchSink {
+  /** Every dispatch that is wanted, exactly once per `s`, in order (the hot path). */
+  deliver(payload: GatewayDispatchPayload): void;
+  /**
+   * Whether anyone wants dispatches of this type now (selective decoding): asked for every dispatch
+   * other than READY and RESUMED before it is parsed; a dispatch nobody wants is never parsed.
+   */
+  wants(type: string): boolean;
+  /** Whether every dispatch is wanted now (a listener for all of them): then none is scanned first. */
+  wantsAll(): boolean;
+}
+
 /** Everything a connection needs from its shard. One object per shard, shared by all its connections. */
 export interface ConnectionDeps {
   readonly identity: ShardIdentity;
   readonly compression: GatewayCompression;
   readonly sequence: SequenceTracker;
   readonly sender: OutboundSender;
-  readonly dispatch: (payload: GatewayDispatchPayload) => void;
-  /**
-   * Whether anyone wants dispatches of this type now (selective decoding): asked for every dispatch
-   * other than READY and RESUMED before it is parsed; a dispatch nobody wants is never parsed.
-   */
-  readonly wantsDispatch: (type: string) => boolean;
-  /** Whether every dispatch is wanted now (a listener for all of them): then none is scanned first. */
-  readonly wantsAllDispatches: () => boolean;
+  /** Where dispatches go (the shard's gateway: an object of its own, not closures per shard). */
+  readonly dispatches: DispatchSink;
   readonly observe: (observation: ConnectionObservation) => void;
   /**
    * The gateway answered this connection's IDENTIFY (READY or op 9), or the connection closed before

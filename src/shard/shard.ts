@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { SnapshotFrom, StateValue } from 'xstate';
-import { GatewayDispatchEvents } from 'discord-api-types/v10';
-import type { GatewayDispatchPayload, GatewaySendPayload } from 'discord-api-types/v10';
+import type { GatewaySendPayload } from 'discord-api-types/v10';
 import type { shardMachine, ShardEmitted, ShardFailureReason, ShardInput } from '../../machines/index.js';
 import { GatewayTimeoutError, ListenerError, ShardStoppedError, shardFailureError } from '../errors.js';
 import type { ShardFailureError } from '../errors.js';
@@ -136,8 +135,6 @@ export class Shard extends TypedEmitter<ShardEvents> {
   readonly #random: () => number;
   /** Created by the first use of `voice`: most shards never join a voice channel. */
   #voice: ShardVoice | null = null;
-  /** The bot's user id, from READY. */
-  #userId: string | null = null;
   /** Sessions this shard has identified (a new one after the first means the old one was lost). */
   #sessionsIdentified = 0;
   /** The manager this shard reports to, before its own listeners; null for a standalone shard. */
@@ -175,13 +172,7 @@ export class Shard extends TypedEmitter<ShardEvents> {
       compression: options.compress ?? 'zlib-stream',
       sequence: this.#sequence,
       sender: this.#sender,
-      dispatch: (payload: GatewayDispatchPayload) => {
-        // The bot's user id: voice connections identify with it (docs/protocol/voice.md §1.2).
-        if (payload.t === GatewayDispatchEvents.Ready) this.#userId = payload.d.user.id;
-        this.gateway.deliver(payload);
-      },
-      wantsDispatch: (type: string) => this.gateway.wants(type),
-      wantsAllDispatches: () => this.gateway.wantsAll(),
+      dispatches: this.gateway,
       observe: (observation) => this.#observe(observation),
       identifyAnswered: () => {
         // The gate may be the user's: its fault is reported, never allowed into the connection.
@@ -191,7 +182,7 @@ export class Shard extends TypedEmitter<ShardEvents> {
           this.#warn(new ListenerError('identifyAnswered', error), 'the identify gate threw');
         }
       },
-      now: () => performance.now(),
+      now: performanceNow,
     };
     const session = options.session;
     const input: ShardInput = {
@@ -234,7 +225,7 @@ export class Shard extends TypedEmitter<ShardEvents> {
 
   /** The bot's user id, from READY; null before the first. */
   get userId(): string | null {
-    return this.#userId;
+    return this.gateway.userId;
   }
 
   /**
@@ -382,7 +373,7 @@ export class Shard extends TypedEmitter<ShardEvents> {
           self_mute: selfMute,
           self_deaf: selfDeaf,
         }),
-      userId: () => this.#userId,
+      userId: () => this.gateway.userId,
       listen: ({ voiceState, voiceServer }) => {
         const offState = this.gateway.on('VOICE_STATE_UPDATE', voiceState);
         const offServer = this.gateway.on('VOICE_SERVER_UPDATE', voiceServer);
@@ -520,4 +511,9 @@ export class Shard extends TypedEmitter<ShardEvents> {
     if (event === 'warning') reportUnheardWarning(wrapped);
     else this.#warn(wrapped, `a listener for "${event}" failed`);
   }
+}
+
+/** The clock of every shard's connections (one function, not a closure per shard). */
+function performanceNow(): number {
+  return performance.now();
 }
