@@ -24,7 +24,17 @@ let ready = 0;
 manager.on('shardReady', (event) => {
   ready = event.ready;
 });
-setInterval(() => process.stderr.write(`[many] ${ready}/${args.shards} ready\n`), 10_000).unref();
+let lastReady = -1;
+setInterval(() => {
+  process.stderr.write(`[many] ${ready}/${args.shards} ready\n`);
+  // No progress for an interval with shards left: say where they are (a stall is a bug to find).
+  if (ready === lastReady && ready < args.shards) {
+    const stuck = manager.shards.filter((shard) => shard.state !== 'ready').slice(0, 5);
+    for (const shard of stuck)
+      process.stderr.write(`[many] shard ${shard.id}: ${JSON.stringify(shard.stateValue)}\n`);
+  }
+  lastReady = ready;
+}, 10_000).unref();
 manager.on('warning', ({ error, context }) =>
   process.stderr.write(`warning: ${context}: ${error.message}\n`),
 );

@@ -33,6 +33,7 @@ await toParent({
   client: args.client,
   shards: args.shards,
   heapUsed: usage.heapUsed,
+  heapTotal: usage.heapTotal,
   rss: usage.rss,
   external: usage.external,
   arrayBuffers: usage.arrayBuffers,

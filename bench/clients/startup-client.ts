@@ -64,6 +64,7 @@ loopDelay.enable();
 
 manager.createShards(args.shards);
 const started = performance.now();
+const startedAt = Date.now();
 await Promise.all(manager.startShards());
 const allReadyMs = performance.now() - started;
 await toParent({
@@ -73,6 +74,7 @@ await toParent({
   maxConcurrency: args.maxConcurrency,
   intervalMs: args.identifyIntervalMs,
   marginMs: gateSettings.intervalMs - args.identifyIntervalMs,
+  startedAt,
   grants,
   identifySends,
   eventLoopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },

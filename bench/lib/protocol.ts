@@ -144,6 +144,8 @@ export interface MemoryResult {
   readonly client: MemoryArgs['client'];
   readonly shards: number;
   readonly heapUsed: number;
+  /** V8 heap committed (used + free space in its pages). */
+  readonly heapTotal: number;
   readonly rss: number;
   readonly external: number;
   readonly arrayBuffers: number;
@@ -171,6 +173,8 @@ export interface StartupResult {
   readonly maxConcurrency: number;
   readonly intervalMs: number;
   readonly marginMs: number;
+  /** When `startShards()` was called (`Date.now()`). */
+  readonly startedAt: number;
   /** When the identify gate let each shard identify (`Date.now()`, same clock as the server's). */
   readonly grants: ReadonlyArray<{ readonly shardId: number; readonly at: number }>;
   /** When each shard's IDENTIFY was handed to its socket (`ws.send`), same clock. */

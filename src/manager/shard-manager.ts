@@ -39,7 +39,6 @@ import { SessionSaver } from './session-saver.js';
 import { MemorySessionStore } from './session-store.js';
 import { DEFAULT_MAX_SHARDS } from './shard-manager-options.js';
 import type { ShardManagerOptions } from './shard-manager-options.js';
-import { relayShard } from './shard-relay.js';
 import { checkReshardEvery, planReshard, validateReshardOptions } from './reshard/reshard-options.js';
 import type { ReshardOptions } from './reshard/reshard-options.js';
 import { Resharder } from './reshard/resharder.js';
@@ -47,6 +46,7 @@ import type { DispatchFilter, ReshardHost, ReshardOutcome } from './reshard/resh
 import { ReshardWatcher } from './reshard/reshard-watcher.js';
 import type { ReshardManagerEvents } from './reshard/reshard-events.js';
 import { newShardOptions } from './reshard/new-shard-options.js';
+import type { ShardRelayTarget } from './shard-relay.js';
 
 /** Events of a {@link ShardManager}. Each shard's own events stay available on the shard. */
 export interface ShardManagerEvents extends ReshardManagerEvents {
@@ -146,7 +146,8 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
   readonly #gate: IdentifyGate;
   readonly #maxShards: number;
   #shards: Shard[] = [];
-  #unwire: Array<() => void> = [];
+  /** What every shard reports to (one object for all). */
+  readonly #relay: ShardRelayTarget = this.#createRelay();
   /** Shards whose state is `ready` now (kept by the relays, so `shardReady` does not count every shard). */
   #readyCount = 0;
   #gatewayInfoFetched = false;
@@ -536,8 +537,10 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
   }
 
   #createShardObjects(shardIds: readonly number[], totalShards: number): void {
-    for (const unwire of this.#unwire) unwire();
-    for (const shard of this.#shards) this.#host.forget(shard.id);
+    for (const shard of this.#shards) {
+      shard.relayTo(null);
+      this.#host.forget(shard.id);
+    }
     const { token, intents, compress, presence, largeThreshold, properties } = this.#options;
     this.#shards = shardIds.map(
       (shardId) =>
@@ -555,14 +558,14 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
           this.#host,
         ),
     );
-    this.#unwire = this.#shards.map((shard) => this.#relay(shard));
+    for (const shard of this.#shards) shard.relayTo(this.#relay);
     // New shards are idle: none is ready.
     this.#readyCount = 0;
     this.#settleGatewayInfo(null);
   }
 
-  #relay(shard: Shard): () => void {
-    return relayShard(shard, {
+  #createRelay(): ShardRelayTarget {
+    return {
       ready: (ready) => {
         this.#readyCount++;
         this.#actor.send({ type: 'shard.ready', shardId: ready.id });
@@ -587,7 +590,7 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
         }
       },
       wantsDispatches: () => this.listenerCount('dispatch') > 0,
-    });
+    };
   }
 
   /** Reports a recovered fault: to `warning` listeners, or to Node's warning channel when there are none. */

@@ -1,4 +1,4 @@
-import { GatewayOpcodes } from 'discord-api-types/v10';
+import { GatewayDispatchEvents, GatewayOpcodes } from 'discord-api-types/v10';
 import type {
   GatewayDispatchPayload,
   GatewayPresenceUpdateData,
@@ -52,6 +52,7 @@ export class ShardGateway extends TypedEmitter<ShardDispatchEvents> {
   readonly #intents: number;
   readonly #chunkTimeoutMs: number;
   #relay: DispatchRelay | null = null;
+  #userId: string | null = null;
 
   /** @internal */
   constructor(options: {
@@ -126,8 +127,15 @@ export class ShardGateway extends TypedEmitter<ShardDispatchEvents> {
     this.#relay = relay;
   }
 
+  /** The bot's user id, from the last READY; null before the first. @internal */
+  get userId(): string | null {
+    return this.#userId;
+  }
+
   /** Delivers one dispatch to listeners (the hot path). @internal */
   deliver(payload: GatewayDispatchPayload): void {
+    // The bot's user id: voice connections identify with it (docs/protocol/voice.md §1.2).
+    if (payload.t === GatewayDispatchEvents.Ready) this.#userId = payload.d.user.id;
     this.#members?.observe(payload);
     this.emit(payload.t, payload.d);
     const relay = this.#relay;

@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { SnapshotFrom, StateValue } from 'xstate';
-import { GatewayDispatchEvents } from 'discord-api-types/v10';
-import type { GatewayDispatchPayload, GatewaySendPayload } from 'discord-api-types/v10';
+import type { GatewaySendPayload } from 'discord-api-types/v10';
 import type { shardMachine, ShardEmitted, ShardFailureReason, ShardInput } from '../../machines/index.js';
 import { GatewayTimeoutError, ListenerError, ShardStoppedError, shardFailureError } from '../errors.js';
 import type { ShardFailureError } from '../errors.js';
@@ -28,6 +27,8 @@ import { channels } from '../diagnostics/channels.js';
 import { probeShard } from '../diagnostics/shard-probe.js';
 import { voiceActorId } from '../../machines/index.js';
 import type { VoiceActorRef } from '../voice/voice-connection.js';
+import { ShardDispatchRelay } from '../manager/shard-relay.js';
+import type { ShardRelayTarget } from '../manager/shard-relay.js';
 
 /** A shard's outbound command queue, as {@link Shard.outbound} reads it. */
 export interface OutboundStats {
@@ -134,10 +135,10 @@ export class Shard extends TypedEmitter<ShardEvents> {
   readonly #random: () => number;
   /** Created by the first use of `voice`: most shards never join a voice channel. */
   #voice: ShardVoice | null = null;
-  /** The bot's user id, from READY. */
-  #userId: string | null = null;
   /** Sessions this shard has identified (a new one after the first means the old one was lost). */
   #sessionsIdentified = 0;
+  /** The manager this shard reports to, before its own listeners; null for a standalone shard. */
+  #relay: ShardRelayTarget | null = null;
 
   /** @param options - what to connect with; checked synchronously (`InvalidArgumentError` naming the option) */
   constructor(options: ShardOptions);
@@ -171,13 +172,7 @@ export class Shard extends TypedEmitter<ShardEvents> {
       compression: options.compress ?? 'zlib-stream',
       sequence: this.#sequence,
       sender: this.#sender,
-      dispatch: (payload: GatewayDispatchPayload) => {
-        // The bot's user id: voice connections identify with it (docs/protocol/voice.md §1.2).
-        if (payload.t === GatewayDispatchEvents.Ready) this.#userId = payload.d.user.id;
-        this.gateway.deliver(payload);
-      },
-      wantsDispatch: (type: string) => this.gateway.wants(type),
-      wantsAllDispatches: () => this.gateway.wantsAll(),
+      dispatches: this.gateway,
       observe: (observation) => this.#observe(observation),
       identifyAnswered: () => {
         // The gate may be the user's: its fault is reported, never allowed into the connection.
@@ -187,7 +182,7 @@ export class Shard extends TypedEmitter<ShardEvents> {
           this.#warn(new ListenerError('identifyAnswered', error), 'the identify gate threw');
         }
       },
-      now: () => performance.now(),
+      now: performanceNow,
     };
     const session = options.session;
     const input: ShardInput = {
@@ -230,7 +225,7 @@ export class Shard extends TypedEmitter<ShardEvents> {
 
   /** The bot's user id, from READY; null before the first. */
   get userId(): string | null {
-    return this.#userId;
+    return this.gateway.userId;
   }
 
   /**
@@ -324,6 +319,16 @@ export class Shard extends TypedEmitter<ShardEvents> {
     if (this.#closing !== null) await Promise.all(this.#closing);
   }
 
+  /**
+   * Reports this shard's lifecycle events, warnings and (while wanted) dispatches to `target` before
+   * its own listeners; null stops. A target hears every warning and failure, so the shard no longer
+   * reports unheard ones itself. @internal
+   */
+  relayTo(target: ShardRelayTarget | null): void {
+    this.#relay = target;
+    this.gateway.relayTo(target === null ? null : new ShardDispatchRelay(this, target));
+  }
+
   #createDefaultGate(options: ShardOptions): PrimedIdentifyGate {
     const gate = createDefaultIdentifyGate();
     gate.on('budgetExhausted', (event) => this.emit('budgetExhausted', event));
@@ -368,7 +373,7 @@ export class Shard extends TypedEmitter<ShardEvents> {
           self_mute: selfMute,
           self_deaf: selfDeaf,
         }),
-      userId: () => this.#userId,
+      userId: () => this.gateway.userId,
       listen: ({ voiceState, voiceServer }) => {
         const offState = this.gateway.on('VOICE_STATE_UPDATE', voiceState);
         const offServer = this.gateway.on('VOICE_SERVER_UPDATE', voiceServer);
@@ -391,6 +396,11 @@ export class Shard extends TypedEmitter<ShardEvents> {
         if (to === this.#status) return;
         const from = this.#status;
         this.#status = to;
+        const relay = this.#relay;
+        if (relay !== null) {
+          if (to === 'ready') relay.ready(this);
+          else if (from === 'ready') relay.unready(this);
+        }
         this.emit('stateChange', { from, to });
       },
       error: (error) => {
@@ -437,9 +447,11 @@ export class Shard extends TypedEmitter<ShardEvents> {
         this.gateway.failPending(error);
         this.#startWaiters.settle(error);
         this.#voice?.shardChanged('unavailable');
-        // Nobody listening for failure: it must not pass unnoticed.
-        if (!this.emit('failure', { reason, closeCode, error }))
-          this.#warn(error, 'the shard failed for good');
+        const event = { reason, closeCode, error };
+        const relay = this.#relay;
+        relay?.failure(this, event);
+        // Nobody listening for failure (the manager reports its own): it must not pass unnoticed.
+        if (!this.emit('failure', event) && relay === null) this.#warn(error, 'the shard failed for good');
         return;
       }
     }
@@ -455,7 +467,9 @@ export class Shard extends TypedEmitter<ShardEvents> {
       this.emit('connected', { sessionId, resumed });
       return;
     }
-    this.emit('reconnected', { sessionId, isNewSession: !resumed });
+    const event = { sessionId, isNewSession: !resumed };
+    this.#relay?.reconnected(this, event);
+    this.emit('reconnected', event);
   }
 
   #observe(observation: ConnectionObservation): void {
@@ -485,7 +499,10 @@ export class Shard extends TypedEmitter<ShardEvents> {
 
   /** Reports a recovered fault: to `warning` listeners, or to Node's warning channel when there are none. */
   #warn(error: Error, context: string): void {
-    if (!this.emit('warning', { error, context })) reportUnheardWarning(error, context);
+    const event = { error, context };
+    const relay = this.#relay;
+    relay?.warning(this, event);
+    if (!this.emit('warning', event) && relay === null) reportUnheardWarning(error, context);
   }
 
   protected override onListenerError(event: string, error: unknown): void {
@@ -494,4 +511,9 @@ export class Shard extends TypedEmitter<ShardEvents> {
     if (event === 'warning') reportUnheardWarning(wrapped);
     else this.#warn(wrapped, `a listener for "${event}" failed`);
   }
+}
+
+/** The clock of every shard's connections (one function, not a closure per shard). */
+function performanceNow(): number {
+  return performance.now();
 }

@@ -26,9 +26,7 @@ function depsWith(compression: GatewayCompression, observations: ConnectionObser
     compression,
     sequence: new SequenceTracker(null),
     sender: new OutboundSender({}),
-    dispatch: () => undefined,
-    wantsDispatch: () => true,
-    wantsAllDispatches: () => true,
+    dispatches: { deliver: () => undefined, wants: () => true, wantsAll: () => true },
     observe: (observation) => observations.push(observation),
     identifyAnswered: () => undefined,
     now: () => 0,
@@ -65,5 +63,42 @@ describe('the socket actor', () => {
       { type: 'socket.error', error: { code: 'STATECORD_ERR_GATEWAY_CONNECTION' } },
     ]);
     await expectNoConnectionWithin(gateway, 300);
+  });
+});
+
+describe('a stopped socket actor', () => {
+  it('closes its connection with 4000, and nothing the gateway sends after the stop reaches the machine', async () => {
+    gateway = await FakeGateway.start();
+    const server = gateway;
+    const logic = createSocketLogic(() => depsWith('zlib-stream', []));
+    const afterStop: ShardEvent[] = [];
+    let helloReceived!: () => void;
+    const hello = new Promise<void>((resolve) => (helloReceived = resolve));
+    // A parent that holds the socket actor in `open` (as the shard machine holds it in `connection`).
+    const parent = setup({
+      types: { events: {} as ShardEvent | { type: 'leave' } },
+      actors: { socket: logic },
+    }).createMachine({
+      initial: 'open',
+      states: {
+        open: {
+          invoke: { src: 'socket', input: { url: server.url, shardId: 0 } },
+          on: { leave: 'away', 'gateway.hello': { actions: () => helloReceived() } },
+        },
+        away: { on: { '*': { actions: ({ event }) => afterStop.push(event as ShardEvent) } } },
+      },
+    });
+    const connected = server.waitFor('connection');
+    const actor = createActor(parent).start();
+    const connection = await connected;
+    await hello;
+    const closed = server.waitFor('close');
+    actor.send({ type: 'leave' });
+    // A frame already on its way when the actor stopped.
+    connection.requestHeartbeat();
+    const close = await closed;
+    expect(close.code).toBe(4000);
+    expect(afterStop).toEqual([]);
+    actor.stop();
   });
 });
