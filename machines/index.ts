@@ -41,3 +41,10 @@ export type { LeaseMachine } from './lease.machine.js';
 export type * from './lease.types.js';
 export { fairShare, pickClaims, pickReleases, spreadOwner, staticShards } from './lease-assignment.js';
 export type { ClaimView } from './lease-assignment.js';
+export {
+  workerSupervisorMachine,
+  defaultWorkerSupervisorConfig,
+  respawnDelay as workerRespawnDelay,
+} from './worker-supervisor.machine.js';
+export type { WorkerSupervisorMachine } from './worker-supervisor.machine.js';
+export type * from './worker-supervisor.types.js';

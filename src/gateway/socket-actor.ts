@@ -255,7 +255,7 @@ export function createSocketLogic(depsFor: (shardId: number) => ConnectionDeps) 
   });
 }
 
-/** The envelope of the frame being read; one for the process, as decoding is synchronous. */
+/** The envelope of the frame being read; one for the thread, as decoding is synchronous. */
 const envelope: ScannedEnvelope = { op: 0, s: null, t: null };
 
 /** Characters of a payload's start read for its envelope: `{"t":…,"s":…,"op":0,` fits easily. */
@@ -270,8 +270,9 @@ const ENVELOPE_HEAD_CHARS = 160;
  * @returns `null` when the envelope was read from the head (the text is not decoded), the whole text
  *   when it was decoded to read it, or `undefined` when the envelope could not be read plainly (the
  *   caller parses the payload).
+ * @internal
  */
-function readEnvelope(bytes: Buffer, out: ScannedEnvelope): string | null | undefined {
+export function readEnvelope(bytes: Buffer, out: ScannedEnvelope): string | null | undefined {
   if (scanEnvelope(bytes.toString('latin1', 0, ENVELOPE_HEAD_CHARS), out)) return null;
   if (bytes.length <= ENVELOPE_HEAD_CHARS) return undefined;
   const text = bytes.toString('utf8');

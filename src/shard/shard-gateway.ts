@@ -52,6 +52,8 @@ export class ShardGateway extends TypedEmitter<ShardDispatchEvents> {
   readonly #intents: number;
   readonly #chunkTimeoutMs: number;
   #relay: DispatchRelay | null = null;
+  /** Told when the set of wanted dispatch types may have changed (worker sharding). */
+  #onInterestChange: (() => void) | null = null;
 
   /** @internal */
   constructor(options: {
@@ -124,6 +126,26 @@ export class ShardGateway extends TypedEmitter<ShardDispatchEvents> {
   /** Sets (or with null removes) where dispatches are relayed besides the listeners. @internal */
   relayTo(relay: DispatchRelay | null): void {
     this.#relay = relay;
+    this.#onInterestChange?.();
+  }
+
+  /**
+   * The dispatch types with a listener now (for a worker thread that drops the others unread);
+   * GUILD_MEMBERS_CHUNK is always named, as member requests wait for it. @internal
+   */
+  wantedTypes(): string[] {
+    const types = this.listenedEvents().filter((event) => event !== 'dispatch');
+    if (!types.includes('GUILD_MEMBERS_CHUNK')) types.push('GUILD_MEMBERS_CHUNK');
+    return types;
+  }
+
+  /** Calls `listener` when the wanted dispatch types may have changed (null: stop). @internal */
+  onInterestChange(listener: (() => void) | null): void {
+    this.#onInterestChange = listener;
+  }
+
+  protected override onListenedChanged(): void {
+    this.#onInterestChange?.();
   }
 
   /** Delivers one dispatch to listeners (the hot path). @internal */
