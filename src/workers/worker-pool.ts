@@ -132,11 +132,8 @@ export class WorkerPool implements RemoteConnections {
     this.#connections.set(conn, connection);
     const supervisor = this.#supervisors[worker]!;
     if (supervisor.state === 'running') this.#send(connection);
-    else if (supervisor.state === 'failed') {
-      const error = new WorkerCrashLoopError(worker, supervisor.failure!);
-      // Not synchronously: the socket actor is still being set up.
-      queueMicrotask(() => this.#fail(conn, error));
-    }
+    // Not synchronously: the socket actor is still being set up.
+    else if (supervisor.state === 'failed') queueMicrotask(() => this.#fail(conn));
     return conn;
   }
 
@@ -162,11 +159,11 @@ export class WorkerPool implements RemoteConnections {
     this.#supervisors[connection.worker]!.post(connection.request);
   }
 
-  #fail(conn: number, error: Error): void {
+  /** A connection whose worker gave up: closed (the manager reports the failure once, as `workerFailure`). */
+  #fail(conn: number): void {
     const connection = this.#connections.get(conn);
     if (connection === undefined) return;
     this.#connections.delete(conn);
-    connection.handler.error(error);
     connection.handler.closed(1006);
   }
 
@@ -226,7 +223,7 @@ export class WorkerPool implements RemoteConnections {
   #onFailed(index: number, failure: WorkerFailure): void {
     const error = new WorkerCrashLoopError(index, failure);
     for (const [conn, connection] of this.#connections) {
-      if (connection.worker === index) this.#fail(conn, error);
+      if (connection.worker === index) this.#fail(conn);
     }
     this.#events.failed(index, error);
   }
