@@ -7,6 +7,7 @@ import {
   voiceCloseCodeRules,
   voiceDaveMachine,
   voiceMachine,
+  workerSupervisorMachine,
 } from '../../machines/index.js';
 import { stateTable, toMermaid, transitionTable } from './mermaid.js';
 
@@ -17,6 +18,7 @@ export const diagramMachines: Readonly<Record<string, AnyStateMachine>> = {
   voice: voiceMachine,
   'voice-dave': voiceDaveMachine,
   lease: leaseMachine,
+  'worker-supervisor': workerSupervisorMachine,
 };
 
 const header = (name: string) =>

@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import { createActor } from 'xstate';
-import type { Actor, InspectionEvent, Observer } from 'xstate';
+import type { Actor, ActorOptions, AnyActorLogic, InspectionEvent, Observer, SnapshotFrom } from 'xstate';
 import { workerSupervisorMachine } from '../../machines/index.js';
 import type { WorkerExit, WorkerFailure, WorkerSupervisorConfig } from '../../machines/index.js';
 import { WORKER_PROTOCOL_VERSION } from './protocol.js';
@@ -35,6 +35,8 @@ export class WorkerSupervisor {
     readonly events: WorkerSupervisorEvents;
     readonly config?: Partial<WorkerSupervisorConfig>;
     readonly inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+    /** The clock of the machine's delays (tests: `SimulatedClock`). */
+    readonly clock?: ActorOptions<AnyActorLogic>['clock'];
   }) {
     this.index = options.index;
     this.#spawn = options.spawn;
@@ -48,6 +50,7 @@ export class WorkerSupervisor {
     this.#actor = createActor(logic, {
       input: { index: options.index, ...(options.config === undefined ? {} : { config: options.config }) },
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
     });
     this.#actor.on('supervisor.running', ({ respawned }) => this.#events.running(respawned));
     this.#actor.on('supervisor.crashed', ({ exit, crashes }) => this.#events.crashed(exit, crashes));
@@ -58,6 +61,11 @@ export class WorkerSupervisor {
   /** The supervisor's state: `idle`, `starting`, `running`, `crashed`, `respawning`, `failed` or `stopped`. */
   get state(): string {
     return String(this.#actor.getSnapshot().value);
+  }
+
+  /** The machine's snapshot (for tests). */
+  get snapshot(): SnapshotFrom<typeof workerSupervisorMachine> {
+    return this.#actor.getSnapshot();
   }
 
   /** The current thread (for tests that kill it), or null. */

@@ -20,7 +20,7 @@ afterEach(runCleanups);
 const SHARDS = Array.from({ length: 8 }, (_, index) => index);
 const throwingWorker = new URL('./fixtures/throwing-worker.ts', import.meta.url);
 
-function on<K extends keyof ShardManagerEvents & string>(manager: ShardManager, event: K) {
+function on<K extends keyof ShardManagerEvents>(manager: ShardManager, event: K) {
   return (listener: (payload: ShardManagerEvents[K]) => void) => manager.on(event, listener);
 }
 

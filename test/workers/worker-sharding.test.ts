@@ -1,3 +1,4 @@
+import { GatewayOpcodes, PresenceUpdateStatus } from 'discord-api-types/v10';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, ShardManager } from '../../src/index.js';
 import {
@@ -57,15 +58,19 @@ describe('worker threads (workers option)', () => {
     expect(types.slice(-2)).toEqual(['MESSAGE_CREATE', 'TYPING_START']);
 
     await manager.shards[1]!.gateway.updateStatus({
-      status: 'idle' as never,
+      status: PresenceUpdateStatus.Idle,
       since: null,
       afk: false,
       activities: [],
     });
     await expect
-      .poll(() => gateway.received.some((frame) => frame.op === 3 && frame.shardId === 1), {
-        timeout: 20_000,
-      })
+      .poll(
+        () =>
+          gateway.received.some((frame) => frame.op === GatewayOpcodes.PresenceUpdate && frame.shardId === 1),
+        {
+          timeout: 20_000,
+        },
+      )
       .toBe(true);
   });
 });
