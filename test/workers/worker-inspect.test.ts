@@ -39,7 +39,7 @@ it("with workers, inspect and the visualizer still see every shard's actor (and 
     [2, 'ready'],
     [3, 'ready'],
   ]);
-  expect(events.map((event) => JSON.stringify(event.event ?? null)).join('\n')).not.toContain(
-    gateway.options.token,
-  );
+  expect(
+    events.map((event) => JSON.stringify('event' in event ? event.event : null)).join('\n'),
+  ).not.toContain(gateway.options.token);
 });
