@@ -211,7 +211,7 @@ export class WorkerPool implements RemoteConnections {
   }
 
   #onCrashed(index: number, exit: WorkerExit, crashes: number): void {
-    // Its sockets died with it: a TCP drop for the gateway, so the sessions stay resumable (§4).
+    // Its sockets died with it: a TCP drop for the gateway, so the sessions stay resumable (docs/protocol/gateway.md §4).
     for (const [conn, connection] of this.#connections) {
       if (connection.worker !== index || !connection.sent) continue;
       this.#connections.delete(conn);
