@@ -855,8 +855,13 @@ export class WorkerCrashLoopError extends StatecordError {
   readonly worker: number;
   /** Consecutive crashes when its supervisor gave up. */
   readonly crashes: number;
-  /** The last exit: the thread's exit code and its uncaught error's message, if any. */
-  readonly lastExit: { readonly exitCode: number; readonly error: string | null };
+  /** The last exit. */
+  readonly lastExit: {
+    /** The thread's exit code. */
+    readonly exitCode: number;
+    /** Its uncaught error's message, or null. */
+    readonly error: string | null;
+  };
 
   constructor(
     worker: number,
