@@ -22,6 +22,10 @@
  *   --no-profile      never profile
  *   --only zstd       zstd-stream against zlib-stream on a node with zstd (--zstd-node PATH, or the
  *                     bench's Node 24 cache): --zstd-rounds 3  --zstd-clients floor-node,statecord,...
+ *   --only workers    worker threads (bench/workers/workers-bench.ts; not in the default run): one
+ *                     manager with 1, 2, 4 workers against the same shards in the main thread. Options:
+ *                     --workers-shards 4  --workers-dispatches 25000 (per shard)  --workers-counts 1,2,4
+ *                     --workers-rounds 3
  *   --only voice      the voice benchmark (bench/voice/voice-bench.ts; not in the default run): CPU per
  *                     frame sent next to @discordjs/voice, pacing of 1/100/1000 connections. Options:
  *                     --voice-connections 1,100,1000  --voice-seconds 10  --voice-frames 30000
@@ -71,6 +75,7 @@ import { fixed, linearFit, markdownTable, median } from './lib/stats.js';
 import { parseVoiceModes, runVoiceBench, voiceReport } from './voice/voice-bench.js';
 import { daveReport, runDaveBench } from './voice/dave-bench.js';
 import { runSinkBench, sinkReport } from './sink/sink-bench.js';
+import { runWorkersBench, workersReport } from './workers/workers-bench.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -85,6 +90,10 @@ const { values: flags } = parseArgs({
     shards: { type: 'string', default: '1,100,500,1000' },
     'memory-clients': { type: 'string', default: 'floor,floor-node,statecord,discordjs,discordeno' },
     'snapshot-shards': { type: 'string', default: '100,500' },
+    'workers-shards': { type: 'string', default: '4' },
+    'workers-dispatches': { type: 'string', default: '25000' },
+    'workers-counts': { type: 'string', default: '1,2,4' },
+    'workers-rounds': { type: 'string', default: '3' },
     'startup-runs': { type: 'string', default: '3' },
     'startup-pacing': { type: 'string', default: 'waves,all-at-once' },
     'many-shards': { type: 'string', default: '10000' },
@@ -1073,6 +1082,7 @@ function report(result: Record<string, Record<string, unknown> | undefined>): st
       `\nOn the wire per 100k dispatches: zstd-stream ${mib(zs.wireBytesPer100k['zstd-stream'])} MiB, zlib-stream ${mib(zs.wireBytesPer100k['zlib-stream'])} MiB.`,
     );
   }
+  if (result['workers'] !== undefined) out.push(`\n${workersReport(result['workers'])}`);
   if (result['voice'] !== undefined) out.push(`\n${voiceReport(result['voice'])}`);
   if (result['voiceDave'] !== undefined) out.push(`\n${daveReport(result['voiceDave'])}`);
   if (result['sink'] !== undefined) out.push(`\n${sinkReport(result['sink'])}`);
@@ -1089,6 +1099,17 @@ if (parts.has('memory')) result['memory'] = await memory();
 if (parts.has('zstd')) result['zstd'] = await zstdThroughput();
 if (parts.has('startup')) result['startup'] = await startup();
 if (parts.has('many')) result['many'] = await manyShards();
+if (parts.has('workers')) {
+  result['workers'] = await runWorkersBench({
+    shards: Number(flags['workers-shards']),
+    dispatchesPerShard: Number(flags['workers-dispatches']),
+    warmupPerShard: Number(flags.warmup),
+    workerCounts: flags['workers-counts'].split(',').map(Number),
+    rounds: Number(flags['workers-rounds']),
+    seed: Number(flags.seed),
+    log,
+  });
+}
 if (parts.has('voice')) {
   result['voice'] = await runVoiceBench({
     connections: flags['voice-connections'].split(',').map(Number),

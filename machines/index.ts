@@ -44,3 +44,10 @@ export type { ClaimView } from './lease-assignment.js';
 export { reshardMachine } from './reshard.machine.js';
 export type { ReshardMachine } from './reshard.machine.js';
 export type * from './reshard.types.js';
+export {
+  workerSupervisorMachine,
+  defaultWorkerSupervisorConfig,
+  respawnDelay as workerRespawnDelay,
+} from './worker-supervisor.machine.js';
+export type { WorkerSupervisorMachine } from './worker-supervisor.machine.js';
+export type * from './worker-supervisor.types.js';

@@ -56,6 +56,7 @@ export type { ShardFailureReason };
  * | `STATECORD_ERR_MISSING_PEER_DEPENDENCY` | {@link MissingPeerDependencyError} | a feature needs an optional peer that is not installed (`FakeVoiceServer`: `ts-mls`, `@noble/curves`) |
  * | `STATECORD_ERR_RESHARD_BUDGET`, `STATECORD_ERR_RESHARD_STATE`, `STATECORD_ERR_RESHARD_FAILED` | `ReshardBudgetError`, `ReshardStateError`, `ReshardFailedError` | resharding (their table is in `src/manager/reshard/reshard-errors.ts`) |
  * | `STATECORD_ERR_SINK_OVERFLOW`, `STATECORD_ERR_STREAM_ENTRY` | `SinkOverflowError`, `StreamEntryError` | the event sink to Redis Streams (their table is in `src/redis/stream/stream-errors.ts`) |
+ * | `STATECORD_ERR_WORKER_CRASH_LOOP` | {@link WorkerCrashLoopError} | a worker thread (`workers` option) crashed too often in a row; its shards were stopped (`workerFailure`) |
  */
 export type StatecordErrorCode =
   | 'STATECORD_ERR_INVALID_ARGUMENT'
@@ -85,6 +86,7 @@ export type StatecordErrorCode =
   | 'STATECORD_ERR_SESSION_STORE_CORRUPT'
   | 'STATECORD_ERR_REDIS_UNAVAILABLE'
   | 'STATECORD_ERR_CLUSTER_STATE'
+  | 'STATECORD_ERR_WORKER_CRASH_LOOP'
   | HttpErrorCode
   | MediaErrorCode
   | ReshardErrorCode
@@ -846,5 +848,42 @@ export class ClusterStateError extends StatecordError {
 export class VoiceE2EEError extends StatecordError {
   constructor(message: string, cause?: unknown) {
     super('STATECORD_ERR_VOICE_E2EE', message, cause === undefined ? undefined : { cause });
+  }
+}
+
+/**
+ * A worker thread of a `ShardManager` with `workers` crashed `crashes` times in a row (without a
+ * stable run in between, see `workerRespawn`): its supervisor stopped respawning it, and the manager
+ * stopped its shards, resumably (reported as `workerFailure`). `lastExit` is how it ended the last time.
+ */
+export class WorkerCrashLoopError extends StatecordError {
+  /** The worker's index in the pool. */
+  readonly worker: number;
+  /** Consecutive crashes when its supervisor gave up. */
+  readonly crashes: number;
+  /** The last exit. */
+  readonly lastExit: {
+    /** The thread's exit code. */
+    readonly exitCode: number;
+    /** Its uncaught error's message, or null. */
+    readonly error: string | null;
+  };
+
+  constructor(
+    worker: number,
+    failure: {
+      readonly crashes: number;
+      readonly lastExit: { readonly exitCode: number; readonly error: string | null };
+    },
+  ) {
+    const cause =
+      failure.lastExit.error === null ? `exit code ${failure.lastExit.exitCode}` : failure.lastExit.error;
+    super(
+      'STATECORD_ERR_WORKER_CRASH_LOOP',
+      `worker ${worker} crashed ${failure.crashes} times in a row (last: ${cause}); it is not respawned again`,
+    );
+    this.worker = worker;
+    this.crashes = failure.crashes;
+    this.lastExit = failure.lastExit;
   }
 }

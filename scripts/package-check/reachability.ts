@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 
-const SPECIFIER = /(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g;
+/** `from './x.js'`, `import('./x.js')`, and `new URL('./x.js', import.meta.url)` (a worker's entry). */
+const SPECIFIER = /(?:from|import|new URL)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g;
 const ALWAYS_SHIPPED = new Set(['package.json', 'README.md', 'LICENSE']);
 
 /** The stem of a file (`dist/src/index` for `.js`, `.d.ts`, `.js.map`, `.d.ts.map`). */

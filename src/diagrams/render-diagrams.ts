@@ -8,6 +8,7 @@ import {
   voiceCloseCodeRules,
   voiceDaveMachine,
   voiceMachine,
+  workerSupervisorMachine,
 } from '../../machines/index.js';
 import { stateTable, toMermaid, transitionTable } from './mermaid.js';
 
@@ -19,6 +20,7 @@ export const diagramMachines: Readonly<Record<string, AnyStateMachine>> = {
   'voice-dave': voiceDaveMachine,
   lease: leaseMachine,
   reshard: reshardMachine,
+  'worker-supervisor': workerSupervisorMachine,
 };
 
 const header = (name: string) =>

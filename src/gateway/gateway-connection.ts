@@ -275,8 +275,9 @@ const ENVELOPE_HEAD_CHARS = 160;
  * @returns `null` when the envelope was read from the head (the text is not decoded), the whole text
  *   when it was decoded to read it, or `undefined` when the envelope could not be read plainly (the
  *   caller parses the payload).
+ * @internal
  */
-function readEnvelope(bytes: Buffer, out: ScannedEnvelope): string | null | undefined {
+export function readEnvelope(bytes: Buffer, out: ScannedEnvelope): string | null | undefined {
   if (scanEnvelope(bytes.toString('latin1', 0, ENVELOPE_HEAD_CHARS), out)) return null;
   if (bytes.length <= ENVELOPE_HEAD_CHARS) return undefined;
   const text = bytes.toString('utf8');

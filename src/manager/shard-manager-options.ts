@@ -1,3 +1,5 @@
+import type { Worker } from 'node:worker_threads';
+import type { WorkerSupervisorConfig } from '../../machines/index.js';
 import type { GatewayClientOptions } from '../options/client-options.js';
 import type { SessionStore } from './session-store.js';
 
@@ -27,4 +29,17 @@ export interface ShardManagerOptions extends GatewayClientOptions {
    * `createShards(ids, total)`. Default `DEFAULT_MAX_SHARDS`.
    */
   readonly maxShards?: number;
+  /**
+   * Runs the shards' connections in this many `worker_threads` (or `'auto'`: one per core but one, at
+   * most 16): shard `id` lives in worker `id % workers`. The worker reads the socket (decompression,
+   * envelope, unwanted dispatches dropped unparsed) and hands the frames to the main thread in batches;
+   * the shard machines, the identify gate, the session store and every event stay in the main thread,
+   * so everything works as without workers. A worker that dies is respawned and its shards resume.
+   * Default: no workers (everything in the main thread).
+   */
+  readonly workers?: number | 'auto';
+  /** Respawn limits of the worker threads (`workers`); see `WorkerSupervisorConfig` for the defaults. */
+  readonly workerRespawn?: Partial<WorkerSupervisorConfig>;
+  /** Starts worker `index` instead of statecord's worker entry (fault-injection tests). @internal */
+  readonly spawnWorker?: (index: number) => Worker;
 }

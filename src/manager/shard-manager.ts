@@ -48,8 +48,13 @@ import type { ReshardManagerEvents } from './reshard/reshard-events.js';
 import { newShardOptions } from './reshard/new-shard-options.js';
 import type { ShardRelayTarget } from './shard-relay.js';
 
+import { ManagerWorkers } from '../workers/manager-workers.js';
+import type { WorkerInfo } from '../workers/manager-workers.js';
+import { resolveWorkerCount } from '../workers/worker-count.js';
+import type { ShardManagerWorkerEvents } from '../workers/manager-worker-events.js';
+
 /** Events of a {@link ShardManager}. Each shard's own events stay available on the shard. */
-export interface ShardManagerEvents extends ReshardManagerEvents {
+export interface ShardManagerEvents extends ReshardManagerEvents, ShardManagerWorkerEvents {
   /** A shard's session is live; `ready` of `total` managed shards are now (for progress bars). */
   shardReady: {
     /** The shard that became ready. */
@@ -145,6 +150,8 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
   readonly #saver: SessionSaver;
   readonly #gate: IdentifyGate;
   readonly #maxShards: number;
+  /** The worker threads (`workers` option), or null. */
+  readonly #workers: ManagerWorkers | null;
   #shards: Shard[] = [];
   /** What every shard reports to (one object for all). */
   readonly #relay: ShardRelayTarget = this.#createRelay();
@@ -182,9 +189,11 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
     );
     this.#gate = options.identifyGate ?? this.#createDefaultGate(options);
     if (options.identifyGate !== undefined) this.#wireUserGate(options.identifyGate);
+    this.#workers = this.#createWorkers(options);
+    const depsFor = (shardId: number) => this.#host.depsFor(shardId);
     const shardLogic = shardMachine.provide({
       actors: {
-        socket: createSocketLogic((shardId) => this.#host.depsFor(shardId)),
+        socket: this.#workers?.socketLogic(depsFor) ?? createSocketLogic(depsFor),
         identifyGate: identifyGateLogic(this.#gate),
         voice: createVoiceLogic(this.#host.voice, options.random ?? Math.random),
       },
@@ -220,6 +229,11 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
   /** The shards this manager runs. */
   get shards(): readonly Shard[] {
     return this.#shards;
+  }
+
+  /** The worker threads that run the shards' connections (`workers` option); empty without. */
+  get workers(): readonly WorkerInfo[] {
+    return this.#workers?.workers ?? [];
   }
 
   /** How many shards this process runs. */
@@ -306,6 +320,7 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
     }
     const started = toStart.map((shard) => shard.whenStarted());
     this.#toPrepare = toStart;
+    this.#workers?.start();
     this.#actor.send({ type: 'manager.start' });
     this.#saver.start(() => this.#shards);
     return started;
@@ -411,6 +426,25 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
     this.#actor.send({ type: 'manager.stop', resumable });
     await Promise.all(this.#shards.map((shard) => shard.stop({ resumable })));
     await Promise.all(this.#shards.map((shard) => this.#saver.persist(shard, resumable)));
+    await this.#workers?.stop();
+  }
+
+  #createWorkers(options: ShardManagerOptions): ManagerWorkers | null {
+    if (options.workers === undefined) return null;
+    return new ManagerWorkers({
+      size: resolveWorkerCount(options.workers),
+      ...(options.workerRespawn === undefined ? {} : { config: options.workerRespawn }),
+      ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
+      ...(options.spawnWorker === undefined ? {} : { spawn: options.spawnWorker }),
+      events: {
+        crashed: (worker, exit, crashes) => this.emit('workerCrashed', { worker, exit, crashes }),
+        respawned: (worker) => this.emit('workerRespawned', { worker }),
+        failed: (worker, shards, error) => {
+          if (!this.emit('workerFailure', { worker, shards, error }))
+            this.#warn(error, 'a worker failed', null);
+        },
+      },
+    });
   }
 
   #createDefaultGate(options: ShardManagerOptions): SessionStartGate {
@@ -559,6 +593,7 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
         ),
     );
     for (const shard of this.#shards) shard.relayTo(this.#relay);
+    this.#workers?.watch(this.#shards, () => this.listenerCount('dispatch') > 0);
     // New shards are idle: none is ready.
     this.#readyCount = 0;
     this.#settleGatewayInfo(null);
@@ -597,6 +632,10 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
   #warn(error: unknown, context: string, shard: Shard | null): void {
     const wrapped = error instanceof Error ? error : new Error(String(error));
     if (!this.emit('warning', { error: wrapped, context, shard })) reportUnheardWarning(wrapped, context);
+  }
+
+  protected override onListenedChanged(event: string): void {
+    if (event === 'dispatch') this.#workers?.refreshInterest();
   }
 
   protected override onListenerError(event: string, error: unknown): void {

@@ -1,6 +1,7 @@
 import type { ShardManagerOptions } from '../manager/shard-manager-options.js';
 import { checkDuration, checkInteger, checkMethods, checkObject } from './checks.js';
 import { validateClientOptions, WIDEST_SHARD } from './validate-client-options.js';
+import { checkWorkerOptions } from '../workers/worker-count.js';
 
 /**
  * Checks `new ShardManager(...)`'s options synchronously: the shared client options (with the widest
@@ -21,4 +22,5 @@ export function validateManagerOptions(options: ShardManagerOptions): void {
     checkDuration('sessionSaveIntervalMs', options.sessionSaveIntervalMs, 1);
   }
   if (options.maxShards !== undefined) checkInteger('maxShards', options.maxShards, 1);
+  checkWorkerOptions(options.workers, options.workerRespawn);
 }

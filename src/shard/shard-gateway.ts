@@ -53,6 +53,8 @@ export class ShardGateway extends TypedEmitter<ShardDispatchEvents> {
   readonly #chunkTimeoutMs: number;
   #relay: DispatchRelay | null = null;
   #userId: string | null = null;
+  /** Told when the set of wanted dispatch types may have changed (worker sharding). */
+  #onInterestChange: (() => void) | null = null;
 
   /** @internal */
   constructor(options: {
@@ -125,6 +127,26 @@ export class ShardGateway extends TypedEmitter<ShardDispatchEvents> {
   /** Sets (or with null removes) where dispatches are relayed besides the listeners. @internal */
   relayTo(relay: DispatchRelay | null): void {
     this.#relay = relay;
+    this.#onInterestChange?.();
+  }
+
+  /**
+   * The dispatch types with a listener now (for a worker thread that drops the others unread);
+   * GUILD_MEMBERS_CHUNK is always named, as member requests wait for it. @internal
+   */
+  wantedTypes(): string[] {
+    const types = this.listenedEvents().filter((event) => event !== 'dispatch');
+    if (!types.includes('GUILD_MEMBERS_CHUNK')) types.push('GUILD_MEMBERS_CHUNK');
+    return types;
+  }
+
+  /** Calls `listener` when the wanted dispatch types may have changed (null: stop). @internal */
+  onInterestChange(listener: (() => void) | null): void {
+    this.#onInterestChange = listener;
+  }
+
+  protected override onListenedChanged(): void {
+    this.#onInterestChange?.();
   }
 
   /** The bot's user id, from the last READY; null before the first. @internal */

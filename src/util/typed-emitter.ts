@@ -110,8 +110,23 @@ export class TypedEmitter<Events extends EventMap<Events>> {
   }
 
   #set(event: string, list: readonly Registration[]): void {
+    const had = this.#listeners?.has(event) ?? false;
     if (list.length === 0) this.#listeners?.delete(event);
     else this.#listeners?.set(event, list);
+    if (had !== list.length > 0) this.onListenedChanged(event);
+  }
+
+  /** The events that have at least one listener now. @internal */
+  listenedEvents(): string[] {
+    return this.#listeners === null ? [] : [...this.#listeners.keys()];
+  }
+
+  /**
+   * Called when an event gains its first listener or loses its last (worker sharding forwards which
+   * dispatch types are wanted to the thread that reads them). The default does nothing. @internal
+   */
+  protected onListenedChanged(event: string): void {
+    void event;
   }
 }
 
