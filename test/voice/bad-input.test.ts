@@ -1,7 +1,15 @@
 import { createSocket } from 'node:dgram';
 import { afterAll, describe, expect, it } from 'vitest';
 import { countProcessErrors } from '../reliability/helpers.js';
-import { GUILD_ID, STAGE_ID, VOICE_TEST_TIMING, framesOf, markedFrames, useVoiceRigs } from './voice-rig.js';
+import {
+  GUILD_ID,
+  STAGE_ID,
+  VOICE_TEST_TIMING,
+  framesOf,
+  markedFrames,
+  sameEpoch,
+  useVoiceRigs,
+} from './voice-rig.js';
 import type { VoiceConnection } from '../../src/voice/voice-connection.js';
 
 const { rig } = useVoiceRigs();
@@ -68,8 +76,10 @@ describe('what the voice server sends that cannot be read', () => {
     } finally {
       socket.close();
     }
-    const stream = connection.receiver.subscribe(voice.peer.userId, { endAfterSilenceMs: 200 });
+    // Long enough that a stalled event loop is not silence; the peer speaks once the epochs match.
+    const stream = connection.receiver.subscribe(voice.peer.userId, { endAfterSilenceMs: 2000 });
     const sent = markedFrames(5, 500);
+    await sameEpoch(connection, () => voice.peer.daveEpoch(STAGE_ID));
     await voice.peer.speak(sent);
     const got: string[] = [];
     for await (const packet of stream) got.push(Buffer.from(packet as Uint8Array).toString('hex'));

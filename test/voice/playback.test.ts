@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { VoiceOpcodes } from 'discord-api-types/voice/v8';
 import { oggOpusFile } from '../../src/voice/media/index.js';
 import type { FakeVoiceFrame, FakeVoiceServer } from '../../src/testing/index.js';
-import type { VoiceConnection } from '../../src/voice/voice-connection.js';
 import {
   GUILD_ID,
   STAGE_ID,
@@ -12,6 +11,7 @@ import {
   gapDeviation,
   heldSource,
   markedFrames,
+  sameEpoch,
   useVoiceRigs,
   writeOggOpus,
 } from './voice-rig.js';
@@ -181,17 +181,3 @@ describe('receiving audio', () => {
     );
   });
 });
-
-/** Resolves once the connection's DAVE epoch is set and equals `peerEpoch()` (checked at every change). */
-function sameEpoch(connection: VoiceConnection, peerEpoch: () => number | null): Promise<void> {
-  const settled = (): boolean => connection.e2ee.epoch !== null && connection.e2ee.epoch === peerEpoch();
-  if (settled()) return Promise.resolve();
-  return new Promise((resolve) => {
-    const listener = (): void => {
-      if (!settled()) return;
-      connection.off('e2eeChange', listener);
-      resolve();
-    };
-    connection.on('e2eeChange', listener);
-  });
-}

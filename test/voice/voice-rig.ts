@@ -8,6 +8,7 @@ import { BucketIdentifyGate, Shard } from '../../src/shard/index.js';
 import type { ShardOptions } from '../../src/shard/index.js';
 import { FakeGateway, FakeVoiceServer } from '../../src/testing/index.js';
 import type { FakeGatewayOptions, FakeVoiceServerOptions } from '../../src/testing/index.js';
+import type { VoiceConnection } from '../../src/voice/voice-connection.js';
 import { muxOggOpus } from './media/ogg-muxer.js';
 
 export const GUILD_ID = '81384788765712384';
@@ -162,4 +163,22 @@ export function gapDeviation(arrivals: readonly number[]): { p50: number; p99: n
   const pick = (q: number) =>
     deviations[Math.min(deviations.length - 1, Math.floor(q * deviations.length))] ?? 0;
   return { p50: pick(0.5), p99: pick(0.99), max: deviations.at(-1) ?? 0 };
+}
+
+/**
+ * Resolves once the connection's DAVE epoch is set and equals `peerEpoch()` (checked at every change).
+ * A frame a peer sends under a new epoch's key before this client applied the commit is lost by
+ * protocol (docs/protocol/voice.md §4.5): tests of the receive path let the peer speak after this.
+ */
+export function sameEpoch(connection: VoiceConnection, peerEpoch: () => number | null): Promise<void> {
+  const settled = (): boolean => connection.e2ee.epoch !== null && connection.e2ee.epoch === peerEpoch();
+  if (settled()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const listener = (): void => {
+      if (!settled()) return;
+      connection.off('e2eeChange', listener);
+      resolve();
+    };
+    connection.on('e2eeChange', listener);
+  });
 }
