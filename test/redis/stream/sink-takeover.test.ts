@@ -76,9 +76,10 @@ describe.skipIf(!enabled)('RedisStreamSink: a producer is SIGKILLed and another 
       gatewayUrl: gateway.url,
       restUrl: gateway.restUrl,
       shards: SHARDS,
-      // Saves lag what is published by up to 1 s: the resume after the kill replays (and the second
-      // producer publishes again) what the first had published since its last save.
-      sessionSaveIntervalMs: 1_000,
+      // The only save before the kill is the one at READY (the periodic one would come after 10 min):
+      // the resume after the kill replays, and the second producer publishes again, everything the
+      // first published since READY, which the consumer has read some of before the kill.
+      sessionSaveIntervalMs: 600_000,
     };
     const allReady = (producer: FixtureProcess<SinkProducerReport>) => {
       producer.check();
@@ -99,6 +100,7 @@ describe.skipIf(!enabled)('RedisStreamSink: a producer is SIGKILLed and another 
     // A steady stream (160 dispatches/s); the first producer dies mid-stream.
     dispatcher.start(25);
     await until('a few dispatches per shard', () => (dispatcher.perShard.get(0) ?? 0) >= 20);
+    await until('the consumer read dispatches the first producer published', () => consumer.seen.size >= 20);
     killedAt = Date.now();
     first.kill();
     mark('first producer killed');
