@@ -155,7 +155,9 @@ describe('starting', () => {
     const gateway = await startGateway({
       maxConcurrency: 16,
       identifyIntervalMs: 10,
-      sessionStartLimit: { total: 1000, remaining: 10, resetAfter: 400 },
+      // The fake's window starts when it does; GET /gateway/bot must come before it ends (or it reports
+      // a refilled budget and nothing waits), which under load took over 400 ms.
+      sessionStartLimit: { total: 1000, remaining: 10, resetAfter: 3_000 },
     });
     const manager = createManager(gateway, { compress: 'none' });
     manager.createShards(12);

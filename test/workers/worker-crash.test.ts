@@ -72,7 +72,8 @@ async function expectResumeAfter(
   expect(gateway.stats.resumes).toBeGreaterThanOrEqual(itsShards.length);
 }
 
-describe('a worker that dies', () => {
+// Threads start, crash and respawn, and shards resume: under heavy load that can pass 20 s.
+describe('a worker that dies', { timeout: 60_000 }, () => {
   it('terminated from outside: respawned, its shards resume, no dispatch lost or repeated', async () => {
     const gateway = await startGateway({ shardCount: 8 });
     const { manager, received } = await runningManager(gateway);

@@ -14,7 +14,8 @@ afterEach(runCleanups);
 
 const SHARDS = Array.from({ length: 8 }, (_, index) => index);
 
-describe('worker threads (workers option)', () => {
+// Threads start and 16 shards identify: under heavy load that can pass 20 s.
+describe('worker threads (workers option)', { timeout: 60_000 }, () => {
   it('refuses a worker count that is not a positive integer or "auto", synchronously', () => {
     for (const workers of [0, -1, 1.5, 65, '2', null]) {
       expect(() => new ShardManager({ token: 'x', intents: 1, workers: workers as number })).toThrow(
