@@ -2,7 +2,9 @@ import type { RESTGetAPIGatewayBotResult } from 'discord-api-types/v10';
 import { ClusterStateError, InvalidArgumentError, ListenerError } from '../../errors.js';
 import { GatewayHttp } from '../../http/index.js';
 import { configureFromGatewayBot } from '../../manager/identify/default-gate.js';
+import type { SessionStore } from '../../manager/session-store.js';
 import type { ShardManagerOptions } from '../../manager/shard-manager-options.js';
+import { checkMethods } from '../../options/checks.js';
 import { validateManagerOptions } from '../../options/validate-manager-options.js';
 import type { IdentifyGate } from '../../shard/identify-gate.js';
 import type { Shard } from '../../shard/shard.js';
@@ -18,7 +20,12 @@ import { LeaseKeeper } from './lease-keeper.js';
 import { ShardRunner } from './shard-runner.js';
 import type { RelayedEvents } from './shard-runner.js';
 
-export type { ShardClusterEvents, ShardClusterMode, ShardClusterOptions } from './cluster-types.js';
+export type {
+  ClusterSink,
+  ShardClusterEvents,
+  ShardClusterMode,
+  ShardClusterOptions,
+} from './cluster-types.js';
 
 const pingScript = new LuaScript('return 1');
 
@@ -62,6 +69,11 @@ const pingScript = new LuaScript('return 1');
  * lost it) identifies a new session while the old owner is still cut off; both then receive the shard's
  * events until the old owner reaches Redis. Keep `leaseMs` well above your longest network blip.
  *
+ * **Event sink.** With `sink` (a `RedisStreamSink`), the cluster saves sessions through
+ * `sink.guard(store)` and attaches the sink: a saved sequence never runs ahead of what is published,
+ * so the process that takes a killed process's shards over resumes them from there and nothing the
+ * killed process still buffered is lost (consumers drop the replayed copies by `(sessionId, seq)`).
+ *
  * @example
  * ```ts
  * import { createClient } from 'redis';
@@ -78,8 +90,10 @@ const pingScript = new LuaScript('return 1');
 export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
   /** The identify gate every process of the bot shares. */
   readonly identifyGate: RedisIdentifyGate;
-  /** The session store every process of the bot shares. */
+  /** The session store every process of the bot shares (with `sink`, the shards save through the sink's guard). */
   readonly sessionStore: RedisSessionStore;
+  /** What the shards save to: `sessionStore`, guarded by the `sink` when one was given. */
+  readonly #store: SessionStore;
   readonly #options: ShardClusterOptions;
   readonly #mode: ShardClusterMode;
   readonly #prefix: string;
@@ -110,8 +124,10 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
       memberId,
       gate,
       sessionTtlMs,
+      sink,
       ...rest
     } = options;
+    if (sink !== undefined) checkMethods('sink', sink, ['guard', 'attach']);
     this.#managerOptions = rest;
     validateManagerOptions(rest);
     this.#options = options;
@@ -148,6 +164,7 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
       ...(keyPrefix === undefined ? {} : { keyPrefix }),
       ...(sessionTtlMs === undefined ? {} : { ttlMs: sessionTtlMs }),
     });
+    this.#store = sink === undefined ? this.sessionStore : sink.guard(this.sessionStore);
     const shared = this.identifyGate;
     this.#gateForShards = {
       waitForIdentify: (shardId, signal) => shared.waitForIdentify(shardId, signal),
@@ -155,6 +172,7 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
     };
     shared.on('budgetExhausted', (event) => this.emit('budgetExhausted', event));
     shared.onWarning((error, context) => this.#warn(error, context));
+    sink?.attach(this);
   }
 
   /** The shards this process runs now. */
@@ -272,7 +290,7 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
       shardId,
       this.#totalShards,
       this.#managerOptions,
-      { gate: this.#gateForShards, store: this.sessionStore },
+      { gate: this.#gateForShards, store: this.#store },
       (event, payload) => this.#relay(event, payload),
     );
     this.#runners.set(shardId, runner);
