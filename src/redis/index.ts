@@ -16,6 +16,7 @@ export type { RedisScriptCall, RedisScriptClient } from './client.js';
 export { fromIoredis, fromIoredisCommands } from './ioredis.js';
 export type { IoredisCommandMethods, IoredisScriptMethods } from './ioredis.js';
 export { ShardCluster } from './cluster/shard-cluster.js';
+export type { ClusterReshardOptions } from './cluster/cluster-reshard-options.js';
 export type {
   ClusterSink,
   ShardClusterEvents,

@@ -89,8 +89,11 @@ export interface ShardClusterEvents extends ShardManagerEvents {
   shardReleased: {
     /** The shard's id. */
     readonly shardId: number;
-    /** `stop` (the cluster stopped), `handOver` (given to a process that joined) or `fault` (see above). */
-    readonly reason: 'stop' | 'handOver' | 'fault';
+    /**
+     * `stop` (the cluster stopped), `handOver` (given to a process that joined), `fault` (see above) or
+     * `reshard` (an old shard whose session a committed reshard ended; its new shards run here).
+     */
+    readonly reason: 'stop' | 'handOver' | 'fault' | 'reshard';
   };
   /** Another process holds the shard's lease: this process stopped the shard at once (fencing). */
   shardTakenOver: {

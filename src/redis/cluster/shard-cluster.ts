@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { RESTGetAPIGatewayBotResult } from 'discord-api-types/v10';
 import { ClusterStateError, InvalidArgumentError, ListenerError } from '../../errors.js';
 import { GatewayHttp } from '../../http/index.js';
@@ -17,6 +18,14 @@ import { RedisSessionStore } from '../redis-session-store.js';
 import { staticShards } from './assignment.js';
 import type { ShardClusterEvents, ShardClusterMode, ShardClusterOptions } from './cluster-types.js';
 import { LeaseKeeper } from './lease-keeper.js';
+import type { ReshardOutcome } from '../../manager/reshard/resharder.js';
+import type { ClusterReshardLeases } from '../../../machines/index.js';
+import { ClusterResharder } from './cluster-resharder.js';
+import type { ClusterReshardHost, ClusterReshardPlan } from './cluster-resharder.js';
+import { planClusterReshard } from './cluster-reshard-options.js';
+import type { ClusterReshardOptions } from './cluster-reshard-options.js';
+import { ReshardRecords } from './reshard-record.js';
+import type { ReshardRecord } from './reshard-record.js';
 import { ShardRunner } from './shard-runner.js';
 import type { RelayedEvents } from './shard-runner.js';
 
@@ -105,6 +114,11 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
   /** What shards wait on: the shared gate, seen by the managers as a plain gate (the cluster configures it). */
   readonly #gateForShards: IdentifyGate;
   #keeper: LeaseKeeper | null = null;
+  /** Cluster reshards (docs/protocol/resharding.md §4): the records in Redis, and this process's part. */
+  readonly #records: ReshardRecords;
+  #reshard: ClusterResharder | null = null;
+  readonly #reshardsSeen = new Set<string>();
+  #watchTimer: NodeJS.Timeout | null = null;
   #state: 'idle' | 'starting' | 'running' | 'stopping' = 'idle';
   #totalShards = 0;
 
@@ -164,6 +178,7 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
       ...(keyPrefix === undefined ? {} : { keyPrefix }),
       ...(sessionTtlMs === undefined ? {} : { ttlMs: sessionTtlMs }),
     });
+    this.#records = new ReshardRecords(redis, this.#prefix, this.#renewMs);
     this.#store = sink === undefined ? this.sessionStore : sink.guard(this.sessionStore);
     const shared = this.identifyGate;
     this.#gateForShards = {
@@ -210,6 +225,8 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
       const info = await this.#gatewayInfo();
       if (info !== null) configureFromGatewayBot(this.identifyGate, info);
       this.#totalShards = this.#options.totalShards ?? info?.shards ?? 1;
+      // After a cluster reshard the count committed in Redis is the bot's (docs/protocol/resharding.md §4).
+      if (this.#mode === 'dynamic') this.#totalShards = (await this.#records.count()) ?? this.#totalShards;
       const mc = this.identifyGate.maxConcurrency;
       if (this.#mode === 'dynamic') {
         const keeper = new LeaseKeeper(
@@ -222,7 +239,9 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
             acquired: (shardId, fence) => this.#acquire(shardId, fence),
             taken: (shardId) => void this.#takenOver(shardId),
             handOver: (shardIds) => void this.#handOver(shardIds),
-            canHandOver: (shardId) => this.#runners.get(shardId)?.shard.state === 'ready',
+            // No hand-over during a reshard: both copies of an event must meet in one process (§5).
+            canHandOver: (shardId) =>
+              this.#reshard === null && this.#runners.get(shardId)?.shard.state === 'ready',
             fault: (error) => void this.#leaseFault(error),
             redis: (error) => {
               if (error !== null)
@@ -236,6 +255,7 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
         );
         this.#keeper = keeper;
         await keeper.start();
+        this.#scheduleWatch();
       } else {
         const { clusterId, clusterCount } = this.#mode;
         if (clusterCount > this.#totalShards) {
@@ -256,6 +276,151 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
   }
 
   /**
+   * Moves the whole bot (every process) to `newCount` shards without downtime
+   * (docs/protocol/resharding.md §4, §5). Call it in one process; every other process takes part
+   * through Redis. `newCount` must be a multiple of the current count (dynamic mode only): each
+   * process starts, for each old shard `i` it holds, the new shards `j ≡ i (mod old count)` next to it,
+   * identifying through the shared gate, so both copies of every event reach the same process and are
+   * delivered once there. When every new shard of the cluster is loaded and the sets overlapped for
+   * `overlapMs`, one script commits (the new leases, the new count); each process then ends its old
+   * sessions and keeps its new shards. Events on every process: `reshardStarted`, then `resharded` or
+   * `reshardFailed`. Resolves with this process's counts once its tail (`dedupeWindowMs`) passed.
+   *
+   * Rejects with `ReshardBudgetError` (before any IDENTIFY) when `GET /gateway/bot`'s remaining session
+   * starts cannot cover `newCount`; `InvalidArgumentError` for a count that is not a larger multiple or
+   * a bad option; `ReshardStateError` (static mode, not running, a reshard under way); an `Http*Error`;
+   * `ReshardFailedError` (stage `start`) when the reshard was aborted before its commit — another
+   * reshard runs, an old shard had no owner or changed owner (a process died or joined and took a
+   * shard), a new shard failed, a process gave up or stopped, or `startTimeoutMs` passed: every new
+   * shard is stopped and the old set runs on; `ShardStoppedError` when `stop()` cancelled it.
+   */
+  async reshard(newCount: number, options?: ClusterReshardOptions): Promise<ReshardOutcome> {
+    const settings = planClusterReshard(newCount, options, {
+      running: this.#state === 'running',
+      dynamic: this.#mode === 'dynamic',
+      resharding: this.#reshard !== null,
+      count: this.#totalShards,
+    });
+    const { newCount: to, ...windows } = settings;
+    return new Promise<ReshardOutcome>((resolve, reject) =>
+      this.#takePart(
+        { id: randomUUID(), coordinator: true, from: this.#totalShards, to, owners: null, ...windows },
+        { resolve, reject },
+      ),
+    );
+  }
+
+  /** Starts this process's part in a reshard (as its coordinator, or as a member that saw its record). */
+  #takePart(
+    plan: ClusterReshardPlan,
+    caller?: { resolve(outcome: ReshardOutcome): void; reject(error: Error): void },
+  ): void {
+    const { from, to } = plan;
+    this.#reshardsSeen.add(plan.id);
+    const resharder = new ClusterResharder(this.#reshardHost(), plan, {
+      started: () => this.emit('reshardStarted', { from, to }),
+      done: (outcome) => {
+        this.#reshard = null;
+        this.emit('resharded', { ...outcome, from, to });
+        caller?.resolve(outcome);
+      },
+      failed: (error) => {
+        this.#reshard = null;
+        this.emit('reshardFailed', { error });
+        caller?.reject(error);
+      },
+    });
+    this.#reshard = resharder;
+    resharder.start();
+  }
+
+  /** Reads the reshard record every `renewMs` (dynamic mode), to take part and to follow it. */
+  #scheduleWatch(): void {
+    this.#watchTimer = setTimeout(() => void this.#watch(), this.#renewMs);
+    this.#watchTimer.unref();
+  }
+
+  async #watch(): Promise<void> {
+    let record: ReshardRecord | null | undefined;
+    try {
+      record = await this.#records.read();
+    } catch {
+      // Redis does not answer: the lease loop reports it; a coordinator aborts on its own deadline.
+      record = undefined;
+    }
+    if (this.#state !== 'running' || this.#keeper === null) return;
+    if (record !== undefined) this.#follow(record);
+    this.#scheduleWatch();
+  }
+
+  #follow(record: ReshardRecord | null): void {
+    const active = this.#reshard;
+    if (active !== null) {
+      if (!active.committed) active.observe(record);
+      return;
+    }
+    if (record === null || this.#reshardsSeen.has(record.id)) return;
+    if (record.phase === 'start' && record.from === this.#totalShards) {
+      this.#takePart({
+        id: record.id,
+        coordinator: false,
+        from: record.from,
+        to: record.to,
+        owners: record.owners,
+        overlapMs: 0,
+        dedupeWindowMs: record.dedupeWindowMs,
+        guildsTimeoutMs: record.guildsTimeoutMs,
+        startTimeoutMs: 0,
+      });
+    } else if (record.phase === 'commit' && record.to !== this.#totalShards) {
+      // Committed while this process held none of the old shards (it joined late): only the count moves.
+      this.#reshardsSeen.add(record.id);
+      this.#totalShards = record.to;
+      this.#keeper?.resize(record.to, []);
+    }
+  }
+
+  #reshardHost(): ClusterReshardHost {
+    const keeper = this.#keeper!;
+    return {
+      memberId: keeper.memberId,
+      records: this.#records,
+      store: this.#store,
+      leaseMs: this.#leaseMs,
+      renewMs: this.#renewMs,
+      getBot: (signal) => this.#http().getBot({ signal }),
+      useGatewayInfo: (info) => configureFromGatewayBot(this.identifyGate, info),
+      heldOld: () => new Map([...keeper.held].filter(([id]) => this.#runners.has(id))),
+      createRunner: (id, count, store, relay) =>
+        new ShardRunner(id, count, this.#managerOptions, { gate: this.#gateForShards, store }, relay),
+      deliver: (shard, payload) => this.emit('dispatch', { shard, payload }),
+      relay: (event, payload) => this.#relay(event, payload),
+      handOver: (oldIds, runners, count, leases) => this.#reshardHandOver(oldIds, runners, count, leases),
+      warn: (error, context) => this.#warn(error, context),
+      inspect: undefined,
+    };
+  }
+
+  /** The commit: old sessions ended, the new runners are this process's shards, the new count. */
+  async #reshardHandOver(
+    oldIds: readonly number[],
+    runners: ReadonlyMap<number, ShardRunner>,
+    count: number,
+    leases: ClusterReshardLeases,
+  ): Promise<void> {
+    const old = oldIds.flatMap((id) => this.#runners.get(id) ?? []);
+    for (const runner of old) this.#runners.delete(runner.shardId);
+    await Promise.all(old.map((runner) => runner.stop(false)));
+    for (const runner of old) this.emit('shardReleased', { shardId: runner.shardId, reason: 'reshard' });
+    this.#totalShards = count;
+    this.#keeper?.resize(count, [...leases]);
+    for (const [shardId, runner] of runners) {
+      this.#runners.set(shardId, runner);
+      this.emit('shardAcquired', { shardId, fence: this.#keeper?.held.get(shardId) ?? null });
+    }
+  }
+
+  /**
    * Leaves the cluster: stops claiming, stops every shard and releases its lease. With `resumable`
    * (default true) each session is closed resumably and saved first, so the processes that take the
    * shards over resume them; with false the sessions end (use it when the whole bot shuts down).
@@ -265,6 +430,9 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
     this.#state = 'stopping';
     const resumable = options.resumable ?? true;
     const keeper = this.#keeper;
+    if (this.#watchTimer !== null) clearTimeout(this.#watchTimer);
+    this.#watchTimer = null;
+    await this.#reshard?.cancel();
     await keeper?.halt();
     const runners = [...this.#runners.values()];
     this.#runners.clear();
@@ -277,11 +445,14 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
 
   async #gatewayInfo(): Promise<RESTGetAPIGatewayBotResult | null> {
     if (this.#options.fetchGatewayInfo === false) return null;
-    const http = new GatewayHttp({
+    return this.#http().getBot();
+  }
+
+  #http(): GatewayHttp {
+    return new GatewayHttp({
       token: this.#options.token,
       ...(this.#options.restUrl === undefined ? {} : { restUrl: this.#options.restUrl }),
     });
-    return http.getBot();
   }
 
   #acquire(shardId: number, fence: number | null): void {
@@ -303,6 +474,7 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
     const runner = this.#runners.get(shardId);
     if (runner === undefined) return;
     this.#runners.delete(shardId);
+    this.#reshard?.lost(shardId);
     await runner.stop(true);
     this.emit('shardTakenOver', { shardId });
   }
@@ -331,6 +503,10 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
   }
 
   #relay<K extends keyof RelayedEvents>(event: K, payload: RelayedEvents[K]): void {
+    if (event === 'dispatch' && this.#reshard !== null) {
+      // During a reshard the old shards' dispatches pass the overlap's dedupe (docs/protocol/resharding.md §5).
+      if (!this.#reshard.admitOld((payload as RelayedEvents['dispatch']).payload)) return;
+    }
     if (event === 'shardReady') {
       const shards = this.shards;
       const ready = shards.filter((shard) => shard.state === 'ready').length;
