@@ -105,9 +105,9 @@ async function runPath(role: keyof typeof inputs, events: readonly AnyEventObjec
   const logic = clusterReshardMachine.provide({
     actors: {
       checkBudget: work<void, { identifies: number }>('checkBudget'),
-      announce: work<void, undefined>('announce'),
-      startNewSet: work<void, undefined>('startNewSet'),
-      coordinate: work<ClusterReshardLeases, undefined>('coordinate'),
+      announce: work<void, unknown>('announce'),
+      startNewSet: work<void, unknown>('startNewSet'),
+      coordinate: work<ClusterReshardLeases, unknown>('coordinate'),
       handOver: work<void, { leases: ClusterReshardLeases }>('handOver'),
     },
   });

@@ -257,7 +257,9 @@ export class ClusterResharder {
         ref: false,
       }).catch(() => undefined);
     }
-    const answer = await records.commit(id, leaseMs, Math.max(leaseMs, this.plan.dedupeWindowMs * 2));
+    // An owner whose last tick is older than two renew periods may have died (§4).
+    const ttlMs = Math.max(leaseMs, this.plan.dedupeWindowMs * 2);
+    const answer = await records.commit(id, leaseMs, ttlMs, 2 * renewMs + renewMs / 2);
     if ('aborted' in answer) throw new ReshardFailedError('start', new Error(answer.aborted));
     return this.#mine(answer.fences);
   }

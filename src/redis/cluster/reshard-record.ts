@@ -142,13 +142,14 @@ export class ReshardRecords {
     id: string,
     leaseMs: number,
     ttlMs: number,
+    liveMs: number,
   ): Promise<{ readonly fences: Map<number, number> } | { readonly aborted: string }> {
     const k = this.#keys;
     const reply = (await commitScript.run(
       this.#redis,
       {
-        keys: [k.reshard, k.count, k.fences],
-        arguments: [id, k.lease, String(leaseMs), String(ttlMs)],
+        keys: [k.reshard, k.count, k.fences, `${this.#prefix}:members`],
+        arguments: [id, k.lease, String(leaseMs), String(ttlMs), String(liveMs)],
       },
       this.#timeoutMs,
     )) as string[];

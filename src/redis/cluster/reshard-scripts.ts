@@ -80,7 +80,9 @@ return { loaded, redis.call('HGET', KEYS[1], 'failed') or '', moved }
  * Commits: when every new shard is loaded, nobody failed and every old lease is still the announced
  * one, sets the lease of each new shard `j >= from` to the owner of old shard `j % from` (fence from
  * `{p}:fences`, `PX leaseMs`), the new count, and the phase `commit` (kept for `ttl` ms). Otherwise
- * aborts. KEYS: 1 reshard, 2 count, 3 fences. ARGV: 1 id, 2 lease key prefix, 3 leaseMs, 4 ttl ms.
+ * aborts, also when an owner's last tick (`{p}:members`, server clock) is older than `liveMs`: a process
+ * that died must not be handed new leases it cannot run. KEYS: 1 reshard, 2 count, 3 fences,
+ * 4 members. ARGV: 1 id, 2 lease key prefix, 3 leaseMs, 4 ttl ms, 5 liveMs.
  * Returns `{ 'commit', j, fence, ... }` or `{ 'abort', reason }`.
  */
 export const commitScript =
@@ -97,8 +99,13 @@ local failed = redis.call('HGET', KEYS[1], 'failed')
 if failed then return abort(failed) end
 local owners = {}
 for owner in string.gmatch(redis.call('HGET', KEYS[1], 'owners'), '[^,]+') do owners[#owners + 1] = owner end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 for i = 0, from - 1 do
   if redis.call('GET', prefix .. i) ~= owners[i + 1] then return abort('old shard ' .. i .. ' changed owner') end
+  local member = string.match(owners[i + 1], '^(.*)|[^|]*$')
+  local beat = tonumber(redis.call('ZSCORE', KEYS[4], member))
+  if not beat or beat < now - tonumber(ARGV[5]) then return abort('member ' .. member .. ' stopped ticking') end
 end
 for j = 0, to - 1 do
   if redis.call('HEXISTS', KEYS[1], 'loaded:' .. j) == 0 then return abort('new shard ' .. j .. ' is not loaded') end
