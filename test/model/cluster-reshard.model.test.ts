@@ -95,7 +95,7 @@ async function runPath(role: keyof typeof inputs, events: readonly AnyEventObjec
       ({ signal, input: given }) =>
         new Promise<Output>((resolve, reject) =>
           running.set(stage, {
-            resolve: resolve as (output?: unknown) => void,
+            resolve: resolve,
             reject,
             signal,
             input: given,
