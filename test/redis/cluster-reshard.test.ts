@@ -1,11 +1,12 @@
 import { GatewayDispatchEvents, GatewayIntentBits } from 'discord-api-types/v10';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ReshardBudgetError, ReshardFailedError } from '../../src/index.js';
+import { InvalidArgumentError } from '../../src/errors.js';
+import { ReshardBudgetError, ReshardFailedError, ReshardStateError } from '../../src/index.js';
+import { planClusterReshard } from '../../src/redis/cluster/cluster-reshard-options.js';
 import { ShardCluster } from '../../src/redis/index.js';
 import { FakeGateway } from '../../src/testing/index.js';
 import type { FakeGatewayOptions } from '../../src/testing/index.js';
 import { connectClient, uniquePrefix, until } from './helpers.js';
-import type { TestRedis } from './helpers.js';
 import { RedisServer, redisTestsEnabled } from './redis-server.js';
 
 const enabled = redisTestsEnabled();
@@ -42,47 +43,42 @@ describe.skipIf(!enabled)('ShardCluster.reshard (two members, each with its own 
     });
     cleanups.push(() => gateway.close());
     const keyPrefix = uniquePrefix();
-    const clients: TestRedis[] = [];
-    const members = await Promise.all(
-      ['a', 'b'].map(async (memberId) => {
-        const redis = await connectClient(server.url);
-        clients.push(redis);
-        const cluster = new ShardCluster({
-          redis,
-          keyPrefix,
-          token: gateway.options.token,
-          intents: GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages,
-          gatewayUrl: gateway.url,
-          restUrl: gateway.restUrl,
-          mode: 'dynamic',
-          memberId,
-          leaseMs: 2_000,
-          renewMs: 400,
-          sessionSaveIntervalMs: 200,
-          timing: { backoffBaseMs: 20, backoffMaxMs: 100 },
-          gate: { intervalMs: 20, pollMs: 20, commandTimeoutMs: 1_000 },
-        });
-        cleanups.push(async () => {
-          await cluster.stop({ resumable: false });
-          redis.destroy();
-        });
-        return cluster;
-      }),
-    );
-    // Every member records the message ids its `dispatch` listeners see: the union is the bot's.
-    const seen: string[] = [];
-    for (const member of members) {
-      member.on('dispatch', ({ payload }) => {
+    const member = async (memberId: string) => {
+      const redis = await connectClient(server.url);
+      const cluster = new ShardCluster({
+        redis,
+        keyPrefix,
+        token: gateway.options.token,
+        intents: GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages,
+        gatewayUrl: gateway.url,
+        restUrl: gateway.restUrl,
+        mode: 'dynamic',
+        memberId,
+        leaseMs: 2_000,
+        renewMs: 400,
+        sessionSaveIntervalMs: 200,
+        timing: { backoffBaseMs: 20, backoffMaxMs: 100 },
+        gate: { intervalMs: 20, pollMs: 20, commandTimeoutMs: 1_000 },
+      });
+      cleanups.push(async () => {
+        await cluster.stop({ resumable: false });
+        redis.destroy();
+      });
+      // Every member records the message ids its `dispatch` listeners see: the union is the bot's.
+      cluster.on('dispatch', ({ payload }) => {
         if (payload.t === GatewayDispatchEvents.MessageCreate) seen.push(payload.d.id);
       });
-    }
+      return cluster;
+    };
+    const seen: string[] = [];
+    const members = await Promise.all(['a', 'b'].map(member));
     await Promise.all(members.map((member) => member.start()));
     await until(
       'each member holding 2 ready shards',
       () => members.every((m) => m.shards.length === 2 && m.shards.every((s) => s.state === 'ready')),
       30_000,
     );
-    return { gateway, members, seen };
+    return { gateway, members, seen, member };
   }
 
   /** A MESSAGE_CREATE with a new id every few ms, round robin over the guilds, until stopped. */
@@ -150,6 +146,37 @@ describe.skipIf(!enabled)('ShardCluster.reshard (two members, each with its own 
     );
   }, 60_000);
 
+  it('a member that joins mid-reshard takes part without old shards; after the commit it gets its fair share, every event once', async () => {
+    const { gateway, members, seen, member } = await startCluster();
+    const [a, b] = members as [ShardCluster, ShardCluster];
+    const stream = steadyStream(gateway);
+    const bStarted = new Promise<void>((resolve) => b.once('reshardStarted', () => resolve()));
+
+    const reshard = a.reshard(8, { overlapMs: 1_000, dedupeWindowMs: 1_000 });
+    await bStarted;
+    const c = await member('c');
+    await c.start();
+    await reshard;
+
+    await until(
+      'every member at 8 shards, c holding its fair share of ready shards',
+      () =>
+        [a, b, c].every((m) => m.totalShardCount === 8) &&
+        c.shards.length >= 2 &&
+        [a, b, c].flatMap((m) => m.shards).filter((s) => s.state === 'ready').length === 8,
+      30_000,
+    );
+    const sentSoFar = stream.sent.slice();
+    await until('the stream delivered', () => allSeen(seen, sentSoFar), 20_000);
+    stream.stop();
+    await until('every message delivered', () => allSeen(seen, stream.sent), 20_000);
+    expect(seen.length).toBe(stream.sent.length);
+    expect(new Set(seen).size).toBe(stream.sent.length);
+    const held = [a, b, c].flatMap((m) => m.shardIds).sort((x, y) => x - y);
+    expect(held).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect([a, b, c].flatMap((m) => m.shards.map((s) => s.shardCount))).toEqual(Array(8).fill(8));
+  }, 60_000);
+
   it('is refused with ReshardBudgetError, before any IDENTIFY, when the session starts left cannot cover the new set', async () => {
     const { gateway, members } = await startCluster({ sessionStartLimit: { total: 1000, remaining: 10 } });
     const [a, b] = members as [ShardCluster, ShardCluster];
@@ -204,4 +231,36 @@ describe.skipIf(!enabled)('ShardCluster.reshard (two members, each with its own 
       gateway.sessions.filter((session) => session.connected).every((session) => session.shardCount === 4),
     );
   }, 60_000);
+});
+
+describe('ShardCluster.reshard is refused before it starts', () => {
+  const redis = { eval: () => Promise.resolve(null), evalSha: () => Promise.resolve(null) };
+  const options = { redis, token: 'x', intents: 0, totalShards: 4 };
+
+  it('in static mode: ReshardStateError (restart the processes with the new count)', async () => {
+    const cluster = new ShardCluster({ ...options, mode: { clusterId: 0, clusterCount: 1 } });
+    await expect(cluster.reshard(8)).rejects.toBeInstanceOf(ReshardStateError);
+  });
+
+  it('when the cluster is not running: ReshardStateError', async () => {
+    const cluster = new ShardCluster({ ...options, mode: 'dynamic' });
+    await expect(cluster.reshard(8)).rejects.toBeInstanceOf(ReshardStateError);
+  });
+
+  it.for([6, 4, 2, 0])(
+    'for a count that is not a larger multiple of the current one (%i): InvalidArgumentError',
+    (count) => {
+      const running = { running: true, dynamic: true, resharding: false, count: 4 };
+      expect(() => planClusterReshard(count, undefined, running)).toThrow(InvalidArgumentError);
+    },
+  );
+
+  it('for shardIds (every process runs its own new shards): InvalidArgumentError', () => {
+    const running = { running: true, dynamic: true, resharding: false, count: 4 };
+    expect(() => planClusterReshard(8, { shardIds: [0] }, running)).toThrow(InvalidArgumentError);
+    expect(planClusterReshard(8, { startTimeoutMs: 5_000 }, running)).toMatchObject({
+      newCount: 8,
+      startTimeoutMs: 5_000,
+    });
+  });
 });

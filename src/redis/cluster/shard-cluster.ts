@@ -414,6 +414,11 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
     for (const runner of old) this.emit('shardReleased', { shardId: runner.shardId, reason: 'reshard' });
     this.#totalShards = count;
     this.#keeper?.resize(count, [...leases]);
+    if (this.#state !== 'running') {
+      // stop() came during the handover: it did not see these runners, so stop them here (resumably).
+      await Promise.all([...runners.values()].map((runner) => runner.stop(true)));
+      return;
+    }
     for (const [shardId, runner] of runners) {
       this.#runners.set(shardId, runner);
       this.emit('shardAcquired', { shardId, fence: this.#keeper?.held.get(shardId) ?? null });
