@@ -6,7 +6,7 @@ import { planClusterReshard } from '../../src/redis/cluster/cluster-reshard-opti
 import { ShardCluster } from '../../src/redis/index.js';
 import { FakeGateway } from '../../src/testing/index.js';
 import type { FakeGatewayOptions } from '../../src/testing/index.js';
-import { connectClient, uniquePrefix, until } from './helpers.js';
+import { TestClient, connectClient, uniquePrefix, until } from './helpers.js';
 import { RedisServer, redisTestsEnabled } from './redis-server.js';
 
 const enabled = redisTestsEnabled();
@@ -43,10 +43,14 @@ describe.skipIf(!enabled)('ShardCluster.reshard (two members, each with its own 
     });
     cleanups.push(() => gateway.close());
     const keyPrefix = uniquePrefix();
+    const clients = new Map<string, TestClient>();
     const member = async (memberId: string) => {
       const redis = await connectClient(server.url);
+      // Wrapped: a test can cut a member off from Redis as a process death does.
+      const client = new TestClient(redis);
+      clients.set(memberId, client);
       const cluster = new ShardCluster({
-        redis,
+        redis: client,
         keyPrefix,
         token: gateway.options.token,
         intents: GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages,
@@ -78,7 +82,7 @@ describe.skipIf(!enabled)('ShardCluster.reshard (two members, each with its own 
       () => members.every((m) => m.shards.length === 2 && m.shards.every((s) => s.state === 'ready')),
       30_000,
     );
-    return { gateway, members, seen, member };
+    return { gateway, members, seen, member, clients };
   }
 
   /** A MESSAGE_CREATE with a new id every few ms, round robin over the guilds, until stopped. */
@@ -144,6 +148,47 @@ describe.skipIf(!enabled)('ShardCluster.reshard (two members, each with its own 
     expect(gateway.sessions.filter((session) => session.connected).map((s) => s.shardCount)).toEqual(
       Array(8).fill(8),
     );
+  }, 60_000);
+
+  it('a member that dies mid-reshard (cut off from Redis, its shards gone) aborts it: the survivor runs the old set, 0 lost', async () => {
+    const { gateway, members, seen, clients } = await startCluster();
+    const [a, b] = members as [ShardCluster, ShardCluster];
+    const stream = steadyStream(gateway);
+    const bStarted = new Promise<void>((resolve) => b.once('reshardStarted', () => resolve()));
+
+    const reshard = a
+      .reshard(8, { overlapMs: 300, dedupeWindowMs: 1_000 })
+      .catch((thrown: unknown) => thrown);
+    await bStarted;
+    // A death: nothing b does reaches Redis any more (no report, no release, no save), its sockets close.
+    clients.get('b')!.dead = true;
+    await b.stop();
+
+    const error = await reshard;
+    expect(error).toBeInstanceOf(ReshardFailedError);
+    // Its leases lapsed and a took them over: the commit's check saw old shards change owner.
+    expect(String((error as ReshardFailedError).cause)).toMatch(
+      /changed owner|stopped ticking|not all loaded/,
+    );
+    await until(
+      'a running all 4 old shards',
+      () => a.shards.filter((s) => s.state === 'ready').length === 4,
+      20_000,
+    );
+    const sentSoFar = stream.sent.slice();
+    await until('the stream delivered', () => allSeen(seen, sentSoFar), 20_000);
+    stream.stop();
+    await until('every message delivered', () => allSeen(seen, stream.sent), 20_000);
+    if (process.env['STATECORD_PRINT'] === '1') {
+      // Replays of the takeover (docs/protocol/resharding.md §4: at least once across a death).
+      process.stderr.write(
+        `sent ${stream.sent.length}, delivered ${seen.length}, distinct ${new Set(seen).size}\n`,
+      );
+    }
+    expect(a.totalShardCount).toBe(4);
+    expect(a.shards.map((shard) => shard.shardCount)).toEqual([4, 4, 4, 4]);
+    // Every new shard (a's withdrawn, b's gone with it) is disconnected.
+    expect(gateway.sessions.filter((s) => s.connected && s.shardCount === 8)).toHaveLength(0);
   }, 60_000);
 
   it('a member that joins mid-reshard takes part without old shards; after the commit it gets its fair share, every event once', async () => {
