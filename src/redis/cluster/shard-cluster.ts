@@ -78,6 +78,9 @@ const pingScript = new LuaScript('return 1');
  * lost it) identifies a new session while the old owner is still cut off; both then receive the shard's
  * events until the old owner reaches Redis. Keep `leaseMs` well above your longest network blip.
  *
+ * **Resharding.** `reshard(newCount)` (dynamic mode, a multiple of the count) moves every process to
+ * the new count without downtime, coordinated through Redis (docs/protocol/resharding.md §4, §5).
+ *
  * **Event sink.** With `sink` (a `RedisStreamSink`), the cluster saves sessions through
  * `sink.guard(store)` and attaches the sink: a saved sequence never runs ahead of what is published,
  * so the process that takes a killed process's shards over resumes them from there and nothing the
