@@ -20,12 +20,11 @@ import type { ShardClusterEvents, ShardClusterMode, ShardClusterOptions } from '
 import { LeaseKeeper } from './lease-keeper.js';
 import type { ReshardOutcome } from '../../manager/reshard/resharder.js';
 import type { ClusterReshardLeases } from '../../../machines/index.js';
-import { ClusterResharder } from './cluster-resharder.js';
-import type { ClusterReshardHost, ClusterReshardPlan } from './cluster-resharder.js';
+import type { ClusterReshardHost } from './cluster-resharder.js';
+import { ClusterReshards } from './cluster-reshards.js';
 import { planClusterReshard } from './cluster-reshard-options.js';
 import type { ClusterReshardOptions } from './cluster-reshard-options.js';
 import { ReshardRecords } from './reshard-record.js';
-import type { ReshardRecord } from './reshard-record.js';
 import { ShardRunner } from './shard-runner.js';
 import type { RelayedEvents } from './shard-runner.js';
 
@@ -119,9 +118,7 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
   #keeper: LeaseKeeper | null = null;
   /** Cluster reshards (docs/protocol/resharding.md §4): the records in Redis, and this process's part. */
   readonly #records: ReshardRecords;
-  #reshard: ClusterResharder | null = null;
-  readonly #reshardsSeen = new Set<string>();
-  #watchTimer: NodeJS.Timeout | null = null;
+  readonly #reshards: ClusterReshards;
   #state: 'idle' | 'starting' | 'running' | 'stopping' = 'idle';
   #totalShards = 0;
 
@@ -182,6 +179,20 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
       ...(sessionTtlMs === undefined ? {} : { ttlMs: sessionTtlMs }),
     });
     this.#records = new ReshardRecords(redis, this.#prefix, this.#renewMs);
+    this.#reshards = new ClusterReshards({
+      records: this.#records,
+      renewMs: this.#renewMs,
+      running: () => this.#state === 'running' && this.#keeper !== null,
+      count: () => this.#totalShards,
+      adoptCount: (count) => {
+        this.#totalShards = count;
+        this.#keeper?.resize(count, []);
+      },
+      resharderHost: () => this.#reshardHost(),
+      started: (from, to) => this.emit('reshardStarted', { from, to }),
+      done: (outcome, from, to) => this.emit('resharded', { ...outcome, from, to }),
+      failed: (error) => this.emit('reshardFailed', { error }),
+    });
     this.#store = sink === undefined ? this.sessionStore : sink.guard(this.sessionStore);
     const shared = this.identifyGate;
     this.#gateForShards = {
@@ -244,7 +255,7 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
             handOver: (shardIds) => void this.#handOver(shardIds),
             // No hand-over during a reshard: both copies of an event must meet in one process (§5).
             canHandOver: (shardId) =>
-              this.#reshard === null && this.#runners.get(shardId)?.shard.state === 'ready',
+              this.#reshards.active === null && this.#runners.get(shardId)?.shard.state === 'ready',
             fault: (error) => void this.#leaseFault(error),
             redis: (error) => {
               if (error !== null)
@@ -258,7 +269,7 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
         );
         this.#keeper = keeper;
         await keeper.start();
-        this.#scheduleWatch();
+        this.#reshards.watch();
       } else {
         const { clusterId, clusterCount } = this.#mode;
         if (clusterCount > this.#totalShards) {
@@ -301,86 +312,16 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
     const settings = planClusterReshard(newCount, options, {
       running: this.#state === 'running',
       dynamic: this.#mode === 'dynamic',
-      resharding: this.#reshard !== null,
+      resharding: this.#reshards.active !== null,
       count: this.#totalShards,
     });
     const { newCount: to, ...windows } = settings;
     return new Promise<ReshardOutcome>((resolve, reject) =>
-      this.#takePart(
+      this.#reshards.takePart(
         { id: randomUUID(), coordinator: true, from: this.#totalShards, to, owners: null, ...windows },
         { resolve, reject },
       ),
     );
-  }
-
-  /** Starts this process's part in a reshard (as its coordinator, or as a member that saw its record). */
-  #takePart(
-    plan: ClusterReshardPlan,
-    caller?: { resolve(outcome: ReshardOutcome): void; reject(error: Error): void },
-  ): void {
-    const { from, to } = plan;
-    this.#reshardsSeen.add(plan.id);
-    const resharder = new ClusterResharder(this.#reshardHost(), plan, {
-      started: () => this.emit('reshardStarted', { from, to }),
-      done: (outcome) => {
-        this.#reshard = null;
-        this.emit('resharded', { ...outcome, from, to });
-        caller?.resolve(outcome);
-      },
-      failed: (error) => {
-        this.#reshard = null;
-        this.emit('reshardFailed', { error });
-        caller?.reject(error);
-      },
-    });
-    this.#reshard = resharder;
-    resharder.start();
-  }
-
-  /** Reads the reshard record every `renewMs` (dynamic mode), to take part and to follow it. */
-  #scheduleWatch(): void {
-    this.#watchTimer = setTimeout(() => void this.#watch(), this.#renewMs);
-    this.#watchTimer.unref();
-  }
-
-  async #watch(): Promise<void> {
-    let record: ReshardRecord | null | undefined;
-    try {
-      record = await this.#records.read();
-    } catch {
-      // Redis does not answer: the lease loop reports it; a coordinator aborts on its own deadline.
-      record = undefined;
-    }
-    if (this.#state !== 'running' || this.#keeper === null) return;
-    if (record !== undefined) this.#follow(record);
-    this.#scheduleWatch();
-  }
-
-  #follow(record: ReshardRecord | null): void {
-    const active = this.#reshard;
-    if (active !== null) {
-      if (!active.committed) active.observe(record);
-      return;
-    }
-    if (record === null || this.#reshardsSeen.has(record.id)) return;
-    if (record.phase === 'start' && record.from === this.#totalShards) {
-      this.#takePart({
-        id: record.id,
-        coordinator: false,
-        from: record.from,
-        to: record.to,
-        owners: record.owners,
-        overlapMs: 0,
-        dedupeWindowMs: record.dedupeWindowMs,
-        guildsTimeoutMs: record.guildsTimeoutMs,
-        startTimeoutMs: 0,
-      });
-    } else if (record.phase === 'commit' && record.to !== this.#totalShards) {
-      // Committed while this process held none of the old shards (it joined late): only the count moves.
-      this.#reshardsSeen.add(record.id);
-      this.#totalShards = record.to;
-      this.#keeper?.resize(record.to, []);
-    }
   }
 
   #reshardHost(): ClusterReshardHost {
@@ -438,9 +379,7 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
     this.#state = 'stopping';
     const resumable = options.resumable ?? true;
     const keeper = this.#keeper;
-    if (this.#watchTimer !== null) clearTimeout(this.#watchTimer);
-    this.#watchTimer = null;
-    await this.#reshard?.cancel();
+    await this.#reshards.stop();
     await keeper?.halt();
     const runners = [...this.#runners.values()];
     this.#runners.clear();
@@ -482,7 +421,7 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
     const runner = this.#runners.get(shardId);
     if (runner === undefined) return;
     this.#runners.delete(shardId);
-    this.#reshard?.lost(shardId);
+    this.#reshards.active?.lost(shardId);
     await runner.stop(true);
     this.emit('shardTakenOver', { shardId });
   }
@@ -511,9 +450,10 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
   }
 
   #relay<K extends keyof RelayedEvents>(event: K, payload: RelayedEvents[K]): void {
-    if (event === 'dispatch' && this.#reshard !== null) {
+    const reshard = this.#reshards.active;
+    if (event === 'dispatch' && reshard !== null) {
       // During a reshard the old shards' dispatches pass the overlap's dedupe (docs/protocol/resharding.md §5).
-      if (!this.#reshard.admitOld((payload as RelayedEvents['dispatch']).payload)) return;
+      if (!reshard.admitOld((payload as RelayedEvents['dispatch']).payload)) return;
     }
     if (event === 'shardReady') {
       const shards = this.shards;
