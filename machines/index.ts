@@ -51,3 +51,6 @@ export {
 } from './worker-supervisor.machine.js';
 export type { WorkerSupervisorMachine } from './worker-supervisor.machine.js';
 export type * from './worker-supervisor.types.js';
+export { clusterReshardMachine } from './cluster-reshard.machine.js';
+export type { ClusterReshardMachine } from './cluster-reshard.machine.js';
+export type * from './cluster-reshard.types.js';

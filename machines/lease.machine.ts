@@ -94,6 +94,13 @@ export const leaseMachine = setup({
       }
       return { held, handingOver };
     }),
+    /** A reshard committed: the new count, and the leases the commit set for this process. */
+    resize: assign(({ context, event }) => {
+      if (event.type !== 'resize') return {};
+      const held = new Map(context.held);
+      for (const [id, fence] of event.adopted) held.set(id, fence);
+      return { held, shardCount: event.shardCount, unowned: [], unownedBefore: new Set<number>() };
+    }),
     reportRedisDown: emit(({ event }) => ({
       type: 'redisDown',
       error: event.type === 'tick.failed' ? event.error : new Error('tick failed'),
@@ -122,6 +129,11 @@ export const leaseMachine = setup({
     release: {
       actions: 'forget',
       description: 'The cluster stopped these shards (hand-over or stop); the adapter releases the leases.',
+    },
+    resize: {
+      actions: 'resize',
+      description:
+        'A cluster reshard committed (docs/protocol/resharding.md §4): the new shard count, and the leases the commit set for this process.',
     },
   },
   states: {

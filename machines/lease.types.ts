@@ -102,6 +102,18 @@ export type LeaseEvent =
       readonly type: 'release';
       /** The shards released. */
       readonly shardIds: readonly number[];
+    }
+  /**
+   * A cluster reshard committed (docs/protocol/resharding.md §4): the bot's shard count is now
+   * `shardCount`, and the commit script set these leases for this process (held from now on).
+   */
+  | {
+      /** Discriminant. */
+      readonly type: 'resize';
+      /** The new shard count. */
+      readonly shardCount: number;
+      /** The leases the commit created for this process: (shardId, fence) pairs. */
+      readonly adopted: readonly LeasePair[];
     };
 
 /** What the lease machine asks its adapter to do or tells its cluster. */

@@ -1,5 +1,6 @@
 import type { AnyStateMachine } from 'xstate';
 import {
+  clusterReshardMachine,
   gatewayCloseCodeRules,
   leaseMachine,
   managerMachine,
@@ -20,6 +21,7 @@ export const diagramMachines: Readonly<Record<string, AnyStateMachine>> = {
   'voice-dave': voiceDaveMachine,
   lease: leaseMachine,
   reshard: reshardMachine,
+  'cluster-reshard': clusterReshardMachine,
   'worker-supervisor': workerSupervisorMachine,
 };
 

@@ -16,7 +16,13 @@ export type { RedisScriptCall, RedisScriptClient } from './client.js';
 export { fromIoredis, fromIoredisCommands } from './ioredis.js';
 export type { IoredisCommandMethods, IoredisScriptMethods } from './ioredis.js';
 export { ShardCluster } from './cluster/shard-cluster.js';
-export type { ShardClusterEvents, ShardClusterMode, ShardClusterOptions } from './cluster/cluster-types.js';
+export type { ClusterReshardOptions } from './cluster/cluster-reshard-options.js';
+export type {
+  ClusterSink,
+  ShardClusterEvents,
+  ShardClusterMode,
+  ShardClusterOptions,
+} from './cluster/cluster-types.js';
 export { spreadOwner, staticShards } from './cluster/assignment.js';
 export { ClusterStateError, RedisUnavailableError } from '../errors.js';
 export { RedisStreamSink } from './stream/redis-stream-sink.js';

@@ -24,7 +24,7 @@ const NOTES = [
       ...['6.2', '7'],
     ],
   },
-  { name: 'resharding', itemSections: [], expected: ['1', '2', '3'] },
+  { name: 'resharding', itemSections: [], expected: ['1', '2', '3', '4', '5'] },
 ];
 
 /** Between two cited numbers: `, §`, ` and §`, or a range, `–` or `–§`. */

@@ -163,6 +163,32 @@ describe.skipIf(!enabled)('the lease machine, on a real LeaseKeeper against redi
     expect(await redis.zRange(`${prefix}:members`, 0, -1)).toEqual([]);
   });
 
+  it('resize (a committed cluster reshard): adopted leases are held and renewed, ticks scan the new count', async () => {
+    const { rig: r, prefix } = rig('m-a', 2);
+    await r.keeper.start();
+    await r.advance(timings.claimGraceMs);
+    await r.tick();
+    expect([...r.keeper.held.keys()].sort()).toEqual([0, 1]);
+    r.drain();
+    // The commit script set the leases of new shards 2 and 3 for this member.
+    await redis.set(`${prefix}:lease:2`, 'm-a|7', { PX: 60_000 });
+    await redis.set(`${prefix}:lease:3`, 'm-a|7', { PX: 60_000 });
+    r.keeper.resize(4, [
+      [2, 7],
+      [3, 7],
+    ]);
+    expect(r.keeper.snapshot.context.shardCount).toBe(4);
+    expect([...r.keeper.held.keys()].sort()).toEqual([0, 1, 2, 3]);
+    await redis.pExpire(`${prefix}:lease:2`, 100);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await r.tick();
+    // The lapsed adopted lease was set again by the renewal; nothing was taken or claimed.
+    expect(await redis.get(`${prefix}:lease:2`)).toBe('m-a|7');
+    expect(r.drain()).toEqual([]);
+    await r.keeper.halt();
+    await r.keeper.release([...r.keeper.held.keys()], true);
+  });
+
   it('a callback that throws inside the machine is reported as a fault, and the keeper stops ticking', async () => {
     const { rig: r } = rig('m-a', 2);
     await r.keeper.start();

@@ -1,7 +1,20 @@
 import type { ShardManagerEvents } from '../../manager/shard-manager.js';
 import type { ShardManagerOptions } from '../../manager/shard-manager-options.js';
+import type { SessionStore } from '../../manager/session-store.js';
 import type { RedisScriptClient } from '../client.js';
 import type { RedisIdentifyGateOptions } from '../gate-types.js';
+import type { DispatchSource } from '../stream/sink-options.js';
+
+/**
+ * What `ShardCluster`'s `sink` option takes: a `RedisStreamSink` (or anything with its `guard` and
+ * `attach`). The cluster wraps its session store with `guard` and attaches the sink to itself.
+ */
+export interface ClusterSink {
+  /** Wraps a session store so that no saved sequence runs ahead of what the sink has published. */
+  guard(store: SessionStore): SessionStore;
+  /** Publishes every dispatch of `source` from now on. */
+  attach(source: DispatchSource): void;
+}
 
 /**
  * Which shards a process runs. `'dynamic'`: claimed through leases in Redis, taken over when their
@@ -45,6 +58,13 @@ export interface ShardClusterOptions extends Omit<
   readonly gate?: Omit<RedisIdentifyGateOptions, 'redis' | 'keyPrefix'>;
   /** TTL of the `RedisSessionStore` entries. Default its own (150 s). */
   readonly sessionTtlMs?: number;
+  /**
+   * A `RedisStreamSink` that publishes this process's dispatches. The cluster guards its session store
+   * with it (`sink.guard(store)`: a saved sequence never runs ahead of what is published, so a process
+   * that takes the shards over after a crash resumes from there and nothing buffered is lost) and
+   * attaches it (`sink.attach(cluster)`). Checked in the constructor (`InvalidArgumentError`).
+   */
+  readonly sink?: ClusterSink;
 }
 
 /** Events of a `ShardCluster`: the manager's events of every shard it runs, and its ownership events. */
@@ -69,8 +89,11 @@ export interface ShardClusterEvents extends ShardManagerEvents {
   shardReleased: {
     /** The shard's id. */
     readonly shardId: number;
-    /** `stop` (the cluster stopped), `handOver` (given to a process that joined) or `fault` (see above). */
-    readonly reason: 'stop' | 'handOver' | 'fault';
+    /**
+     * `stop` (the cluster stopped), `handOver` (given to a process that joined), `fault` (see above) or
+     * `reshard` (an old shard whose session a committed reshard ended; its new shards run here).
+     */
+    readonly reason: 'stop' | 'handOver' | 'fault' | 'reshard';
   };
   /** Another process holds the shard's lease: this process stopped the shard at once (fencing). */
   shardTakenOver: {

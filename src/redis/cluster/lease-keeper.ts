@@ -181,6 +181,14 @@ export class LeaseKeeper {
     return this.#actor.getSnapshot();
   }
 
+  /**
+   * A cluster reshard committed: ticks use the new shard count from now on, and the leases the commit
+   * set for this process (`adopted`) are held and renewed.
+   */
+  resize(shardCount: number, adopted: readonly LeasePair[]): void {
+    this.#actor.send({ type: 'resize', shardCount, adopted });
+  }
+
   /** Gives up shards this process stopped (a hand-over, or a stop). Never rejects. */
   async release(shardIds: readonly number[], leave = false): Promise<void> {
     // After the tick under way: a renewal sent before the release and run after it would set the

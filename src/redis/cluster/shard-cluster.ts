@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { RESTGetAPIGatewayBotResult } from 'discord-api-types/v10';
 import { ClusterStateError, InvalidArgumentError, ListenerError } from '../../errors.js';
 import { GatewayHttp } from '../../http/index.js';
 import { configureFromGatewayBot } from '../../manager/identify/default-gate.js';
+import type { SessionStore } from '../../manager/session-store.js';
 import type { ShardManagerOptions } from '../../manager/shard-manager-options.js';
+import { checkMethods } from '../../options/checks.js';
 import { validateManagerOptions } from '../../options/validate-manager-options.js';
 import type { IdentifyGate } from '../../shard/identify-gate.js';
 import type { Shard } from '../../shard/shard.js';
@@ -15,10 +18,22 @@ import { RedisSessionStore } from '../redis-session-store.js';
 import { staticShards } from './assignment.js';
 import type { ShardClusterEvents, ShardClusterMode, ShardClusterOptions } from './cluster-types.js';
 import { LeaseKeeper } from './lease-keeper.js';
+import type { ReshardOutcome } from '../../manager/reshard/resharder.js';
+import type { ClusterReshardLeases } from '../../../machines/index.js';
+import type { ClusterReshardHost } from './cluster-resharder.js';
+import { ClusterReshards } from './cluster-reshards.js';
+import { planClusterReshard } from './cluster-reshard-options.js';
+import type { ClusterReshardOptions } from './cluster-reshard-options.js';
+import { ReshardRecords } from './reshard-record.js';
 import { ShardRunner } from './shard-runner.js';
 import type { RelayedEvents } from './shard-runner.js';
 
-export type { ShardClusterEvents, ShardClusterMode, ShardClusterOptions } from './cluster-types.js';
+export type {
+  ClusterSink,
+  ShardClusterEvents,
+  ShardClusterMode,
+  ShardClusterOptions,
+} from './cluster-types.js';
 
 const pingScript = new LuaScript('return 1');
 
@@ -62,6 +77,14 @@ const pingScript = new LuaScript('return 1');
  * lost it) identifies a new session while the old owner is still cut off; both then receive the shard's
  * events until the old owner reaches Redis. Keep `leaseMs` well above your longest network blip.
  *
+ * **Resharding.** `reshard(newCount)` (dynamic mode, a multiple of the count) moves every process to
+ * the new count without downtime, coordinated through Redis (docs/protocol/resharding.md §4, §5).
+ *
+ * **Event sink.** With `sink` (a `RedisStreamSink`), the cluster saves sessions through
+ * `sink.guard(store)` and attaches the sink: a saved sequence never runs ahead of what is published,
+ * so the process that takes a killed process's shards over resumes them from there and nothing the
+ * killed process still buffered is lost (consumers drop the replayed copies by `(sessionId, seq)`).
+ *
  * @example
  * ```ts
  * import { createClient } from 'redis';
@@ -78,8 +101,10 @@ const pingScript = new LuaScript('return 1');
 export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
   /** The identify gate every process of the bot shares. */
   readonly identifyGate: RedisIdentifyGate;
-  /** The session store every process of the bot shares. */
+  /** The session store every process of the bot shares (with `sink`, the shards save through the sink's guard). */
   readonly sessionStore: RedisSessionStore;
+  /** What the shards save to: `sessionStore`, guarded by the `sink` when one was given. */
+  readonly #store: SessionStore;
   readonly #options: ShardClusterOptions;
   readonly #mode: ShardClusterMode;
   readonly #prefix: string;
@@ -91,6 +116,9 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
   /** What shards wait on: the shared gate, seen by the managers as a plain gate (the cluster configures it). */
   readonly #gateForShards: IdentifyGate;
   #keeper: LeaseKeeper | null = null;
+  /** Cluster reshards (docs/protocol/resharding.md §4): the records in Redis, and this process's part. */
+  readonly #records: ReshardRecords;
+  readonly #reshards: ClusterReshards;
   #state: 'idle' | 'starting' | 'running' | 'stopping' = 'idle';
   #totalShards = 0;
 
@@ -110,8 +138,10 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
       memberId,
       gate,
       sessionTtlMs,
+      sink,
       ...rest
     } = options;
+    if (sink !== undefined) checkMethods('sink', sink, ['guard', 'attach']);
     this.#managerOptions = rest;
     validateManagerOptions(rest);
     this.#options = options;
@@ -148,6 +178,22 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
       ...(keyPrefix === undefined ? {} : { keyPrefix }),
       ...(sessionTtlMs === undefined ? {} : { ttlMs: sessionTtlMs }),
     });
+    this.#records = new ReshardRecords(redis, this.#prefix, this.#renewMs);
+    this.#reshards = new ClusterReshards({
+      records: this.#records,
+      renewMs: this.#renewMs,
+      running: () => this.#state === 'running' && this.#keeper !== null,
+      count: () => this.#totalShards,
+      adoptCount: (count) => {
+        this.#totalShards = count;
+        this.#keeper?.resize(count, []);
+      },
+      resharderHost: () => this.#reshardHost(),
+      started: (from, to) => this.emit('reshardStarted', { from, to }),
+      done: (outcome, from, to) => this.emit('resharded', { ...outcome, from, to }),
+      failed: (error) => this.emit('reshardFailed', { error }),
+    });
+    this.#store = sink === undefined ? this.sessionStore : sink.guard(this.sessionStore);
     const shared = this.identifyGate;
     this.#gateForShards = {
       waitForIdentify: (shardId, signal) => shared.waitForIdentify(shardId, signal),
@@ -155,6 +201,7 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
     };
     shared.on('budgetExhausted', (event) => this.emit('budgetExhausted', event));
     shared.onWarning((error, context) => this.#warn(error, context));
+    sink?.attach(this);
   }
 
   /** The shards this process runs now. */
@@ -192,6 +239,8 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
       const info = await this.#gatewayInfo();
       if (info !== null) configureFromGatewayBot(this.identifyGate, info);
       this.#totalShards = this.#options.totalShards ?? info?.shards ?? 1;
+      // After a cluster reshard the count committed in Redis is the bot's (docs/protocol/resharding.md §4).
+      if (this.#mode === 'dynamic') this.#totalShards = (await this.#records.count()) ?? this.#totalShards;
       const mc = this.identifyGate.maxConcurrency;
       if (this.#mode === 'dynamic') {
         const keeper = new LeaseKeeper(
@@ -204,7 +253,9 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
             acquired: (shardId, fence) => this.#acquire(shardId, fence),
             taken: (shardId) => void this.#takenOver(shardId),
             handOver: (shardIds) => void this.#handOver(shardIds),
-            canHandOver: (shardId) => this.#runners.get(shardId)?.shard.state === 'ready',
+            // No hand-over during a reshard: both copies of an event must meet in one process (§5).
+            canHandOver: (shardId) =>
+              this.#reshards.active === null && this.#runners.get(shardId)?.shard.state === 'ready',
             fault: (error) => void this.#leaseFault(error),
             redis: (error) => {
               if (error !== null)
@@ -218,6 +269,7 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
         );
         this.#keeper = keeper;
         await keeper.start();
+        this.#reshards.watch();
       } else {
         const { clusterId, clusterCount } = this.#mode;
         if (clusterCount > this.#totalShards) {
@@ -238,6 +290,86 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
   }
 
   /**
+   * Moves the whole bot (every process) to `newCount` shards without downtime
+   * (docs/protocol/resharding.md §4, §5). Call it in one process; every other process takes part
+   * through Redis. `newCount` must be a multiple of the current count (dynamic mode only): each
+   * process starts, for each old shard `i` it holds, the new shards `j ≡ i (mod old count)` next to it,
+   * identifying through the shared gate, so both copies of every event reach the same process and are
+   * delivered once there. When every new shard of the cluster is loaded and the sets overlapped for
+   * `overlapMs`, one script commits (the new leases, the new count); each process then ends its old
+   * sessions and keeps its new shards. Events on every process: `reshardStarted`, then `resharded` or
+   * `reshardFailed`. Resolves with this process's counts once its tail (`dedupeWindowMs`) passed.
+   *
+   * Rejects with `ReshardBudgetError` (before any IDENTIFY) when `GET /gateway/bot`'s remaining session
+   * starts cannot cover `newCount`; `InvalidArgumentError` for a count that is not a larger multiple or
+   * a bad option; `ReshardStateError` (static mode, not running, a reshard under way); an `Http*Error`;
+   * `ReshardFailedError` (stage `start`) when the reshard was aborted before its commit — another
+   * reshard runs, an old shard had no owner or changed owner (a process died or joined and took a
+   * shard), a new shard failed, a process gave up or stopped, or `startTimeoutMs` passed: every new
+   * shard is stopped and the old set runs on; `ShardStoppedError` when `stop()` cancelled it.
+   */
+  async reshard(newCount: number, options?: ClusterReshardOptions): Promise<ReshardOutcome> {
+    const settings = planClusterReshard(newCount, options, {
+      running: this.#state === 'running',
+      dynamic: this.#mode === 'dynamic',
+      resharding: this.#reshards.active !== null,
+      count: this.#totalShards,
+    });
+    const { newCount: to, ...windows } = settings;
+    return new Promise<ReshardOutcome>((resolve, reject) =>
+      this.#reshards.takePart(
+        { id: randomUUID(), coordinator: true, from: this.#totalShards, to, owners: null, ...windows },
+        { resolve, reject },
+      ),
+    );
+  }
+
+  #reshardHost(): ClusterReshardHost {
+    const keeper = this.#keeper!;
+    return {
+      memberId: keeper.memberId,
+      records: this.#records,
+      store: this.#store,
+      leaseMs: this.#leaseMs,
+      renewMs: this.#renewMs,
+      getBot: (signal) => this.#http().getBot({ signal }),
+      useGatewayInfo: (info) => configureFromGatewayBot(this.identifyGate, info),
+      heldOld: () => new Map([...keeper.held].filter(([id]) => this.#runners.has(id))),
+      createRunner: (id, count, store, relay) =>
+        new ShardRunner(id, count, this.#managerOptions, { gate: this.#gateForShards, store }, relay),
+      deliver: (shard, payload) => this.emit('dispatch', { shard, payload }),
+      relay: (event, payload) => this.#relay(event, payload),
+      handOver: (oldIds, runners, count, leases) => this.#reshardHandOver(oldIds, runners, count, leases),
+      warn: (error, context) => this.#warn(error, context),
+      inspect: undefined,
+    };
+  }
+
+  /** The commit: old sessions ended, the new runners are this process's shards, the new count. */
+  async #reshardHandOver(
+    oldIds: readonly number[],
+    runners: ReadonlyMap<number, ShardRunner>,
+    count: number,
+    leases: ClusterReshardLeases,
+  ): Promise<void> {
+    const old = oldIds.flatMap((id) => this.#runners.get(id) ?? []);
+    for (const runner of old) this.#runners.delete(runner.shardId);
+    await Promise.all(old.map((runner) => runner.stop(false)));
+    for (const runner of old) this.emit('shardReleased', { shardId: runner.shardId, reason: 'reshard' });
+    this.#totalShards = count;
+    this.#keeper?.resize(count, [...leases]);
+    if (this.#state !== 'running') {
+      // stop() came during the handover: it did not see these runners, so stop them here (resumably).
+      await Promise.all([...runners.values()].map((runner) => runner.stop(true)));
+      return;
+    }
+    for (const [shardId, runner] of runners) {
+      this.#runners.set(shardId, runner);
+      this.emit('shardAcquired', { shardId, fence: this.#keeper?.held.get(shardId) ?? null });
+    }
+  }
+
+  /**
    * Leaves the cluster: stops claiming, stops every shard and releases its lease. With `resumable`
    * (default true) each session is closed resumably and saved first, so the processes that take the
    * shards over resume them; with false the sessions end (use it when the whole bot shuts down).
@@ -247,6 +379,7 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
     this.#state = 'stopping';
     const resumable = options.resumable ?? true;
     const keeper = this.#keeper;
+    await this.#reshards.stop();
     await keeper?.halt();
     const runners = [...this.#runners.values()];
     this.#runners.clear();
@@ -259,11 +392,14 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
 
   async #gatewayInfo(): Promise<RESTGetAPIGatewayBotResult | null> {
     if (this.#options.fetchGatewayInfo === false) return null;
-    const http = new GatewayHttp({
+    return this.#http().getBot();
+  }
+
+  #http(): GatewayHttp {
+    return new GatewayHttp({
       token: this.#options.token,
       ...(this.#options.restUrl === undefined ? {} : { restUrl: this.#options.restUrl }),
     });
-    return http.getBot();
   }
 
   #acquire(shardId: number, fence: number | null): void {
@@ -272,7 +408,7 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
       shardId,
       this.#totalShards,
       this.#managerOptions,
-      { gate: this.#gateForShards, store: this.sessionStore },
+      { gate: this.#gateForShards, store: this.#store },
       (event, payload) => this.#relay(event, payload),
     );
     this.#runners.set(shardId, runner);
@@ -285,6 +421,7 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
     const runner = this.#runners.get(shardId);
     if (runner === undefined) return;
     this.#runners.delete(shardId);
+    this.#reshards.active?.lost(shardId);
     await runner.stop(true);
     this.emit('shardTakenOver', { shardId });
   }
@@ -313,6 +450,11 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
   }
 
   #relay<K extends keyof RelayedEvents>(event: K, payload: RelayedEvents[K]): void {
+    const reshard = this.#reshards.active;
+    if (event === 'dispatch' && reshard !== null) {
+      // During a reshard the old shards' dispatches pass the overlap's dedupe (docs/protocol/resharding.md §5).
+      if (!reshard.admitOld((payload as RelayedEvents['dispatch']).payload)) return;
+    }
     if (event === 'shardReady') {
       const shards = this.shards;
       const ready = shards.filter((shard) => shard.state === 'ready').length;

@@ -139,9 +139,9 @@ export class RedisStreamSink extends TypedEmitter<RedisStreamSinkEvents> {
    * has published: after a crash the shard resumes from there and Discord replays the dispatches that
    * were still buffered (`consumeDispatches` removes the copies). Pass the result as the manager's
    * `sessionStore`. A session this sink has not seen a dispatch of is saved as it is; a save that was
-   * lowered is written again by the sink once it has published that far. With a `ShardCluster`
-   * (whose store is its own) nothing is guarded: a process killed between a save and its next batch
-   * loses that batch's dispatches.
+   * lowered is written again by the sink once it has published that far. A `ShardCluster` builds its
+   * own store: pass the sink as its `sink` option, and it guards that store with this method (and
+   * attaches the sink).
    */
   guard(store: SessionStore): SessionStore {
     return this.#floors.guard(store);
