@@ -44,6 +44,19 @@ describe('ShardCluster options', () => {
     );
   });
 
+  it.each(['workers', 'workerRespawn', 'spawnWorker'])(
+    'worker thread option %s: InvalidArgumentError (each shard runs in a manager of its own)',
+    (key) => {
+      const options = { ...base, redis: fakeClient, [key]: key === 'workers' ? 2 : {} };
+      expect(() => new ShardCluster(options as unknown as ShardClusterOptions)).toThrow(
+        expect.objectContaining({
+          code: 'STATECORD_ERR_INVALID_ARGUMENT',
+          message: expect.stringContaining(`${key} is not supported`) as unknown,
+        }),
+      );
+    },
+  );
+
   it('the token is never in an option error', () => {
     const token = 'secret-token-that-must-not-leak';
     try {

@@ -30,10 +30,14 @@ export type ShardClusterMode =
       readonly clusterCount: number;
     };
 
-/** Options of `new ShardCluster(...)`: the manager's options, plus Redis and the mode. */
+/**
+ * Options of `new ShardCluster(...)`: the manager's options, plus Redis and the mode. Worker threads
+ * (`workers`) are not among them: each shard of a cluster runs in a one-shard manager of its own, so
+ * a cluster uses more cores through more processes.
+ */
 export interface ShardClusterOptions extends Omit<
   ShardManagerOptions,
-  'identifyGate' | 'sessionStore' | 'maxShards'
+  'identifyGate' | 'sessionStore' | 'maxShards' | 'workers' | 'workerRespawn' | 'spawnWorker'
 > {
   /** A connected client of the official `redis` package, or any `RedisScriptClient`. */
   readonly redis: RedisScriptClient;

@@ -5,14 +5,11 @@ import { GatewayHttp } from '../../http/index.js';
 import { configureFromGatewayBot } from '../../manager/identify/default-gate.js';
 import type { SessionStore } from '../../manager/session-store.js';
 import type { ShardManagerOptions } from '../../manager/shard-manager-options.js';
-import { checkMethods } from '../../options/checks.js';
-import { validateManagerOptions } from '../../options/validate-manager-options.js';
 import type { IdentifyGate } from '../../shard/identify-gate.js';
 import type { Shard } from '../../shard/shard.js';
 import { reportUnheardWarning } from '../../util/process-warning.js';
 import { TypedEmitter } from '../../util/typed-emitter.js';
 import { LuaScript } from '../client.js';
-import { checkRedisOptions, positive } from '../options.js';
 import { RedisIdentifyGate } from '../redis-identify-gate.js';
 import { RedisSessionStore } from '../redis-session-store.js';
 import { staticShards } from './assignment.js';
@@ -25,6 +22,7 @@ import { ClusterReshards } from './cluster-reshards.js';
 import { planClusterReshard } from './cluster-reshard-options.js';
 import type { ClusterReshardOptions } from './cluster-reshard-options.js';
 import { ReshardRecords } from './reshard-record.js';
+import { resolveClusterOptions } from './resolve-cluster-options.js';
 import { ShardRunner } from './shard-runner.js';
 import type { RelayedEvents } from './shard-runner.js';
 
@@ -125,48 +123,15 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
   /** @param options - checked synchronously (`InvalidArgumentError` naming the option) */
   constructor(options: ShardClusterOptions) {
     super();
-    const owner = 'ShardCluster';
-    this.#prefix = checkRedisOptions(owner, options?.redis, options?.keyPrefix);
-    const {
-      redis,
-      keyPrefix,
-      mode,
-      totalShards,
-      leaseMs,
-      renewMs,
-      claimGraceMs,
-      memberId,
-      gate,
-      sessionTtlMs,
-      sink,
-      ...rest
-    } = options;
-    if (sink !== undefined) checkMethods('sink', sink, ['guard', 'attach']);
-    this.#managerOptions = rest;
-    validateManagerOptions(rest);
+    const resolved = resolveClusterOptions(options);
+    this.#prefix = resolved.prefix;
+    this.#mode = resolved.mode;
+    this.#leaseMs = resolved.leaseMs;
+    this.#renewMs = resolved.renewMs;
+    this.#claimGraceMs = resolved.claimGraceMs;
+    this.#managerOptions = resolved.managerOptions;
     this.#options = options;
-    this.#mode = checkMode(mode);
-    if (totalShards !== undefined) positive(owner, 'totalShards', totalShards, 1);
-    if (totalShards === undefined && options.fetchGatewayInfo === false) {
-      throw new InvalidArgumentError(`${owner}: totalShards is needed when fetchGatewayInfo is false`);
-    }
-    this.#leaseMs = positive(owner, 'leaseMs', leaseMs, 15_000);
-    this.#renewMs = positive(owner, 'renewMs', renewMs, 3_000);
-    if (this.#renewMs * 3 > this.#leaseMs) {
-      throw new InvalidArgumentError(
-        `${owner}: renewMs must be at most leaseMs / 3, got ${this.#renewMs} and ${this.#leaseMs}`,
-      );
-    }
-    this.#claimGraceMs = positive(owner, 'claimGraceMs', claimGraceMs, 2 * this.#renewMs);
-    if (this.#claimGraceMs < 2 * this.#renewMs) {
-      throw new InvalidArgumentError(`${owner}: claimGraceMs must be at least 2 × renewMs`);
-    }
-    if (
-      memberId !== undefined &&
-      (typeof memberId !== 'string' || memberId.length === 0 || memberId.includes('|'))
-    ) {
-      throw new InvalidArgumentError(`${owner}: memberId must be a non-empty string without |`);
-    }
+    const { redis, keyPrefix, gate, sessionTtlMs, sink } = options;
     this.identifyGate = new RedisIdentifyGate({
       ...gate,
       redis,
@@ -480,23 +445,4 @@ export class ShardCluster extends TypedEmitter<ShardClusterEvents> {
     if (event === 'warning') reportUnheardWarning(wrapped);
     else this.#warn(wrapped, `a listener for "${event}" failed`);
   }
-}
-
-function checkMode(mode: unknown): ShardClusterMode {
-  if (mode === 'dynamic') return mode;
-  const m = mode as { clusterId?: unknown; clusterCount?: unknown } | null | undefined;
-  if (
-    typeof m === 'object' &&
-    m !== null &&
-    Number.isSafeInteger(m.clusterCount) &&
-    (m.clusterCount as number) >= 1 &&
-    Number.isSafeInteger(m.clusterId) &&
-    (m.clusterId as number) >= 0 &&
-    (m.clusterId as number) < (m.clusterCount as number)
-  ) {
-    return { clusterId: m.clusterId as number, clusterCount: m.clusterCount as number };
-  }
-  throw new InvalidArgumentError(
-    "ShardCluster: mode must be 'dynamic' or { clusterId, clusterCount } with 0 ≤ clusterId < clusterCount",
-  );
 }
