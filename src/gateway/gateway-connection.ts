@@ -95,6 +95,8 @@ export class GatewayConnection implements InboundSinks {
     const deps = this.#deps;
     switch (command.type) {
       case 'identify':
+        // Sent on the gate's grant: that wait is over.
+        this.#identifyWait = null;
         this.#identifyUnanswered = true;
         this.#send(identifyPayload(deps.identity), 'handshake');
         return;

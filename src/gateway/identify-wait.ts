@@ -8,8 +8,8 @@ import type { IdentifyGate } from '../shard/identify-gate.js';
  * so a stale grant cannot make a shard identify. One object per wait, dropped when it answers. @internal
  */
 export class IdentifyWait {
-  readonly #controller = new AbortController();
-  #settled = false;
+  /** Null once the wait answered or was cancelled: a connection keeps its last wait while it lives. */
+  #controller: AbortController | null = new AbortController();
 
   /**
    * Asks `gate` for `shardId` and hands its answer to `toMachine` as
@@ -27,7 +27,7 @@ export class IdentifyWait {
     let answer: Promise<void>;
     try {
       // `Promise.resolve`: a user's gate that returns no promise lets the shard go, as xstate's did.
-      answer = Promise.resolve(gate.waitForIdentify(shardId, this.#controller.signal));
+      answer = Promise.resolve(gate.waitForIdentify(shardId, this.#controller!.signal));
     } catch (error) {
       queueMicrotask(() => refuse(error));
       return;
@@ -39,15 +39,16 @@ export class IdentifyWait {
 
   /** Gives the wait up: the gate sees its signal abort, and its answer is dropped. */
   cancel(): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    this.#controller.abort();
+    const controller = this.#controller;
+    if (controller === null) return;
+    this.#controller = null;
+    controller.abort();
   }
 
   /** Whether the answer may go to the machine (the first answer of a wait not cancelled). */
   #settle(): boolean {
-    if (this.#settled) return false;
-    this.#settled = true;
+    if (this.#controller === null) return false;
+    this.#controller = null;
     return true;
   }
 }

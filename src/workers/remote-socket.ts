@@ -175,6 +175,8 @@ export function createRemoteSocketLogic(
     receive((command) => {
       switch (command.type) {
         case 'identify':
+          // Sent on the gate's grant: that wait is over.
+          identifyWait = null;
           identifyUnanswered = true;
           send(identifyPayload(deps.identity), 'handshake');
           return;
