@@ -1,9 +1,8 @@
-import { assign, emit, enqueueActions, fromCallback, fromPromise, sendTo, setup } from 'xstate';
+import { assign, emit, enqueueActions, fromCallback, sendTo, setup } from 'xstate';
 import { closeOutcome } from './close-codes.js';
 import { createShardDelays } from './shard.delays.js';
 import { voiceMachine } from './voice.machine.js';
 import type {
-  IdentifyGateInput,
   ShardContext,
   ShardEmitted,
   ShardEvent,
@@ -76,10 +75,12 @@ export const shardMachine = setup({
     input: {} as ShardInput,
   },
   actors: {
-    /** The WebSocket connection: turns frames into events, commands into frames. */
+    /**
+     * The WebSocket connection: turns frames into events, commands into frames. It also waits at the
+     * identify gate for the machine (`identify.wait`): the wait is the connection's, so it ends with
+     * it, and costs no actor of its own per connection (BENCHMARKS.md, many shards).
+     */
     socket: fromCallback<SocketCommand, SocketInput, ShardEvent>(() => undefined),
-    /** Resolves when this shard may identify (max_concurrency buckets, daily budget). */
-    identifyGate: fromPromise<void, IdentifyGateInput>(() => Promise.resolve()),
     /** A voice connection of a guild of this shard (`voiceMachine`, its sockets provided). */
     voice: voiceMachine,
   },
@@ -112,7 +113,7 @@ export const shardMachine = setup({
       closeOutcome(event.code).action === 'resume',
     /** The identify gate found the token rejected (`GET /gateway/bot` answered 401/403). */
     gateRejectedToken: ({ event }) =>
-      'error' in event &&
+      event.type === 'identify.refused' &&
       typeof event.error === 'object' &&
       event.error !== null &&
       'code' in event.error &&
@@ -132,6 +133,12 @@ export const shardMachine = setup({
       if (command !== null) enqueue.sendTo('socket', command);
     }),
     sendIdentify: sendTo('socket', { type: 'identify' }),
+    waitForIdentifySlot: sendTo('socket', { type: 'identify.wait' }),
+    /** Leaving the gate without its answer (op 9, a stop, a close): the wait must not answer later. */
+    cancelIdentifyWait: enqueueActions(({ event, enqueue }) => {
+      if (event.type !== 'identify.granted' && event.type !== 'identify.refused')
+        enqueue.sendTo('socket', { type: 'identify.cancel' });
+    }),
     sendResume: sendTo('socket', ({ context }) => ({
       type: 'resume' as const,
       sessionId: context.session?.sessionId ?? '',
@@ -352,12 +359,12 @@ export const shardMachine = setup({
               states: {
                 waitingForSlot: {
                   description:
-                    'One identify per max_concurrency bucket per 5 s (docs/protocol/gateway.md §5).',
-                  invoke: {
-                    src: 'identifyGate',
-                    input: ({ context }) => ({ shardId: context.shardId }),
-                    onDone: { target: 'awaitingReady', actions: 'sendIdentify' },
-                    onError: [
+                    'One identify per max_concurrency bucket per 5 s (docs/protocol/gateway.md §5). The connection waits at the identify gate; leaving cancels the wait, so no late answer reaches the machine.',
+                  entry: 'waitForIdentifySlot',
+                  exit: 'cancelIdentifyWait',
+                  on: {
+                    'identify.granted': { target: 'awaitingReady', actions: 'sendIdentify' },
+                    'identify.refused': [
                       {
                         description:
                           'The gate learnt from GET /gateway/bot (401/403) that the token is rejected: identifying would get 4004.',

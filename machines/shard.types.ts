@@ -159,6 +159,21 @@ export type ShardEvent =
       /** Discriminant. */
       type: 'gateway.heartbeatRequest';
     }
+  /**
+   * The identify gate lets this shard identify, in answer to the connection's `identify.wait` (only
+   * the wait in progress answers: one cancelled or of a replaced socket never does).
+   */
+  | {
+      /** Discriminant. */
+      type: 'identify.granted';
+    }
+  /** The identify gate failed the connection's `identify.wait` (e.g. its shared store was unreachable). */
+  | {
+      /** Discriminant. */
+      type: 'identify.refused';
+      /** What the gate failed with (an `HttpUnauthorizedError` when GET /gateway/bot rejected the token). */
+      error: unknown;
+    }
   /** A voice connection of this shard starts: a child actor of the shard (`voiceActorId`). */
   | {
       /** Discriminant. */
@@ -176,10 +191,23 @@ export type ShardEvent =
 
 /** Commands the machine sends to the socket actor; the adapter turns them into frames. */
 export type SocketCommand =
-  /** Ask the identify gate, then send op 2 IDENTIFY. */
+  /** Send op 2 IDENTIFY. */
   | {
       /** Discriminant. */
       type: 'identify';
+    }
+  /**
+   * Wait at the identify gate; answer with `identify.granted` or `identify.refused`. A new wait
+   * replaces one in progress, and a stopped socket's wait is cancelled with it.
+   */
+  | {
+      /** Discriminant. */
+      type: 'identify.wait';
+    }
+  /** The machine no longer waits: cancel the wait in progress (its answer never comes). */
+  | {
+      /** Discriminant. */
+      type: 'identify.cancel';
     }
   /** Send op 6 RESUME. */
   | {
@@ -221,12 +249,6 @@ export interface SocketInput {
   /** The gateway URL to dial (query string added by the adapter). */
   readonly url: string;
   /** Which shard the socket belongs to (one socket logic may serve many shards of a manager). */
-  readonly shardId: number;
-}
-
-/** Input of the identify-gate actor. */
-export interface IdentifyGateInput {
-  /** The shard asking to identify (its bucket is `shardId % maxConcurrency`). */
   readonly shardId: number;
 }
 

@@ -59,7 +59,7 @@ export interface ShardTransitionMessage {
   readonly from: ShardStatus;
   /** The shard's status after the transition. */
   readonly to: ShardStatus;
-  /** The machine event that caused it: `socket.closed`, `gateway.ready`, `after heartbeatInterval`, `onDone identifyGate`. */
+  /** The machine event that caused it: `socket.closed`, `gateway.ready`, `after heartbeatInterval`, `identify.granted`. */
   readonly event: string;
   /** For `to: 'reconnecting'`: why; null for every other transition. */
   readonly cause: ShardReconnectCause | null;

@@ -20,14 +20,21 @@ interface ShardRecord {
 
 /** Shard actors by actor ref; a stopped shard's record goes with its actor. */
 const records = new WeakMap<object, ShardRecord>();
-/** Actor systems already inspected (one observer per system, however many shards it holds). */
-const probedSystems = new WeakSet<object>();
+/**
+ * Per actor system: its inspection subscription while any probed channel has subscribers, else null.
+ * An observer on the system makes xstate build and hand over an inspection event for every event,
+ * microstep and action of every actor (≈ 3 % of a many-shard start-up's CPU): it is there only while
+ * someone listens.
+ */
+const probedSystems = new WeakMap<object, { subscription: { unsubscribe(): void } | null }>();
 
 /**
  * Publishes a shard's connections, closes and lifecycle transitions to statecord's diagnostics
- * channels (see `diagnosticsChannels`). Reads the actor system's inspection stream: one observer per
- * system, so a manager's thousand shards cost one observer, and nothing on the dispatch path. A
- * message is built only while its channel has subscribers. @internal
+ * channels (see `diagnosticsChannels`). Reads the actor system's inspection stream while a channel
+ * has subscribers: one observer per system, so a manager's thousand shards cost one observer, and
+ * nothing on the dispatch path. A message is built only while its channel has subscribers. The shard
+ * reports each of its snapshots ({@link shardSnapshotChanged}), which attaches the observer when
+ * needed, before xstate reports that snapshot to inspectors. @internal
  */
 export function probeShard(actor: AnyActorRef, shard: Shard): void {
   const snapshot = actor.getSnapshot() as { value: StateValue };
@@ -37,10 +44,46 @@ export function probeShard(actor: AnyActorRef, shard: Shard): void {
     connected: typeof snapshot.value === 'object',
     gateSince: null,
   });
-  const system = actor.system as { inspect: (observer: (event: InspectionEvent) => void) => unknown };
-  if (probedSystems.has(system)) return;
-  probedSystems.add(system);
-  system.inspect(onInspection);
+  if (!probedSystems.has(actor.system)) probedSystems.set(actor.system, { subscription: null });
+  shardSnapshotChanged(actor, snapshot.value);
+}
+
+/**
+ * A shard actor's snapshot changed (its observers run before its inspectors): with subscribers, make
+ * sure the system is inspected (the inspection of this very snapshot then publishes); without, stop
+ * inspecting and keep the shard's record current. @internal
+ */
+export function shardSnapshotChanged(actor: AnyActorRef, value: StateValue): void {
+  const probe = probedSystems.get(actor.system);
+  if (probe === undefined) return;
+  if (anyProbedChannelSubscribed()) {
+    if (probe.subscription === null) {
+      const system = actor.system as {
+        inspect: (observer: (event: InspectionEvent) => void) => { unsubscribe(): void };
+      };
+      probe.subscription = system.inspect(onInspection);
+    }
+    return;
+  }
+  if (probe.subscription !== null) {
+    probe.subscription.unsubscribe();
+    probe.subscription = null;
+  }
+  const record = records.get(actor);
+  if (record === undefined) return;
+  record.status = shardStatus(value);
+  record.connected = typeof value === 'object';
+  if (identifyingStep(value) === 'waitingForSlot') record.gateSince ??= performance.now();
+  else record.gateSince = null;
+}
+
+function anyProbedChannelSubscribed(): boolean {
+  return (
+    channels.transition.hasSubscribers ||
+    channels.connect.hasSubscribers ||
+    channels.close.hasSubscribers ||
+    channels.identify.hasSubscribers
+  );
 }
 
 function onInspection(inspection: InspectionEvent): void {
@@ -115,11 +158,9 @@ function identifyingStep(value: StateValue): string | null {
   return typeof identifying === 'string' ? identifying : null;
 }
 
-/** `xstate.after.heartbeatInterval.shard…` → `after heartbeatInterval`; invoke results by their source. */
+/** `xstate.after.heartbeatInterval.shard…` → `after heartbeatInterval`; machine events as they are. */
 function eventName(type: string): string {
   if (type.startsWith('xstate.after.')) return `after ${type.split('.')[2]}`;
-  if (type.startsWith('xstate.done.actor.')) return 'onDone identifyGate';
-  if (type.startsWith('xstate.error.actor.')) return 'onError identifyGate';
   return type;
 }
 
@@ -141,8 +182,7 @@ export function reconnectCause(type: string): ShardReconnectCause {
     if (delay === 'heartbeatInterval') return 'zombie';
     if (delay === 'helloTimeout' || delay === 'readyTimeout' || delay === 'resumeTimeout') return delay;
   }
-  // The only actor the shard machine invokes in a state that can fail is the identify gate.
-  if (type.startsWith('xstate.error.actor.')) return 'identifyGateFailed';
+  if (type === 'identify.refused') return 'identifyGateFailed';
   return 'other';
 }
 

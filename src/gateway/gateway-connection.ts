@@ -17,6 +17,7 @@ import {
   routeInboundPayload,
   skipDispatch,
 } from './inbound-frames.js';
+import { IdentifyWait } from './identify-wait.js';
 import { heartbeatPayload, identifyPayload, resumePayload } from './outbound-payloads.js';
 import type { OutboundSender } from './outbound/index.js';
 import type { ConnectionDeps } from './socket-actor.js';
@@ -48,6 +49,8 @@ export class GatewayConnection implements InboundSinks {
   /** An IDENTIFY was handed to the sender and the gateway has not answered it yet. */
   #identifyUnanswered = false;
   #heartbeatSentAt = 0;
+  /** The wait at the identify gate in progress (`identify.wait`), or null. */
+  #identifyWait: IdentifyWait | null = null;
   // The socket's listeners: kept to be removed when the connection is shut down.
   readonly #onOpen = (): void => this.#opened();
   readonly #onMessage = (data: WebSocket.RawData, isBinary: boolean): void => this.#message(data, isBinary);
@@ -92,8 +95,17 @@ export class GatewayConnection implements InboundSinks {
     const deps = this.#deps;
     switch (command.type) {
       case 'identify':
+        // Sent on the gate's grant: that wait is over.
+        this.#identifyWait = null;
         this.#identifyUnanswered = true;
         this.#send(identifyPayload(deps.identity), 'handshake');
+        return;
+      case 'identify.wait':
+        this.#identifyWait?.cancel();
+        this.#identifyWait = new IdentifyWait(deps.identifyGate, deps.identity.shard[0], this.#toMachine);
+        return;
+      case 'identify.cancel':
+        this.#cancelIdentifyWait();
         return;
       case 'resume':
         this.#send(resumePayload(deps.identity, command.sessionId, deps.sequence.value), 'handshake');
@@ -121,6 +133,8 @@ export class GatewayConnection implements InboundSinks {
 
   /** The actor is stopped: close with the code the machine chose (exit action), else a resumable 4000. */
   dispose(): void {
+    // The connection's wait at the gate ends with it: its answer must not reach a later connection.
+    this.#cancelIdentifyWait();
     this.#answerIdentify();
     const ws = this.#ws;
     if (ws === null) return;
@@ -215,6 +229,11 @@ export class GatewayConnection implements InboundSinks {
     this.#deps.sender.detach();
     // 1006: the connection dropped without a close frame.
     this.#toMachine({ type: 'socket.closed', code, initiator: code === 1006 ? 'transport' : 'gateway' });
+  }
+
+  #cancelIdentifyWait(): void {
+    this.#identifyWait?.cancel();
+    this.#identifyWait = null;
   }
 
   #answerIdentify(): void {

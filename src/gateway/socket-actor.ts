@@ -2,6 +2,7 @@ import type { AnyActorRef, CallbackActorLogic, CallbackSnapshot } from 'xstate';
 import type { GatewayDispatchPayload } from 'discord-api-types/v10';
 import type { ShardEvent, SocketCommand, SocketInput } from '../../machines/index.js';
 import type { StatecordError } from '../errors.js';
+import type { IdentifyGate } from '../shard/identify-gate.js';
 import { GatewayConnection } from './gateway-connection.js';
 import type { GatewayCompression } from './gateway-url.js';
 import type { ShardIdentity } from './identity.js';
@@ -44,6 +45,12 @@ export interface ConnectionDeps {
    * from here, so that spacing holds on arrival whatever the network and event loops did (docs/protocol/gateway.md §5).
    */
   readonly identifyAnswered: () => void;
+  /**
+   * The identify gate (one object for every shard of a manager), asked on the machine's
+   * `identify.wait` for `identity.shard[0]`: resolves when the shard may send IDENTIFY, rejects when it
+   * may not or when the signal aborts (the wait was cancelled).
+   */
+  readonly identifyGate: Pick<IdentifyGate, 'waitForIdentify'>;
   readonly now: () => number;
 }
 

@@ -20,6 +20,14 @@ export class ManagedShardHost implements ShardHost {
   /** Every shard's voice connections (guild ids are unique across shards). */
   readonly voice = new VoiceRegistry();
 
+  /** The gate the shards' connections wait at: the manager's, whatever it is set to later. */
+  readonly identifyGate: Pick<IdentifyGate, 'waitForIdentify'> = {
+    waitForIdentify: (shardId, signal) => {
+      if (this.gate === null) throw new Error('the manager has no identify gate yet');
+      return this.gate.waitForIdentify(shardId, signal);
+    },
+  };
+
   identifyAnswered(shardId: number): void {
     this.gate?.identifyAnswered?.(shardId);
   }

@@ -20,7 +20,6 @@ import { checkUrl, failOption } from '../options/checks.js';
 import { isLoopbackUrl } from '../options/loopback.js';
 import { validateManagerOptions } from '../options/validate-manager-options.js';
 import { checkSession } from '../options/validate-shard-options.js';
-import { identifyGateLogic } from '../shard/shard-host.js';
 import { createVoiceLogic } from '../voice/voice-logic.js';
 import { ManagerVoice } from '../voice/manager-voice.js';
 import { Shard } from '../shard/shard.js';
@@ -194,7 +193,6 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
     const shardLogic = shardMachine.provide({
       actors: {
         socket: this.#workers?.socketLogic(depsFor) ?? createSocketLogic(depsFor),
-        identifyGate: identifyGateLogic(this.#gate),
         voice: createVoiceLogic(this.#host.voice, options.random ?? Math.random),
       },
       delays: createShardDelays(options.random ?? Math.random),

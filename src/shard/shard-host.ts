@@ -1,4 +1,4 @@
-import { createActor, fromPromise } from 'xstate';
+import { createActor } from 'xstate';
 import type { ActorRefFromLogic } from 'xstate';
 import { createShardDelays, shardMachine } from '../../machines/index.js';
 import type { ShardInput } from '../../machines/index.js';
@@ -23,15 +23,10 @@ export interface ShardHost {
   }): ShardActorRef;
   /** Tells the shard's identify gate that the gateway answered its IDENTIFY (see {@link IdentifyGate}). */
   identifyAnswered(shardId: number): void;
+  /** The identify gate the shard's connections wait at (`ConnectionDeps.identifyGate`). */
+  readonly identifyGate: Pick<IdentifyGate, 'waitForIdentify'>;
   /** Where the shard's voice actors find their sockets' dependencies, by guild id. */
   readonly voice: VoiceRegistry;
-}
-
-/** The identify gate as the machine's `identifyGate` actor. */
-export function identifyGateLogic(gate: IdentifyGate) {
-  return fromPromise<void, { shardId: number }>(({ input, signal }) =>
-    gate.waitForIdentify(input.shardId, signal),
-  );
 }
 
 /** A root actor of its own, wired with `provide()`: the default for `new Shard(...)`. @internal */
@@ -40,12 +35,12 @@ export function standaloneHost(options: ShardOptions, gate: IdentifyGate): Shard
   const random = options.random ?? Math.random;
   return {
     voice,
+    identifyGate: gate,
     identifyAnswered: (shardId) => gate.identifyAnswered?.(shardId),
     attach: ({ deps, input }) => {
       const logic = shardMachine.provide({
         actors: {
           socket: createSocketLogic(() => deps),
-          identifyGate: identifyGateLogic(gate),
           voice: createVoiceLogic(voice, random),
         },
         delays: createShardDelays(random),

@@ -24,7 +24,7 @@ import type { ShardStatus } from './shard-status.js';
 import { handledRejection, StartWaiters } from './start-waiters.js';
 import { ShardVoice } from '../voice/shard-voice.js';
 import { channels } from '../diagnostics/channels.js';
-import { probeShard } from '../diagnostics/shard-probe.js';
+import { probeShard, shardSnapshotChanged } from '../diagnostics/shard-probe.js';
 import { voiceActorId } from '../../machines/index.js';
 import type { VoiceActorRef } from '../voice/voice-connection.js';
 import { ShardDispatchRelay } from '../manager/shard-relay.js';
@@ -174,6 +174,7 @@ export class Shard extends TypedEmitter<ShardEvents> {
       sender: this.#sender,
       dispatches: this.gateway,
       observe: (observation) => this.#observe(observation),
+      identifyGate: shardHost.identifyGate,
       identifyAnswered: () => {
         // The gate may be the user's: its fault is reported, never allowed into the connection.
         try {
@@ -392,6 +393,7 @@ export class Shard extends TypedEmitter<ShardEvents> {
     actor.on('*', (emitted) => this.#onEmitted(emitted));
     actor.subscribe({
       next: (snapshot) => {
+        shardSnapshotChanged(actor, snapshot.value);
         const to = shardStatus(snapshot.value);
         if (to === this.#status) return;
         const from = this.#status;

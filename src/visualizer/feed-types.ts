@@ -7,7 +7,7 @@
 
 /** An outgoing transition of a state, for tooltips. */
 export interface TransitionView {
-  /** `gateway.hello`, `after heartbeatInterval`, `onDone identifyGate`. */
+  /** `gateway.hello`, `after heartbeatInterval`, `identify.granted`. */
   readonly event: string;
   /** The guard's name (its `type` for a parameterized guard, `inline` for a function); null when unguarded. */
   readonly guard: string | null;

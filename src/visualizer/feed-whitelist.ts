@@ -21,6 +21,8 @@ const shardEventTypes: Record<ShardEvent['type'], true> = {
   'socket.closed': true,
   'socket.alive': true,
   'socket.corrupt': true,
+  'identify.granted': true,
+  'identify.refused': true,
   'gateway.hello': true,
   'gateway.ready': true,
   'gateway.resumed': true,

@@ -10,6 +10,7 @@ import {
 import { parsePayload } from '../gateway/codec/index.js';
 import { gatewayConnectUrl } from '../gateway/gateway-url.js';
 import { isLifecycleFrame, routeInboundPayload } from '../gateway/inbound-frames.js';
+import { IdentifyWait } from '../gateway/identify-wait.js';
 import { heartbeatPayload, identifyPayload, resumePayload } from '../gateway/outbound-payloads.js';
 import type { OutboundSender } from '../gateway/outbound/index.js';
 import type { ConnectionDeps } from '../gateway/socket-actor.js';
@@ -63,6 +64,8 @@ export function createRemoteSocketLogic(
     let identifyUnanswered = false;
     let heartbeatSentAt = 0;
     let resolveClosed: (() => void) | null = null;
+    /** The wait at the identify gate in progress (`identify.wait`), or null. */
+    let identifyWait: IdentifyWait | null = null;
     const answerIdentify = () => {
       if (!identifyUnanswered) return;
       identifyUnanswered = false;
@@ -172,8 +175,18 @@ export function createRemoteSocketLogic(
     receive((command) => {
       switch (command.type) {
         case 'identify':
+          // Sent on the gate's grant: that wait is over.
+          identifyWait = null;
           identifyUnanswered = true;
           send(identifyPayload(deps.identity), 'handshake');
+          return;
+        case 'identify.wait':
+          identifyWait?.cancel();
+          identifyWait = new IdentifyWait(deps.identifyGate, deps.identity.shard[0], sendBack);
+          return;
+        case 'identify.cancel':
+          identifyWait?.cancel();
+          identifyWait = null;
           return;
         case 'resume':
           send(resumePayload(deps.identity, command.sessionId, deps.sequence.value), 'handshake');
@@ -201,6 +214,8 @@ export function createRemoteSocketLogic(
 
     // Stopped by the machine: close with the code it chose (exit action), else a resumable 4000.
     return () => {
+      // The wait at the gate ends with the socket: its answer must not reach a later connection.
+      identifyWait?.cancel();
       answerIdentify();
       if (!ended && resolveClosed === null) shutDown(4000);
       live = false;

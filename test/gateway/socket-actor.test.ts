@@ -29,6 +29,7 @@ function depsWith(compression: GatewayCompression, observations: ConnectionObser
     dispatches: { deliver: () => undefined, wants: () => true, wantsAll: () => true },
     observe: (observation) => observations.push(observation),
     identifyAnswered: () => undefined,
+    identifyGate: { waitForIdentify: () => Promise.resolve() },
     now: () => 0,
   };
 }

@@ -1,14 +1,13 @@
-import { createActor, fromCallback, fromPromise, SimulatedClock } from 'xstate';
+import { createActor, SimulatedClock } from 'xstate';
 import { createShardDelays, shardMachine } from '../../machines/index.js';
 import type {
   CloseInitiator,
-  IdentifyGateInput,
   ShardEmitted,
   ShardEvent,
   ShardInput,
   SocketCommand,
-  SocketInput,
 } from '../../machines/index.js';
+import { stubSocket } from './stub-socket.js';
 
 /** A command the machine sent, with the socket (0-based, in opening order) and url it went to. */
 export type RecordedCommand = SocketCommand & { readonly url: string; readonly socket: number };
@@ -17,7 +16,7 @@ export interface PureShardOptions {
   /** The value every call of the injected random function returns (default 0.5). */
   readonly random?: number;
   /** The identify gate (default: resolves at once). */
-  readonly gate?: (input: IdentifyGateInput) => Promise<void>;
+  readonly gate?: (input: { shardId: number }) => Promise<void>;
 }
 
 /** A heartbeat interval as seen in real captures (docs/protocol/gateway.md §2.1). */
@@ -48,13 +47,12 @@ export function startPureShard(input: Partial<ShardInput> = {}, options: PureSha
   const gate = options.gate;
   const logic = shardMachine.provide({
     actors: {
-      socket: fromCallback<SocketCommand, SocketInput, ShardEvent>(({ input: socketInput, receive }) => {
-        const socket = sockets.push(socketInput.url) - 1;
-        receive((command) => commands.push({ ...command, url: socketInput.url, socket }));
+      socket: stubSocket({
+        ...(gate === undefined ? {} : { gate }),
+        onOpen: (socketInput) => sockets.push(socketInput.url),
+        onCommand: (command, socketInput) =>
+          commands.push({ ...command, url: socketInput.url, socket: sockets.length - 1 }),
       }),
-      identifyGate: fromPromise<void, IdentifyGateInput>(({ input: gateInput }) =>
-        gate === undefined ? Promise.resolve() : gate(gateInput),
-      ),
     },
     delays: createShardDelays(() => random),
   });

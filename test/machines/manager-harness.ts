@@ -1,14 +1,8 @@
-import { createActor, fromCallback, fromPromise, SimulatedClock } from 'xstate';
+import { createActor, fromPromise, SimulatedClock } from 'xstate';
 import type { InspectionEvent } from 'xstate';
 import { createShardDelays, managerMachine, shardMachine } from '../../machines/index.js';
-import type {
-  IdentifyGateInput,
-  ManagerEvent,
-  ShardEvent,
-  SocketCommand,
-  SocketInput,
-  StartPreparation,
-} from '../../machines/index.js';
+import type { ManagerEvent, StartPreparation } from '../../machines/index.js';
+import { stubSocket } from './stub-socket.js';
 
 export const INTERVAL = 100;
 
@@ -29,8 +23,7 @@ export function startPureManager(shardIds: readonly number[], options: PureManag
   };
   const shard = shardMachine.provide({
     actors: {
-      socket: fromCallback<SocketCommand, SocketInput, ShardEvent>(() => {}),
-      identifyGate: fromPromise<void, IdentifyGateInput>(() => new Promise<void>(() => {})),
+      socket: stubSocket({ gate: () => new Promise<void>(() => {}) }),
     },
     delays: createShardDelays(() => 0.5),
   });

@@ -3,9 +3,9 @@
  * with a `// BUG:` note; the marker was removed once the owners of `machines/` fixed it.
  */
 import { describe, expect, it } from 'vitest';
-import { createActor, fromCallback, fromPromise, SimulatedClock } from 'xstate';
+import { createActor, SimulatedClock } from 'xstate';
 import { createShardDelays, defaultShardTiming, shardMachine } from '../../machines/index.js';
-import type { IdentifyGateInput, ShardEvent, SocketCommand, SocketInput } from '../../machines/index.js';
+import { stubSocket } from '../machines/stub-socket.js';
 import { useRigs } from './helpers.js';
 
 const { startGateway, rig } = useRigs();
@@ -21,10 +21,7 @@ describe('bugs found by the reliability suite (fixed)', () => {
     let sockets = 0;
     const logic = shardMachine.provide({
       actors: {
-        socket: fromCallback<SocketCommand, SocketInput, ShardEvent>(() => {
-          sockets += 1;
-        }),
-        identifyGate: fromPromise<void, IdentifyGateInput>(() => Promise.resolve()),
+        socket: stubSocket({ onOpen: () => (sockets += 1) }),
       },
       delays: createShardDelays(() => 0.5),
     });

@@ -8,20 +8,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createActor, fromCallback, fromPromise, SimulatedClock } from 'xstate';
+import { createActor, SimulatedClock } from 'xstate';
 import {
   createShardDelays,
   defaultShardTiming,
   gatewayCloseCodeRules,
   shardMachine,
 } from '../../machines/index.js';
-import type {
-  IdentifyGateInput,
-  ShardEvent,
-  ShardTimingConfig,
-  SocketCommand,
-  SocketInput,
-} from '../../machines/index.js';
+import type { ShardEvent, ShardTimingConfig, SocketCommand } from '../../machines/index.js';
+import { stubSocket } from '../machines/stub-socket.js';
 
 const SEED = 31_337_2026;
 
@@ -121,16 +116,17 @@ function startMachine(random: number, config: ShardTimingConfig = CONFIG) {
   const stats = { opened: 0, open: 0, maxOpen: 0 };
   const logic = shardMachine.provide({
     actors: {
-      socket: fromCallback<SocketCommand, SocketInput, ShardEvent>(({ receive }) => {
-        stats.opened += 1;
-        stats.open += 1;
-        stats.maxOpen = Math.max(stats.maxOpen, stats.open);
-        receive((command) => commands.push(command));
-        return () => {
+      socket: stubSocket({
+        onOpen: () => {
+          stats.opened += 1;
+          stats.open += 1;
+          stats.maxOpen = Math.max(stats.maxOpen, stats.open);
+        },
+        onCommand: (command) => commands.push(command),
+        onStop: () => {
           stats.open -= 1;
-        };
+        },
       }),
-      identifyGate: fromPromise<void, IdentifyGateInput>(() => Promise.resolve()),
     },
     delays: createShardDelays(() => random),
   });

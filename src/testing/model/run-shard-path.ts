@@ -308,7 +308,7 @@ class PathRun {
     const type = step.event.type;
     const now = JSON.parse(step.state) as { value: unknown };
     const lifecycle = JSON.stringify(now.value);
-    if (type.startsWith('xstate.done.actor.')) await this.#expectFrame(GatewayOpcodes.Identify);
+    if (type === 'identify.granted') await this.#expectFrame(GatewayOpcodes.Identify);
     if (type === 'gateway.hello' && lifecycle.includes('"resuming"'))
       await this.#expectFrame(GatewayOpcodes.Resume);
     const heartbeat =

@@ -106,10 +106,10 @@ export function shardModelEvents(snapshot: ShardSnapshot): ShardModelEvent[] {
     .filter((type) => !type.includes('*') && !shardModelSkippedEvents.has(type))
     .flatMap((type): readonly ShardModelEvent[] => {
       // The identify gate fails: for any reason, or because GET /gateway/bot rejected the token.
-      if (type.startsWith('xstate.error.actor.')) {
+      if (type === 'identify.refused') {
         return [
-          { type } as ShardModelEvent,
-          { type, error: { code: REJECTED_TOKEN_CODE } } as ShardModelEvent,
+          { type, error: new Error('refused') },
+          { type, error: { code: REJECTED_TOKEN_CODE } },
         ];
       }
       return eventVariants[type] ?? [{ type } as ShardModelEvent];
@@ -168,7 +168,7 @@ function refusesResumes(edge: ModelEdge): boolean {
   return (
     event.type === 'gateway.reconnect' ||
     event.type === 'gateway.hello' ||
-    event.type.startsWith('xstate.done.actor.') ||
+    event.type === 'identify.granted' ||
     isTimer(edge, 'reconnectBackoff') ||
     isTimer(edge, 'resumeTimeout') ||
     isTimer(edge, 'invalidSessionWait')
@@ -281,7 +281,7 @@ export function shardModelPaths(): {
         allowed: refusesResumes,
         count: (edge, count) => Math.min(count + (failsResume(edge) ? 1 : 0), maxResumes + 1),
         goal: (edge, count) =>
-          edge.event.type.startsWith('xstate.done.actor.') ||
+          edge.event.type === 'identify.granted' ||
           (edge.event.type === 'gateway.hello' &&
             describe(edge.to).lifecycle === 'resuming' &&
             count >= maxResumes),

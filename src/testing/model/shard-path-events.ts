@@ -117,7 +117,7 @@ export async function produceShardModelEvent(event: ShardModelEvent, stage: Shar
   }
 }
 
-/** A timer coming due (`xstate.after.*`), or the identify gate answering (`xstate.done/error.actor.*`). */
+/** A timer coming due (`xstate.after.*`), or the identify gate answering (`identify.granted/refused`). */
 async function produceXstateEvent(event: ShardModelEvent, stage: ShardEventStage): Promise<void> {
   const { clock, gate, trace } = stage;
   const type = event.type;
@@ -137,12 +137,12 @@ async function produceXstateEvent(event: ShardModelEvent, stage: ShardEventStage
     clock.fire(delay, () => trace.time(delay));
     return;
   }
-  if (type.startsWith('xstate.done.actor.')) {
+  if (type === 'identify.granted') {
     await gate.whenWaiting();
     gate.grant();
     return;
   }
-  if (type.startsWith('xstate.error.actor.')) {
+  if (type === 'identify.refused') {
     await gate.whenWaiting();
     const rejectsToken =
       'error' in event && (event.error as { code?: unknown } | undefined)?.code === REJECTED_TOKEN_CODE;
