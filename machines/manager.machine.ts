@@ -151,6 +151,11 @@ export const managerMachine = setup({
       for (const id of context.openingWave) enqueue.cancel(waveStartId(id));
       enqueue.assign({ openingWave: [] });
     }),
+    /** Shards started while preparing (`manager.startEarly`); a shard ignores a second start. */
+    startEarly: enqueueActions(({ event, enqueue }) => {
+      if (event.type !== 'manager.startEarly') return;
+      for (const id of event.shardIds) enqueue.sendTo(shardActorId(id), { type: 'shard.start' });
+    }),
     /** Every shard whose wave has come: the others wait for theirs (a shard ignores a second start). */
     startDueShards: enqueueActions(({ context, enqueue }) => {
       const pending = new Set([...context.pendingStartWaves.flat(), ...context.openingWave]);
@@ -244,16 +249,17 @@ export const managerMachine = setup({
     },
     preparing: {
       description:
-        'GET /gateway/bot (buckets, session-start budget) and saved sessions, before any identify.',
+        'GET /gateway/bot (buckets, session-start budget) and saved sessions, before any identify. Shards may start early (manager.startEarly) once the sessions are loaded.',
       invoke: {
         src: 'prepareStart',
         onDone: { target: 'running', actions: 'planStart' },
         onError: [
           {
-            description: 'A rejected token fails every shard before a single identify is spent.',
+            description:
+              'A rejected token fails every shard before a single identify is spent (those started early are stopped).',
             guard: 'tokenRejected',
             target: 'failed',
-            actions: 'recordFailure',
+            actions: ['recordFailure', 'stopShards'],
           },
           {
             description: 'Other errors were reported by the adapter; start anyway, all at once.',
@@ -263,9 +269,15 @@ export const managerMachine = setup({
         ],
       },
       on: {
+        'manager.startEarly': {
+          description:
+            'Sessions loaded: the first identify round opens its sockets while GET /gateway/bot is in flight; the adapter holds their identifies until the preparation ends, so none can be ready or fail before running.',
+          actions: 'startEarly',
+        },
         'manager.stop': {
-          description: 'Stopped before any shard started: the preparation is aborted.',
+          description: 'The preparation is aborted and the shards started early are stopped.',
           target: 'idle',
+          actions: 'stopShards',
         },
       },
     },
