@@ -21,6 +21,12 @@ function waveStartId(shardId: number): string {
   return `wave-start-${shardId}`;
 }
 
+/** The keys of the delayed events a system has scheduled and not fired, or null if it does not say. */
+function scheduledEventKeys(system: unknown): Set<string> | null {
+  const snapshot = (system as { getSnapshot?: () => { _scheduledEvents?: object } }).getSnapshot?.();
+  return snapshot?._scheduledEvents === undefined ? null : new Set(Object.keys(snapshot._scheduledEvents));
+}
+
 /**
  * Failure reasons that doom every shard of the manager, not only the one that saw them: a rejected
  * token (4004) is rejected for all. Stopping the others at once saves their identifies.
@@ -147,8 +153,20 @@ export const managerMachine = setup({
         else enqueue.sendTo(shardActorId(id), { type: 'shard.start' }, { delay, id: waveStartId(id) });
       });
     }),
-    cancelWaveStarts: enqueueActions(({ context, enqueue }) => {
-      for (const id of context.openingWave) enqueue.cancel(waveStartId(id));
+    /**
+     * Leaving the waves: a stop or a failure cancels the starts still pending. The end of the last
+     * wave's interval starts them at once instead: they are overdue (under load the interval's timer
+     * was seen to win over the last starts of its wave, which then never started: BENCHMARKS.md).
+     */
+    cancelWaveStarts: enqueueActions(({ context, event, enqueue, self, system }) => {
+      const intervalOver = event.type.startsWith('xstate.after.');
+      // The delayed starts still scheduled (xstate keys them `${sessionId}.${id}`); unknown: all.
+      const scheduled = intervalOver ? scheduledEventKeys(system) : undefined;
+      for (const id of context.openingWave) {
+        const due = scheduled === null || scheduled?.has(`${self.sessionId}.${waveStartId(id)}`) === true;
+        enqueue.cancel(waveStartId(id));
+        if (intervalOver && due) enqueue.sendTo(shardActorId(id), { type: 'shard.start' });
+      }
       enqueue.assign({ openingWave: [] });
     }),
     /** Shards started while preparing (`manager.startEarly`); a shard ignores a second start. */

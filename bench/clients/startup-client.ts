@@ -93,6 +93,14 @@ manager.http.gateway.getBot = async (...a: Parameters<typeof getBot>) => {
 for (const shard of manager.shards) {
   shard.on('stateChange', ({ to }) => (phases[`first-${to}`] ??= Date.now()));
 }
+// A start that stalls says where: the states of the shards that are not ready, after 60 s.
+setTimeout(() => {
+  const stuck = manager.shards.filter((shard) => shard.state !== 'ready');
+  process.stderr.write(
+    `start-up stalled: manager ${manager.state}, ${stuck.length} shards not ready: ` +
+      `${stuck.map((shard) => `${shard.id}:${shard.state}`).join(' ')}\n`,
+  );
+}, 60_000).unref();
 const started = performance.now();
 const startedAt = Date.now();
 await Promise.all(manager.startShards());
