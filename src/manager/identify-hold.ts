@@ -4,7 +4,7 @@ import type { IdentifyGate } from '../shard/identify-gate.js';
 /**
  * Holds the identifies of shards started while a manager prepares its start (`manager.startEarly`):
  * their sockets open and get HELLO while `GET /gateway/bot` is in flight, but none may identify before
- * the gate knows `max_concurrency` and the session-start budget (docs/protocol/gateway.md §5). Released
+ * the gate knows `max_concurrency` and the session-start budget (docs/protocol/gateway.md §5, §13). Released
  * when the preparation ends; failed with the preparation's error when the token was rejected (the
  * shards then fail as the shard machine fails a rejected token, without identifying). @internal
  */

@@ -528,8 +528,8 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
    * Once the saved sessions are known, while `GET /gateway/bot` may still be in flight: starts identify
    * round 0 as the gate knows it now (its `maxConcurrency` option or the last `/gateway/bot`; every shard
    * behind a user gate, as the start would anyway), so that their HELLOs are in when the gate opens.
-   * Their identifies wait for the hold. A shard with a saved session is never started early: it must
-   * resume (docs/protocol/gateway.md §3.3), and a resume needs no slot; so no shard can become ready
+   * Their identifies wait for the hold (docs/protocol/gateway.md §13). A shard with a saved session is
+   * never started early: it must resume (§3.3), and a resume needs no slot; so no shard can become ready
    * before the preparation ends.
    */
   #startEarly(shards: readonly Shard[]): void {
