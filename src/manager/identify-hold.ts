@@ -10,8 +10,8 @@ import type { IdentifyGate } from '../shard/identify-gate.js';
  */
 export class IdentifyHold {
   #settled = false;
-  #error: unknown = undefined;
-  readonly #waiters = new Set<{ resolve: () => void; reject: (error: unknown) => void }>();
+  #error: Error | undefined = undefined;
+  readonly #waiters = new Set<{ resolve: () => void; reject: (error: Error) => void }>();
 
   /** Resolves once released; rejects with the failure, or with `ShardStoppedError` when `signal` aborts. */
   wait(signal: AbortSignal): Promise<void> {
@@ -23,7 +23,7 @@ export class IdentifyHold {
           signal.removeEventListener('abort', onAbort);
           resolve();
         },
-        reject: (error: unknown) => {
+        reject: (error: Error) => {
           signal.removeEventListener('abort', onAbort);
           reject(error);
         },
@@ -44,10 +44,12 @@ export class IdentifyHold {
 
   /** The preparation failed for good (a rejected token): every held identify rejects with `error`. */
   fail(error: unknown): void {
-    this.#settle(error ?? new Error('the start preparation failed'));
+    this.#settle(
+      error instanceof Error ? error : new Error('the start preparation failed', { cause: error }),
+    );
   }
 
-  #settle(error: unknown): void {
+  #settle(error: Error | undefined): void {
     if (this.#settled) return;
     this.#settled = true;
     this.#error = error;
