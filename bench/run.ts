@@ -16,7 +16,8 @@
  *                     OpenTelemetry SDK, discordeno-camel @discordeno/gateway with its default camelCase)
  *   --shards 1,100    memory shard counts (default 1,100,500,1000)
  *   --startup-runs N  start-up runs per configuration (default 3)
- *   --startup-pacing a,b  start-up configurations (default waves,all-at-once)
+ *   --startup-pacing a,b  start-up configurations: waves, waves-known (the manager is given
+ *                     maxConcurrency), all-at-once (default waves,waves-known,all-at-once)
  *   --profile         also profile statecord's throughput runs (done anyway when a CPU target is missed)
  *   --profile-clients statecord,floor-node   clients to profile (default statecord)
  *   --no-profile      never profile
@@ -95,7 +96,7 @@ const { values: flags } = parseArgs({
     'workers-counts': { type: 'string', default: '1,2,4' },
     'workers-rounds': { type: 'string', default: '3' },
     'startup-runs': { type: 'string', default: '3' },
-    'startup-pacing': { type: 'string', default: 'waves,all-at-once' },
+    'startup-pacing': { type: 'string', default: 'waves,waves-known,all-at-once' },
     'many-shards': { type: 'string', default: '10000' },
     'zstd-node': { type: 'string', default: '' },
     'zstd-rounds': { type: 'string', default: '3' },
@@ -591,11 +592,12 @@ async function startup(): Promise<Record<string, unknown>> {
   const configs = (
     [
       { label: 'waves (default)', startPacing: 'waves' },
+      { label: 'waves, mc given', startPacing: 'waves-known' },
       { label: 'all at once', startPacing: 'all-at-once' },
     ] as const
   ).filter(({ startPacing }) => wanted.has(startPacing));
   const runs: Array<
-    Omit<StartupResult, 'grants' | 'identifySends'> &
+    Omit<StartupResult, 'grants' | 'identifySends' | 'answers'> &
       ReturnType<typeof pacing> & {
         serverEventLoopDelayMs: { p99: number; max: number };
         label: string;
@@ -633,6 +635,14 @@ async function startup(): Promise<Record<string, unknown>> {
           ...result,
           grants: undefined,
           identifySends: undefined,
+          answers: undefined,
+          // Every grant, send, arrival and answer (same clock), to read a run round by round.
+          timeline: {
+            grants: result.grants,
+            sends: result.identifySends,
+            arrivals: stats.identifyAttempts.map(({ shardId, at, outcome }) => ({ shardId, at, outcome })),
+            answers: result.answers,
+          },
           serverEventLoopDelayMs: stats.eventLoopDelayMs,
           label,
           ratio: result.allReadyMs / floorMs,
@@ -644,7 +654,9 @@ async function startup(): Promise<Record<string, unknown>> {
         runs.push(run);
         log(
           `startup ${label.padEnd(15)} ${fixed(run.allReadyMs, 0)} ms (×${fixed(run.ratio, 3)} of ${floorMs} ms), margin ${run.marginMs} ms, violations ${run.identifyRateViolations}; ` +
-            `first grant ${fixed(run.firstGrantMs, 0)} ms, ${fixed(run.perRoundOverheadMs, 1)} ms per round beyond the interval, last grant → all ready ${fixed(run.lastGrantToReadyMs, 0)} ms`,
+            `first grant ${fixed(run.firstGrantMs, 0)} ms, ${fixed(run.perRoundOverheadMs, 1)} ms per round beyond the interval, last grant → all ready ${fixed(run.lastGrantToReadyMs, 0)} ms; ` +
+            `p50/max grant→send ${fixed(run.grantToSendMs.p50, 0)}/${fixed(run.grantToSendMs.max, 0)}, send→arrival ${fixed(run.sendToArrivalMs.p50, 0)}/${fixed(run.sendToArrivalMs.max, 0)}, arrival→answer ${fixed(run.arrivalToAnswerMs.p50, 0)}/${fixed(run.arrivalToAnswerMs.max, 0)} ms, min arrival spacing ${fixed(run.minArrivalSpacingMs, 0)} ms; ` +
+            `GET /gateway/bot ${run.phases['getBotStart'] ?? '-'}→${run.phases['getBotEnd'] ?? '-'} ms, first HELLO ${run.phases['first-identifying'] ?? run.phases['first-resuming'] ?? '-'} ms`,
         );
       } finally {
         await server.child.stop();
@@ -730,14 +742,19 @@ async function manyShards(): Promise<Record<string, unknown>> {
 function pacing(result: StartupResult, attempts: readonly IdentifyAttempt[]) {
   const lastBefore = (events: StartupResult['grants'], shardId: number, at: number) =>
     events.filter((event) => event.shardId === shardId && event.at <= at).at(-1);
+  const firstAfter = (events: StartupResult['answers'], shardId: number, at: number) =>
+    events.find((event) => event.shardId === shardId && event.at >= at);
   const grantToSend: number[] = [];
   const sendToArrival: number[] = [];
+  const arrivalToAnswer: number[] = [];
   for (const attempt of attempts) {
     if (attempt.shardId === null) continue;
     const sent = lastBefore(result.identifySends, attempt.shardId, attempt.at);
     const grant = sent === undefined ? undefined : lastBefore(result.grants, attempt.shardId, sent.at);
+    const answer = firstAfter(result.answers, attempt.shardId, attempt.at);
     if (sent !== undefined) sendToArrival.push(attempt.at - sent.at);
     if (sent !== undefined && grant !== undefined) grantToSend.push(sent.at - grant.at);
+    if (answer !== undefined) arrivalToAnswer.push(answer.at - attempt.at);
   }
   const minSpacing = (events: ReadonlyArray<{ shardId: number; at: number }>): number => {
     const byBucket = new Map<number, number[]>();
@@ -767,6 +784,8 @@ function pacing(result: StartupResult, attempts: readonly IdentifyAttempt[]) {
     lastGrantToReadyMs: result.allReadyMs - lastGrantMs,
     grantToSendMs: spread(grantToSend),
     sendToArrivalMs: spread(sendToArrival),
+    /** From the gateway's arrival of an IDENTIFY to the gate hearing its answer. */
+    arrivalToAnswerMs: spread(arrivalToAnswer),
     minGrantSpacingMs: minSpacing(result.grants),
     minArrivalSpacingMs: minSpacing(
       attempts.flatMap((attempt) =>

@@ -21,6 +21,12 @@ function waveStartId(shardId: number): string {
   return `wave-start-${shardId}`;
 }
 
+/** The keys of the delayed events a system has scheduled and not fired, or null if it does not say. */
+function scheduledEventKeys(system: unknown): Set<string> | null {
+  const snapshot = (system as { getSnapshot?: () => { _scheduledEvents?: object } }).getSnapshot?.();
+  return snapshot?._scheduledEvents === undefined ? null : new Set(Object.keys(snapshot._scheduledEvents));
+}
+
 /**
  * Failure reasons that doom every shard of the manager, not only the one that saw them: a rejected
  * token (4004) is rejected for all. Stopping the others at once saves their identifies.
@@ -147,9 +153,26 @@ export const managerMachine = setup({
         else enqueue.sendTo(shardActorId(id), { type: 'shard.start' }, { delay, id: waveStartId(id) });
       });
     }),
-    cancelWaveStarts: enqueueActions(({ context, enqueue }) => {
-      for (const id of context.openingWave) enqueue.cancel(waveStartId(id));
+    /**
+     * Leaving the waves: a stop or a failure cancels the starts still pending. The end of the last
+     * wave's interval starts them at once instead: they are overdue (under load the interval's timer
+     * was seen to win over the last starts of its wave, which then never started: BENCHMARKS.md).
+     */
+    cancelWaveStarts: enqueueActions(({ context, event, enqueue, self, system }) => {
+      const intervalOver = event.type.startsWith('xstate.after.');
+      // The delayed starts still scheduled (xstate keys them `${sessionId}.${id}`); unknown: all.
+      const scheduled = intervalOver ? scheduledEventKeys(system) : undefined;
+      for (const id of context.openingWave) {
+        const due = scheduled === null || scheduled?.has(`${self.sessionId}.${waveStartId(id)}`) === true;
+        enqueue.cancel(waveStartId(id));
+        if (intervalOver && due) enqueue.sendTo(shardActorId(id), { type: 'shard.start' });
+      }
       enqueue.assign({ openingWave: [] });
+    }),
+    /** Shards started while preparing (`manager.startEarly`); a shard ignores a second start. */
+    startEarly: enqueueActions(({ event, enqueue }) => {
+      if (event.type !== 'manager.startEarly') return;
+      for (const id of event.shardIds) enqueue.sendTo(shardActorId(id), { type: 'shard.start' });
     }),
     /** Every shard whose wave has come: the others wait for theirs (a shard ignores a second start). */
     startDueShards: enqueueActions(({ context, enqueue }) => {
@@ -244,16 +267,17 @@ export const managerMachine = setup({
     },
     preparing: {
       description:
-        'GET /gateway/bot (buckets, session-start budget) and saved sessions, before any identify.',
+        'GET /gateway/bot (buckets, session-start budget) and saved sessions, before any identify. Shards may start early (manager.startEarly) once the sessions are loaded.',
       invoke: {
         src: 'prepareStart',
         onDone: { target: 'running', actions: 'planStart' },
         onError: [
           {
-            description: 'A rejected token fails every shard before a single identify is spent.',
+            description:
+              'A rejected token fails every shard before a single identify is spent (those started early are stopped).',
             guard: 'tokenRejected',
             target: 'failed',
-            actions: 'recordFailure',
+            actions: ['recordFailure', 'stopShards'],
           },
           {
             description: 'Other errors were reported by the adapter; start anyway, all at once.',
@@ -263,9 +287,15 @@ export const managerMachine = setup({
         ],
       },
       on: {
+        'manager.startEarly': {
+          description:
+            'Sessions loaded: the first identify round opens its sockets while GET /gateway/bot is in flight; the adapter holds their identifies until the preparation ends, so none can be ready or fail before running.',
+          actions: 'startEarly',
+        },
         'manager.stop': {
-          description: 'Stopped before any shard started: the preparation is aborted.',
+          description: 'The preparation is aborted and the shards started early are stopped.',
           target: 'idle',
+          actions: 'stopShards',
         },
       },
     },

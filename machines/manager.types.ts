@@ -83,6 +83,17 @@ export type ManagerEvent =
       /** Discriminant. */
       type: 'manager.start';
     }
+  /**
+   * While preparing, once the saved sessions are loaded: start these shards now (the first identify
+   * round; never one that resumes), so their sockets open while `GET /gateway/bot` is in flight. The
+   * adapter holds their identifies until the preparation ends.
+   */
+  | {
+      /** Discriminant. */
+      type: 'manager.startEarly';
+      /** The shards to start (each also in wave 0 of the plan, or started again harmlessly). */
+      shardIds: readonly number[];
+    }
   /** Stop every shard. */
   | {
       /** Discriminant. */

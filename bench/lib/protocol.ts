@@ -160,9 +160,10 @@ export interface StartupArgs extends GatewayEndpoints {
   /**
    * `waves`: the manager's own gate, so its start-up waves. `all-at-once`: the same gate (same
    * margins, `maxConcurrency` set here) behind a user-supplied `identifyGate`, whose pacing the
-   * manager does not know: every shard starts at once, as before the waves.
+   * manager does not know: every shard starts at once, as before the waves. `waves-known`: as
+   * `waves`, the manager told `maxConcurrency` (so round 0 opens during the preparation).
    */
-  readonly pacing: 'waves' | 'all-at-once';
+  readonly pacing: 'waves' | 'waves-known' | 'all-at-once';
   readonly maxConcurrency: number;
 }
 
@@ -179,6 +180,10 @@ export interface StartupResult {
   readonly grants: ReadonlyArray<{ readonly shardId: number; readonly at: number }>;
   /** When each shard's IDENTIFY was handed to its socket (`ws.send`), same clock. */
   readonly identifySends: ReadonlyArray<{ readonly shardId: number; readonly at: number }>;
+  /** When the gate was told the gateway answered each IDENTIFY (READY or op 9), same clock. */
+  readonly answers: ReadonlyArray<{ readonly shardId: number; readonly at: number }>;
+  /** Start-up milestones in ms after `startShards()` (`getBotStart`, `getBotEnd`, `first-<state>`). */
+  readonly phases: Readonly<Record<string, number>>;
   readonly eventLoopDelayMs: { readonly p99: number; readonly max: number };
 }
 

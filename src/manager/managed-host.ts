@@ -20,11 +20,15 @@ export class ManagedShardHost implements ShardHost {
   /** Every shard's voice connections (guild ids are unique across shards). */
   readonly voice = new VoiceRegistry();
 
+  /** Where connections wait, when not at `gate` itself (the manager's gate behind its start hold). */
+  waitAt: Pick<IdentifyGate, 'waitForIdentify'> | null = null;
+
   /** The gate the shards' connections wait at: the manager's, whatever it is set to later. */
   readonly identifyGate: Pick<IdentifyGate, 'waitForIdentify'> = {
     waitForIdentify: (shardId, signal) => {
-      if (this.gate === null) throw new Error('the manager has no identify gate yet');
-      return this.gate.waitForIdentify(shardId, signal);
+      const gate = this.waitAt ?? this.gate;
+      if (gate === null) throw new Error('the manager has no identify gate yet');
+      return gate.waitForIdentify(shardId, signal);
     },
   };
 

@@ -8,7 +8,11 @@ export const DEFAULT_MAX_SHARDS = 2_500;
 
 /** Options of `new ShardManager(...)`: the shared client options, plus how the manager runs its shards. */
 export interface ShardManagerOptions extends GatewayClientOptions {
-  /** `max_concurrency` until `/gateway/bot` says otherwise. Default 1. */
+  /**
+   * `max_concurrency` until `/gateway/bot` says otherwise. Default 1. A bot that gives its own lets
+   * identify round 0 (one shard per bucket) connect while `GET /gateway/bot` is asked at start; their
+   * IDENTIFYs still wait for its answer (docs/protocol/gateway.md §13).
+   */
   readonly maxConcurrency?: number;
   /** Interval per identify bucket. Default 5000 ms (Discord's). */
   readonly identifyIntervalMs?: number;

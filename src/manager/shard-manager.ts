@@ -1,7 +1,7 @@
 import { createActor, fromPromise } from 'xstate';
 import type { Actor } from 'xstate';
 import type { GatewayDispatchPayload } from 'discord-api-types/v10';
-import { createShardDelays, managerMachine, shardMachine } from '../../machines/index.js';
+import { createShardDelays, managerMachine, planStartWaves, shardMachine } from '../../machines/index.js';
 import type { GatewayInfo, ShardFailureReason, StartPreparation } from '../../machines/index.js';
 import {
   HttpUnauthorizedError,
@@ -32,6 +32,7 @@ import { configureFromGatewayBot, createDefaultIdentifyGate } from './identify/d
 import { isConfigurableGate } from './identify/index.js';
 import type { SessionStartGate } from './identify/index.js';
 import type { SessionStartGateEvents } from './identify/index.js';
+import { heldIdentifyGate, IdentifyHold } from './identify-hold.js';
 import { ManagedShardHost } from './managed-host.js';
 import { normalizeShardIds } from './normalize-shard-ids.js';
 import { SessionSaver } from './session-saver.js';
@@ -159,6 +160,8 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
   #gatewayInfoFetched = false;
   /** The shards the next `prepareStart` loads sessions for. */
   #toPrepare: readonly Shard[] = [];
+  /** While a start is prepared: holds the identifies of the shards started early (null otherwise). */
+  #identifyHold: IdentifyHold | null = null;
   #pendingGatewayInfo: { resolve: () => void; reject: (error: unknown) => void } | null = null;
   /** The reshard under way (docs/protocol/resharding.md §1), and the filter it puts on dispatches. */
   #reshard: Resharder | null = null;
@@ -215,6 +218,8 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
     indexScheduledEventsBySource(this.#actor.system);
     this.#host.manager = this.#actor;
     this.#host.gate = this.#gate;
+    // Round 0 may connect while GET /gateway/bot is in flight; its IDENTIFYs wait for the hold.
+    this.#host.waitAt = heldIdentifyGate(this.#gate, () => this.#identifyHold);
     this.#wireManager();
     this.#actor.start();
   }
@@ -482,6 +487,9 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
    */
   async #prepareStart(signal: AbortSignal): Promise<StartPreparation> {
     const shards = this.#toPrepare;
+    const hold = new IdentifyHold();
+    this.#identifyHold = hold;
+    let fetchFailed = false;
     const gatewayInfo = async () => {
       if (this.#options.fetchGatewayInfo === false || this.#gatewayInfoFetched) return;
       try {
@@ -491,8 +499,22 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
         this.#warn(error, 'GET /gateway/bot failed; starting with the configured gateway URL', null);
       }
     };
-    // The gateway info and the saved sessions are independent: load them at the same time.
-    await Promise.all([gatewayInfo(), ...shards.map((shard) => this.#adoptSaved(shard))]);
+    try {
+      // The gateway info and the saved sessions are independent: load them at the same time.
+      const fetched = gatewayInfo();
+      // Awaited below; a rejection while the sessions load must not count as unhandled.
+      fetched.catch(() => (fetchFailed = true));
+      await Promise.all(shards.map((shard) => this.#adoptSaved(shard)));
+      if (!fetchFailed && !signal.aborted) this.#startEarly(shards);
+      await fetched;
+    } catch (error) {
+      // Shards started early must not identify with a rejected token; they fail as the machine says.
+      hold.fail(error);
+      throw error;
+    } finally {
+      hold.release();
+      if (this.#identifyHold === hold) this.#identifyHold = null;
+    }
     const gate = this.#gate;
     return {
       resumableShardIds: shards.filter((shard) => shard.session !== null).map((shard) => shard.id),
@@ -500,6 +522,27 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
         ? { maxConcurrency: gate.maxConcurrency, intervalMs: gate.intervalMs }
         : null,
     };
+  }
+
+  /**
+   * Once the saved sessions are known, while `GET /gateway/bot` may still be in flight: starts identify
+   * round 0 as the gate knows it now (its `maxConcurrency` option or the last `/gateway/bot`; every shard
+   * behind a user gate, as the start would anyway), so that their HELLOs are in when the gate opens.
+   * Their identifies wait for the hold (docs/protocol/gateway.md §13). A shard with a saved session is
+   * never started early: it must resume (§3.3), and a resume needs no slot; so no shard can become ready
+   * before the preparation ends.
+   */
+  #startEarly(shards: readonly Shard[]): void {
+    const gate = this.#gate;
+    const identifying = shards.filter((shard) => shard.session === null).map((shard) => shard.id);
+    const early = isConfigurableGate(gate)
+      ? (planStartWaves({
+          shardIds: identifying,
+          maxConcurrency: gate.maxConcurrency,
+          resumableShardIds: [],
+        })[0] ?? [])
+      : identifying;
+    if (early.length > 0) this.#actor.send({ type: 'manager.startEarly', shardIds: early });
   }
 
   /** Hands a shard its saved session; a malformed one (a store's fault) is reported and not used. */

@@ -36,6 +36,7 @@ const managerEventTypes: Record<Exclude<ManagerEvent['type'], `xstate.${string}`
   'manager.createShards': true,
   'manager.createRecommendedShards': true,
   'manager.start': true,
+  'manager.startEarly': true,
   'manager.stop': true,
   'shard.ready': true,
   'shard.unready': true,

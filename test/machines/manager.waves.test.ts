@@ -42,6 +42,17 @@ describe('manager start-up waves', () => {
     expect(m.value()).toEqual({ running: 'allStarted' });
   });
 
+  it("the end of the last wave's interval starts its shards whose start has not come yet (a late timer)", async () => {
+    const m = manager(SIX);
+    await m.start();
+    m.advance(INTERVAL);
+    expect(m.started()).toEqual([0, 1, 2, 3, 4]);
+    // As when a loaded event loop runs the interval's timer before the wave's last delayed start.
+    m.send({ type: 'xstate.after.startWaveInterval.manager.running.startingWaves.wave' } as never);
+    expect(m.value()).toEqual({ running: 'allStarted' });
+    expect(m.startTimes()[5]).toBe(INTERVAL);
+  });
+
   it('shards with a saved session all start in wave 0 and take no identify round', async () => {
     const m = manager(SIX, {
       preparation: {

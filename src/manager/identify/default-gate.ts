@@ -36,7 +36,9 @@ export function createDefaultIdentifyGate(options: DefaultGateOptions = {}): Ses
  * arrived after, so network and event-loop delays cannot bring two arrivals too close and no margin is
  * needed for them. The 1 % is for what we cannot see: how Discord's limiter rounds time (50 ms at its
  * 5 s interval). Measured (`BENCHMARKS.md`, start-up, 100 ms interval on 2 shared cores): 0 violations.
- * Counting from the grant instead needed 20 ms (20 %) at that interval.
+ * Counting from the grant instead needed 20 ms (20 %) at that interval, and counting from the send
+ * (plus a measured latency) is safe only under an assumption about jitter that the fake gateway broke
+ * under load (docs/protocol/gateway.md §13).
  */
 export function defaultIdentifyMargin(intervalMs: number): number {
   return Math.round(intervalMs * 0.01);

@@ -189,6 +189,11 @@ export function managerModelEvents(state: ManagerModelState): ManagerModelEvent[
           return MODEL_SHARD_SETS.map(({ shardIds, total }) => ({ type, shardIds, totalShards: total }));
         }
         return clean && count !== 1 ? [{ type, shardIds: [0], totalShards: 1 }] : [];
+      case 'manager.startEarly':
+        // Sent by the adapter, not the user, once the sessions are loaded; its starts are the same
+        // `shard.start`s as wave 0's (a shard ignores the second), so the abstract state does not move.
+        // Covered by test/manager/start-early.test.ts against the real manager.
+        return [];
       case 'manager.createRecommendedShards':
         return clean && count <= 1 ? [{ type }] : [];
       case 'manager.start':
