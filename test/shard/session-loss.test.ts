@@ -176,9 +176,11 @@ describe('heartbeats', () => {
   it('heartbeats with the last sequence and measures the latency from the ACK', async () => {
     const r = await readyRig({ gateway: { heartbeatIntervalMs: 200 } });
     await r.sendAndReceive(3);
+    // A heartbeat written between two of those dispatches may still be on its way (it carries the
+    // sequence of its moment): the one after it was written with all of them received.
+    await waitForGateway(r.gateway, 'heartbeat');
     const beat = await waitForGateway(r.gateway, 'heartbeat');
     expect(beat.d).toBe(r.shard.session?.sequence);
-    await waitForGateway(r.gateway, 'heartbeat');
 
     expect(r.shard.latency).toEqual(expect.any(Number));
     expect(r.shard.latency).toBeGreaterThanOrEqual(0);
