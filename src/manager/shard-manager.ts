@@ -1,25 +1,21 @@
 import { createActor, fromPromise } from 'xstate';
 import type { Actor } from 'xstate';
-import type { GatewayDispatchPayload } from 'discord-api-types/v10';
 import { createShardDelays, managerMachine, planStartWaves, shardMachine } from '../../machines/index.js';
-import type { GatewayInfo, ShardFailureReason, StartPreparation } from '../../machines/index.js';
+import type { GatewayInfo, StartPreparation } from '../../machines/index.js';
 import {
   HttpUnauthorizedError,
   ListenerError,
   NoShardsError,
-  SessionShardCountError,
   ShardStoppedError,
   ShardsRunningError,
   TooManyShardsError,
   shardFailureError,
 } from '../errors.js';
-import type { ShardFailureError } from '../errors.js';
 import { createSocketLogic } from '../gateway/socket-actor.js';
 import { GatewayHttp } from '../http/index.js';
 import { checkUrl, failOption } from '../options/checks.js';
 import { isLoopbackUrl } from '../options/loopback.js';
 import { validateManagerOptions } from '../options/validate-manager-options.js';
-import { checkSession } from '../options/validate-shard-options.js';
 import { createVoiceLogic } from '../voice/voice-logic.js';
 import { ManagerVoice } from '../voice/manager-voice.js';
 import { Shard } from '../shard/shard.js';
@@ -31,7 +27,6 @@ import { TypedEmitter } from '../util/typed-emitter.js';
 import { configureFromGatewayBot, createDefaultIdentifyGate } from './identify/default-gate.js';
 import { isConfigurableGate } from './identify/index.js';
 import type { SessionStartGate } from './identify/index.js';
-import type { SessionStartGateEvents } from './identify/index.js';
 import { heldIdentifyGate, IdentifyHold } from './identify-hold.js';
 import { ManagedShardHost } from './managed-host.js';
 import { normalizeShardIds } from './normalize-shard-ids.js';
@@ -44,82 +39,16 @@ import type { ReshardOptions } from './reshard/reshard-options.js';
 import { Resharder } from './reshard/resharder.js';
 import type { DispatchFilter, ReshardHost, ReshardOutcome } from './reshard/resharder.js';
 import { ReshardWatcher } from './reshard/reshard-watcher.js';
-import type { ReshardManagerEvents } from './reshard/reshard-events.js';
 import { newShardOptions } from './reshard/new-shard-options.js';
 import type { ShardRelayTarget } from './shard-relay.js';
+import { adoptSavedSession } from './adopt-saved-session.js';
+import type { ShardManagerEvents } from './shard-manager-events.js';
+
+export type { ShardManagerEvents } from './shard-manager-events.js';
 
 import { ManagerWorkers } from '../workers/manager-workers.js';
 import type { WorkerInfo } from '../workers/manager-workers.js';
 import { resolveWorkerCount } from '../workers/worker-count.js';
-import type { ShardManagerWorkerEvents } from '../workers/manager-worker-events.js';
-
-/** Events of a {@link ShardManager}. Each shard's own events stay available on the shard. */
-export interface ShardManagerEvents extends ReshardManagerEvents, ShardManagerWorkerEvents {
-  /** A shard's session is live; `ready` of `total` managed shards are now (for progress bars). */
-  shardReady: {
-    /** The shard that became ready. */
-    readonly shard: Shard;
-    /** How many managed shards are ready now. */
-    readonly ready: number;
-    /** How many shards the manager runs. */
-    readonly total: number;
-  };
-  /** A shard is live again after a reconnect: resumed (`isNewSession: false`) or identified anew. */
-  shardReconnected: {
-    /** The shard that reconnected. */
-    readonly shard: Shard;
-    /** `true` when the old session was lost and the shard identified again (events may be missed). */
-    readonly isNewSession: boolean;
-  };
-  /** A shard stopped for good (it will not reconnect by itself); the others keep running. */
-  shardFailure: {
-    /** The shard that failed. */
-    readonly shard: Shard;
-    /** Why, e.g. `AuthenticationFailed`. */
-    readonly reason: ShardFailureReason;
-    /** The gateway's close code when a close ended it, else `null`. */
-    readonly closeCode: number | null;
-    /** The typed error behind the failure. */
-    readonly error: ShardFailureError;
-  };
-  /** Every managed shard that has not failed is ready (again, after a late reconnect or a restart). */
-  ready: {
-    /** How many shards are ready. */
-    readonly shards: number;
-  };
-  /** A failure that dooms every shard (a rejected token): all were stopped. */
-  failure: {
-    /** Why, e.g. `AuthenticationFailed`. */
-    readonly reason: ShardFailureReason;
-    /** The typed error behind the failure. */
-    readonly error: ShardFailureError;
-  };
-  /** Every dispatch of every shard. */
-  dispatch: {
-    /** The shard that received it. */
-    readonly shard: Shard;
-    /** The dispatch as Discord sent it (`t`, `s`, `d`). */
-    readonly payload: GatewayDispatchPayload;
-  };
-  /**
-   * Something recoverable went wrong (a session store error, a shard warning, a throwing listener).
-   * Without a `warning` listener these go to `process.emitWarning`, once per error code.
-   */
-  warning: {
-    /** What went wrong (a typed error with a `code` where statecord raised it). */
-    readonly error: Error;
-    /** What was being done, in words (e.g. `the session store failed`). */
-    readonly context: string;
-    /** The shard it concerns, or `null` for the manager itself. */
-    readonly shard: Shard | null;
-  };
-  /**
-   * The identify gate (the default one, or any `ConfigurableIdentifyGate`) used up the daily
-   * session-start budget; `waiting` shards are held until `resetAt` (Unix ms), because going over
-   * would get the token reset (docs/protocol/gateway.md §5).
-   */
-  budgetExhausted: SessionStartGateEvents['budgetExhausted'];
-}
 
 /**
  * Runs a set of shards, modelled on Discore's `ShardManager`: create them (one, the number Discord
@@ -504,7 +433,11 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
       const fetched = gatewayInfo();
       // Awaited below; a rejection while the sessions load must not count as unhandled.
       fetched.catch(() => (fetchFailed = true));
-      await Promise.all(shards.map((shard) => this.#adoptSaved(shard)));
+      await Promise.all(
+        shards.map((shard) =>
+          adoptSavedSession(this.#saver, shard, (error, context) => this.#warn(error, context, shard)),
+        ),
+      );
       if (!fetchFailed && !signal.aborted) this.#startEarly(shards);
       await fetched;
     } catch (error) {
@@ -543,29 +476,6 @@ export class ShardManager extends TypedEmitter<ShardManagerEvents> {
         })[0] ?? [])
       : identifying;
     if (early.length > 0) this.#actor.send({ type: 'manager.startEarly', shardIds: early });
-  }
-
-  /** Hands a shard its saved session; a malformed one (a store's fault) is reported and not used. */
-  async #adoptSaved(shard: Shard): Promise<void> {
-    const saved = await this.#saver.load(shard);
-    if (saved === undefined) return;
-    try {
-      if (saved !== null) checkSession(saved, `session of shard ${shard.id} in the session store`);
-    } catch (error) {
-      this.#warn(error, 'the session store returned a malformed session; identifying instead', shard);
-      return;
-    }
-    if (saved?.shardCount !== undefined && saved.shardCount !== shard.shardCount) {
-      // The bot was resharded: that session routes guilds for another count (docs/protocol/gateway.md §6).
-      this.#warn(
-        new SessionShardCountError(shard.id, saved.shardCount, shard.shardCount),
-        'a saved session was identified with another shard count; identifying instead',
-        shard,
-      );
-      return;
-    }
-    // Nothing saved and nothing held: nothing to adopt (saves a machine event per shard at start).
-    if (saved !== null || shard.session !== null) shard.adoptSession(saved);
   }
 
   #useGatewayInfo(info: Awaited<ReturnType<GatewayHttp['getBot']>>): void {
