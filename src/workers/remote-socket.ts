@@ -1,18 +1,10 @@
 import { fromCallback } from 'xstate';
-import type { GatewayDispatchPayload } from 'discord-api-types/v10';
 import type { ShardEvent, SocketCommand, SocketInput } from '../../machines/index.js';
-import {
-  ConnectionClosedError,
-  GatewayConnectionError,
-  GatewayDecodeError,
-  StatecordError,
-} from '../errors.js';
+import { GatewayConnectionError, GatewayDecodeError } from '../errors.js';
 import { parsePayload } from '../gateway/codec/index.js';
+import { ConnectionProtocol } from '../gateway/connection-protocol.js';
 import { gatewayConnectUrl } from '../gateway/gateway-url.js';
-import { isLifecycleFrame, routeInboundPayload } from '../gateway/inbound-frames.js';
-import { IdentifyWait } from '../gateway/identify-wait.js';
-import { heartbeatPayload, identifyPayload, resumePayload } from '../gateway/outbound-payloads.js';
-import type { OutboundSender } from '../gateway/outbound/index.js';
+import { routeInboundPayload } from '../gateway/inbound-frames.js';
 import type { ConnectionDeps } from '../gateway/socket-actor.js';
 
 /** What a remote connection hears from the worker that holds its socket. @internal */
@@ -60,43 +52,11 @@ export function createRemoteSocketLogic(
     const where = urlWithoutQuery(input.url);
     let live = true;
     let ended = false;
-    let awaitingLife = false;
-    let identifyUnanswered = false;
-    let heartbeatSentAt = 0;
     let resolveClosed: (() => void) | null = null;
-    /** The wait at the identify gate in progress (`identify.wait`), or null. */
-    let identifyWait: IdentifyWait | null = null;
-    const answerIdentify = () => {
-      if (!identifyUnanswered) return;
-      identifyUnanswered = false;
-      deps.identifyAnswered();
-    };
-    const sinks = {
-      lifecycle: (event: ShardEvent) => {
-        if (event.type === 'gateway.hello') deps.sender.setHeartbeatInterval(event.heartbeatIntervalMs);
-        if (event.type === 'gateway.ready' || event.type === 'gateway.invalidSession') answerIdentify();
-        awaitingLife = false;
-        sendBack(event);
-      },
-      dispatch: (payload: GatewayDispatchPayload) => deps.dispatches.deliver(payload),
-      heartbeatAck: () => deps.observe({ type: 'heartbeat.acked', latencyMs: deps.now() - heartbeatSentAt }),
-    };
-    const alive = () => {
-      if (!awaitingLife) return;
-      awaitingLife = false;
-      sendBack({ type: 'socket.alive' });
-    };
+    const protocol = new RemoteProtocol(deps, sendBack, (code) => shutDown(code));
     const corrupt = (error: unknown) => {
-      // The stream can no longer be trusted; what was lost is replayed by the resume.
       live = false;
-      deps.observe({
-        type: 'frame.undecodable',
-        error:
-          error instanceof StatecordError
-            ? error
-            : new GatewayDecodeError('an inbound frame could not be processed', { cause: error }),
-      });
-      sendBack({ type: 'socket.corrupt' });
+      protocol.corrupted(error);
     };
     let conn = -1;
     const handler: RemoteConnectionHandler = {
@@ -109,13 +69,13 @@ export function createRemoteSocketLogic(
           if (typeof item === 'number') {
             // Dispatches the worker dropped unparsed (nobody wanted them): only their `s` counts.
             deps.sequence.accept(item);
-            alive();
+            protocol.proveLife();
             continue;
           }
           try {
             const payload = parsePayload(item);
-            if (!isLifecycleFrame(payload)) alive();
-            routeInboundPayload(payload, deps.sequence, sinks);
+            protocol.frameArrived(payload);
+            routeInboundPayload(payload, deps.sequence, protocol);
           } catch (error) {
             corrupt(error);
           }
@@ -130,7 +90,7 @@ export function createRemoteSocketLogic(
       closed: (code) => {
         ended = true;
         resolveClosed?.();
-        answerIdentify();
+        protocol.answerIdentify();
         if (!live) return;
         live = false;
         deps.sender.detach();
@@ -147,24 +107,11 @@ export function createRemoteSocketLogic(
       handler,
     );
 
-    const send = (
-      payload: Parameters<OutboundSender['send']>[0],
-      priority: Parameters<OutboundSender['send']>[1],
-    ) => {
-      deps.sender.send(payload, priority).catch((error: unknown) => {
-        if (error instanceof ConnectionClosedError) return;
-        deps.observe({
-          type: 'socket.error',
-          error: error instanceof Error ? error : new Error(String(error)),
-        });
-      });
-    };
-
     /** Asks the worker to close the socket (null: drop it) and stops listening to it. */
     const shutDown = (code: number | null) => {
       const wasLive = live;
       live = false;
-      answerIdentify();
+      protocol.answerIdentify();
       deps.sender.detach();
       if (ended || (!wasLive && resolveClosed !== null)) return;
       const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
@@ -172,55 +119,34 @@ export function createRemoteSocketLogic(
       pool.close(conn, code);
     };
 
-    receive((command) => {
-      switch (command.type) {
-        case 'identify':
-          // Sent on the gate's grant: that wait is over.
-          identifyWait = null;
-          identifyUnanswered = true;
-          send(identifyPayload(deps.identity), 'handshake');
-          return;
-        case 'identify.wait':
-          identifyWait?.cancel();
-          identifyWait = new IdentifyWait(deps.identifyGate, deps.identity.shard[0], sendBack);
-          return;
-        case 'identify.cancel':
-          identifyWait?.cancel();
-          identifyWait = null;
-          return;
-        case 'resume':
-          send(resumePayload(deps.identity, command.sessionId, deps.sequence.value), 'handshake');
-          return;
-        case 'heartbeat':
-          awaitingLife = true;
-          heartbeatSentAt = deps.now();
-          deps.observe({ type: 'heartbeat.sent', at: heartbeatSentAt });
-          send(heartbeatPayload(deps.sequence.value), 'heartbeat');
-          return;
-        case 'outbound.open':
-          deps.sender.open();
-          return;
-        case 'outbound.hold':
-          deps.sender.hold();
-          return;
-        case 'close':
-          shutDown(command.code);
-          return;
-        case 'terminate':
-          shutDown(null);
-          return;
-      }
-    });
+    receive((command) => protocol.command(command));
 
     // Stopped by the machine: close with the code it chose (exit action), else a resumable 4000.
     return () => {
       // The wait at the gate ends with the socket: its answer must not reach a later connection.
-      identifyWait?.cancel();
-      answerIdentify();
+      protocol.endIdentify();
       if (!ended && resolveClosed === null) shutDown(4000);
       live = false;
     };
   });
+}
+
+/** The protocol of a connection whose socket is in a worker: closing asks the worker. */
+class RemoteProtocol extends ConnectionProtocol {
+  readonly #close: (code: number | null) => void;
+
+  constructor(
+    deps: ConnectionDeps,
+    toMachine: (event: ShardEvent) => void,
+    close: (code: number | null) => void,
+  ) {
+    super(deps, toMachine);
+    this.#close = close;
+  }
+
+  protected override shutDown(code: number | null): void {
+    this.#close(code);
+  }
 }
 
 function urlWithoutQuery(text: string): string {
