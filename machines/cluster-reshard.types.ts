@@ -1,4 +1,4 @@
-import type { ReshardStage } from './reshard.types.js';
+import type { ReshardEndEmitted, ReshardStage } from './reshard.types.js';
 
 /** Input of the cluster reshard machine: one process's part in one reshard of a `ShardCluster`. */
 export interface ClusterReshardInput {
@@ -69,27 +69,4 @@ export type ClusterReshardEmitted =
       /** Discriminant. */
       type: 'reshard.withdrawing';
     }
-  /** The old shards are stopped and the new ones are this process's shards. */
-  | {
-      /** Discriminant. */
-      type: 'reshard.handedOver';
-    }
-  /** The tail has passed: the reshard is complete here. */
-  | {
-      /** Discriminant. */
-      type: 'reshard.done';
-    }
-  /** The reshard failed here. */
-  | {
-      /** Discriminant. */
-      type: 'reshard.failed';
-      /** The stage that failed. */
-      stage: ReshardStage;
-      /** The error it failed with. */
-      error: unknown;
-    }
-  /** The cluster stopped before the commit. */
-  | {
-      /** Discriminant. */
-      type: 'reshard.cancelled';
-    };
+  | ReshardEndEmitted;

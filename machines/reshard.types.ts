@@ -32,19 +32,12 @@ export type ReshardEvent =
     type: 'reshard.cancel';
   };
 
-/** Events the reshard machine emits to its owner. */
-export type ReshardEmitted =
-  /** The budget covers the new set: its shards are being started. */
-  | {
-      /** Discriminant. */
-      type: 'reshard.started';
-    }
-  /** Every new shard is ready with its guilds: both sets deliver, deduplicated. */
-  | {
-      /** Discriminant. */
-      type: 'reshard.overlapping';
-    }
-  /** The old set was stopped and the new set runs as the manager's shards. */
+/**
+ * How a reshard ends, the same for a manager's (`reshardMachine`) and a cluster's
+ * (`clusterReshardMachine`): handed over, then done; failed; or cancelled before the handover.
+ */
+export type ReshardEndEmitted =
+  /** The old set was stopped and the new set runs (as the manager's, or this process's, shards). */
   | {
       /** Discriminant. */
       type: 'reshard.handedOver';
@@ -63,8 +56,22 @@ export type ReshardEmitted =
       /** The error it failed with. */
       error: unknown;
     }
-  /** The manager stopped before the handover. */
+  /** The owner stopped before the handover (or the commit, in a cluster). */
   | {
       /** Discriminant. */
       type: 'reshard.cancelled';
     };
+
+/** Events the reshard machine emits to its owner. */
+export type ReshardEmitted =
+  /** The budget covers the new set: its shards are being started. */
+  | {
+      /** Discriminant. */
+      type: 'reshard.started';
+    }
+  /** Every new shard is ready with its guilds: both sets deliver, deduplicated. */
+  | {
+      /** Discriminant. */
+      type: 'reshard.overlapping';
+    }
+  | ReshardEndEmitted;
